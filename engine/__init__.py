@@ -1,0 +1,1 @@
+"""OneStop engine: persisted SpiffWorkflow runner, calendar, timers and restricted scripting."""

@@ -1,0 +1,55 @@
+"""Settings read from the environment (the names are fixed by the contract)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+DEFAULT_DATABASE_URL = "sqlite:///instance/onestop.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    timezone: str = "Asia/Shanghai"
+    processes_dir: Path = Path("processes")
+    workday_end: time = time(18, 0)
+    instance_dir: Path = Path("instance")
+    secret_key: str = field(default="", repr=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        instance_dir = Path(env.get("ONESTOP_INSTANCE_DIR", "instance"))
+        hours, _, minutes = env.get("ONESTOP_WORKDAY_END", "18:00").partition(":")
+        settings = cls(
+            database_url=env.get("ONESTOP_DATABASE_URL", DEFAULT_DATABASE_URL),
+            timezone=env.get("ONESTOP_TIMEZONE", "Asia/Shanghai"),
+            processes_dir=Path(env.get("ONESTOP_PROCESSES_DIR", "processes")),
+            workday_end=time(int(hours), int(minutes or 0)),
+            instance_dir=instance_dir,
+            secret_key=env.get("ONESTOP_SECRET_KEY", ""),
+        )
+        ZoneInfo(settings.timezone)  # fail early on a misspelt zone
+        return settings
+
+    def ensure_secret_key(self) -> str:
+        """The configured key, or one generated once into ``instance/secret_key``."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.instance_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.instance_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

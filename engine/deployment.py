@@ -1,0 +1,132 @@
+"""Deploying flows as immutable, content-hashed versions, and the per-version cache of parsed specs."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .errors import Conflict, NotFound, PermissionDenied
+from .identity import Actor
+from .models import HistoryEntry, ProcessFile, ProcessModel
+from .organisation import Organisation
+from .parsing import parse_xml
+from .uow import UnitOfWork
+from .validation import Bundle, load_bundle
+
+DEPLOY_ROLES = ("admin", "designer")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    key: str
+    version: int
+    created: bool
+
+
+def content_hash(files: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
+
+
+def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: datetime) -> Deployment:
+    """Validate every file, then store a new version — unless the latest version has identical content."""
+    if actor.role not in DEPLOY_ROLES and actor.role != "system":
+        raise PermissionDenied("only administrators and process designers deploy flows")
+    bundle = load_bundle(files, uow.platform.organisation)
+    digest = content_hash(files)
+    latest = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == bundle.key)
+                                .order_by(ProcessModel.version.desc()).limit(1))
+    if latest is not None and latest.content_hash == digest:
+        return Deployment(bundle.key, latest.version, created=False)
+    version = latest.version + 1 if latest is not None else 1
+    model = ProcessModel(key=bundle.key, version=version, name=bundle.name, content_hash=digest, deployed_at=now,
+                         deployed_by=actor.username,
+                         files=[ProcessFile(filename=name, content=bytes(content)) for name, content in
+                                sorted(files.items())])
+    uow.session.add(model)
+    try:
+        uow.flush()
+    except IntegrityError as error:
+        raise Conflict(f"{bundle.key} version {version} was deployed by someone else just now; try again") \
+            from error
+    uow.session.add(HistoryEntry(instance_id=None, model_key=bundle.key, action="deploy", actor=actor.username,
+                                 at=now, details={"version": version, "files": sorted(files),
+                                                  "content_hash": digest}))
+    uow.platform.specs.put(model.id, bundle)
+    return Deployment(bundle.key, version, created=True)
+
+
+def latest_models(*, uow: UnitOfWork) -> list[dict[str, Any]]:
+    newest = select(ProcessModel.key, func.max(ProcessModel.version).label("version")) \
+        .group_by(ProcessModel.key).subquery()
+    rows = uow.session.scalars(select(ProcessModel).join(
+        newest, (ProcessModel.key == newest.c.key) & (ProcessModel.version == newest.c.version))
+        .order_by(ProcessModel.key)).all()
+    return [model_view(m) for m in rows]
+
+
+def model_view(model: ProcessModel) -> dict[str, Any]:
+    return {"key": model.key, "version": model.version, "name": model.name,
+            "deployed_at": model.deployed_at.isoformat(), "deployed_by": model.deployed_by,
+            "content_hash": model.content_hash, "files": [f.filename for f in model.files]}
+
+
+def find_model(key: str, version: int | None = None, *, uow: UnitOfWork) -> ProcessModel:
+    query = select(ProcessModel).where(ProcessModel.key == key)
+    query = query.where(ProcessModel.version == version) if version is not None else \
+        query.order_by(ProcessModel.version.desc()).limit(1)
+    model = uow.session.scalar(query)
+    if model is None:
+        raise NotFound(f"no process model {key!r}" + (f" version {version}" if version is not None else ""))
+    return model
+
+
+def main_bpmn(model: ProcessModel) -> tuple[str, bytes]:
+    """The .bpmn file that defines the model's top-level process."""
+    candidates = [f for f in model.files if f.filename.endswith(".bpmn")]
+    for file in candidates:
+        root = parse_xml(file.content)
+        ids = root.xpath("//*[local-name()='process']/@id")
+        if model.key in ids:
+            return file.filename, file.content
+    return candidates[0].filename, candidates[0].content
+
+
+class SpecCache:
+    """Parsed specs per deployed version: parsed once per process, never stored inside an instance."""
+
+    def __init__(self, organisation: Organisation, size: int = 256) -> None:
+        self.organisation = organisation
+        self.size = size
+        self._bundles: OrderedDict[int, Bundle] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, model_id: int, bundle: Bundle) -> None:
+        with self._lock:
+            self._bundles[model_id] = bundle
+            self._bundles.move_to_end(model_id)
+            while len(self._bundles) > self.size:
+                self._bundles.popitem(last=False)
+
+    def get(self, model_id: int, *, uow: UnitOfWork) -> Bundle:
+        with self._lock:
+            bundle = self._bundles.get(model_id)
+            if bundle is not None:
+                self._bundles.move_to_end(model_id)
+                return bundle
+        model = uow.session.get(ProcessModel, model_id)
+        if model is None:
+            raise NotFound(f"no deployed model with id {model_id}")
+        bundle = load_bundle({f.filename: f.content for f in model.files}, self.organisation, check=False)
+        self.put(model_id, bundle)
+        return bundle

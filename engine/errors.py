@@ -1,0 +1,79 @@
+"""The exception tree of OneStop's service layer.
+
+    OneStopError                 root; every error says what was wrong and what to do
+    ├── NotFound                 an id that does not exist (or that the user may not see)
+    ├── PermissionDenied         the user may not do this (HTTP 403)
+    ├── AuthenticationRequired   no or bad credentials (HTTP 401)
+    ├── Conflict                 the state moved on: task no longer open, held by another, stale version (409)
+    ├── InvalidInput             bad request data, with ``details`` per field (422)
+    │   └── DeploymentRefused    files that fail validation; ``details`` are ``{file, line, message}``
+    ├── ExpressionError          an expression was refused by the restricted engine or failed while running
+    │   └── ExpressionTimeout    an expression ran past its step or time budget
+    ├── CalendarError            a working-day calculation could not be done
+    └── EngineError              SpiffWorkflow failed while running an instance; carries task and line
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OneStopError(Exception):
+    """Root of every error the service layer raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class NotFound(OneStopError):
+    code = "not_found"
+
+
+class PermissionDenied(OneStopError):
+    code = "forbidden"
+
+
+class AuthenticationRequired(OneStopError):
+    code = "unauthorized"
+
+
+class Conflict(OneStopError):
+    code = "conflict"
+
+
+class InvalidInput(OneStopError):
+    code = "invalid"
+
+
+class DeploymentRefused(InvalidInput):
+    code = "deployment_refused"
+
+
+class ExpressionError(OneStopError):
+    code = "expression_error"
+
+    def __init__(self, message: str, *, line: int | None = None, details: list[Any] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.line = line
+
+
+class ExpressionTimeout(ExpressionError):
+    code = "expression_timeout"
+
+
+class CalendarError(OneStopError):
+    code = "calendar_error"
+
+
+class EngineError(OneStopError):
+    code = "engine_error"
+
+    def __init__(self, message: str, *, task: str | None = None, line: int | None = None,
+                 details: list[Any] | None = None) -> None:
+        super().__init__(message, details=details)
+        self.task = task
+        self.line = line

@@ -1,0 +1,149 @@
+"""Users, roles, password hashing and API bearer tokens (stored hashed)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from .errors import AuthenticationRequired, InvalidInput, NotFound
+from .models import ApiToken, User
+from .organisation import Organisation
+from .uow import UnitOfWork
+
+ROLES = ("admin", "designer", "staff", "applicant")
+SYSTEM = "system"
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: plain data handed to every service function."""
+
+    username: str
+    role: str
+    department: str | None = None
+    county: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(username=SYSTEM, role="system")
+
+    @classmethod
+    def of(cls, user: User) -> Actor:
+        return cls(username=user.username, role=user.role, department=user.department, county=user.county)
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(username: str, password: str, *, role: str, department: str | None = None,
+                county: str | None = None, display_name: str = "", organisation: Organisation,
+                uow: UnitOfWork, now: datetime) -> User:
+    """Add a user; staff need a department, and a county when their department works per county."""
+    problems = []
+    if not username or len(username) > 80 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        problems.append({"field": "username", "message": "letters, digits, '.', '-' and '_' only, at most 80"})
+    if role not in ROLES:
+        problems.append({"field": "role", "message": f"one of {', '.join(ROLES)}"})
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append({"field": "password", "message": f"at least {MIN_PASSWORD_LENGTH} characters"})
+    if role == "staff":
+        if department not in organisation.departments:
+            problems.append({"field": "department", "message": "staff need a department code of the organisation"})
+        elif organisation.is_per_county(department) and organisation.county_code(county) is None:
+            problems.append({"field": "county", "message": f"{department} staff need a county code"})
+    elif department is not None or county is not None:
+        problems.append({"field": "department", "message": "only staff belong to a department"})
+    if uow.session.scalar(select(User.id).where(User.username == username)) is not None:
+        problems.append({"field": "username", "message": f"user {username!r} exists already"})
+    if problems:
+        raise InvalidInput(f"cannot create user {username!r}", details=problems)
+    user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
+                role=role, department=department if role == "staff" else None,
+                county=organisation.county_code(county) if role == "staff" and county else None,
+                active=True, failed_logins=0, created_at=now)
+    uow.session.add(user)
+    uow.flush()
+    return user
+
+
+def create_token(username: str, *, name: str = "", uow: UnitOfWork, now: datetime,
+                 lifetime: timedelta | None = timedelta(days=365)) -> str:
+    """A new bearer token for the user; only its hash is kept."""
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    token = secrets.token_urlsafe(32)
+    uow.session.add(ApiToken(user_id=user.id, name=name or "api", token_hash=_token_hash(token), created_at=now,
+                             expires_at=now + lifetime if lifetime else None))
+    uow.flush()
+    return token
+
+
+def revoke_tokens(username: str, *, uow: UnitOfWork, now: datetime) -> int:
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    tokens = uow.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id,
+                                                         ApiToken.revoked_at.is_(None))).all()
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
+
+
+def authenticate_token(token: str, *, uow: UnitOfWork, now: datetime) -> Actor:
+    """The actor a bearer token stands for, or AuthenticationRequired."""
+    row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        raise AuthenticationRequired("the bearer token is unknown, revoked or expired")
+    if not row.user.active:
+        raise AuthenticationRequired("this account is disabled")
+    return Actor.of(row.user)
+
+
+def authenticate_password(username: str, password: str, *, uow: UnitOfWork, now: datetime,
+                          max_failures: int = 5, lockout: timedelta = timedelta(minutes=15)) -> Actor:
+    """Check a password, locking the account for a while after repeated failures."""
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        raise AuthenticationRequired("wrong user name or password")
+    if user.locked_until is not None and user.locked_until > now:
+        raise AuthenticationRequired("too many failed sign-ins: the account is locked for a while")
+    if not verify_password(password, user.password_hash):
+        user.failed_logins += 1
+        if user.failed_logins >= max_failures:
+            user.locked_until = now + lockout
+            user.failed_logins = 0
+        uow.commit()
+        raise AuthenticationRequired("wrong user name or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    return Actor.of(user)

@@ -1,0 +1,38 @@
+"""The wiring of one OneStop deployment: settings, database, organisation, caches and the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from .calendar_store import CalendarCache
+from .clock import Clock, SystemClock
+from .config import Settings
+from .db import make_engine, make_session_factory
+from .deployment import SpecCache
+from .organisation import Organisation
+from .serialization import InstanceSerializer
+from .uow import UnitOfWork
+
+
+class Platform:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, organisation: Organisation | None = None,
+                 db_engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine = db_engine or make_engine(settings.database_url)
+        self.session_factory = make_session_factory(self.engine)
+        self.organisation = organisation or Organisation.load(settings.processes_dir / "organisation.yaml")
+        self.specs = SpecCache(self.organisation)
+        self.calendar = CalendarCache(settings)
+        self.serializer = InstanceSerializer()
+
+    def uow(self, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self, write=write)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def close(self) -> None:
+        self.engine.dispose()

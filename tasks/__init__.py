@@ -1,0 +1,1 @@
+"""OneStop task list: the department's tasks, claiming and completing them, and form validation."""

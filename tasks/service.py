@@ -1,0 +1,175 @@
+"""Task-list services: list, show, claim, release and complete the tasks of a department."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+
+from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.identity import Actor
+from engine.instances import can_view, check_data, complete_user_task
+from engine.models import HistoryEntry, HumanTask, ProcessInstance
+from engine.runner import json_safe
+from engine.uow import UnitOfWork
+
+from .forms import validate_form_data
+
+SCOPES = ("mine", "department", "all")
+STATES = ("open", "claimed", "completed", "cancelled")
+OPEN = ("open", "claimed")
+
+
+def task_view(task: HumanTask) -> dict[str, Any]:
+    return {
+        "id": task.id, "instance_id": task.instance_id, "model_key": task.model_key, "name": task.name,
+        "title": task.title, "lane": task.lane, "department": task.department, "county": task.county,
+        "assignee": task.assignee, "state": task.state,
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+        "created_at": task.created_at.isoformat(),
+        "ended_at": task.ended_at.isoformat() if task.ended_at else None,
+        "completed_by": task.completed_by, "form": task.form_file,
+    }
+
+
+def may_act(actor: Actor, task: HumanTask, uow: UnitOfWork) -> bool:
+    """Staff act on their department's tasks (their county's, for county windows); applicants on their own."""
+    if actor.is_admin:
+        return True
+    if task.department is None:
+        return task.assignee == actor.username
+    if actor.role != "staff" or actor.department != task.department:
+        return False
+    return not uow.platform.organisation.is_per_county(task.department) or task.county == actor.county
+
+
+def _department_query(actor: Actor, uow: UnitOfWork) -> Select[tuple[HumanTask]]:
+    if actor.role != "staff" or actor.department is None:
+        raise PermissionDenied("only department staff have a department task list")
+    query = select(HumanTask).where(HumanTask.department == actor.department)
+    if uow.platform.organisation.is_per_county(actor.department):
+        query = query.where(HumanTask.county == actor.county)
+    return query
+
+
+def list_tasks(*, actor: Actor, uow: UnitOfWork, scope: str = "mine", state: str | None = None,
+               limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}")
+    if scope == "mine":
+        query = select(HumanTask).where(HumanTask.assignee == actor.username)
+    elif scope == "department":
+        query = _department_query(actor, uow)
+    else:
+        if actor.role not in ("admin", "designer"):
+            raise PermissionDenied("only administrators see every department's tasks")
+        query = select(HumanTask)
+    query = query.where(HumanTask.state == state) if state else query.where(HumanTask.state.in_(OPEN))
+    query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id) \
+        .limit(min(max(limit, 1), 500)).offset(max(offset, 0))
+    return [task_view(t) for t in uow.session.scalars(query).all()]
+
+
+def _task(task_id: int, actor: Actor, uow: UnitOfWork) -> HumanTask:
+    task = uow.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}")
+    if may_act(actor, task, uow):
+        return task
+    instance = uow.session.get(ProcessInstance, task.instance_id)
+    if instance is not None and can_view(actor, instance, uow):
+        raise PermissionDenied("this task belongs to another department or county")
+    raise NotFound(f"no task {task_id}")
+
+
+def get_task(task_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
+    """The task with its form (JSON Schema), UI schema, instructions and the case's current data."""
+    task = uow.session.get(HumanTask, task_id)
+    instance = uow.session.get(ProcessInstance, task.instance_id) if task is not None else None
+    if task is None or instance is None or not (may_act(actor, task, uow) or can_view(actor, instance, uow)):
+        raise NotFound(f"no task {task_id}")
+    bundle = uow.platform.specs.get(instance.model_id, uow=uow)
+    return {
+        **task_view(task),
+        "instructions": task.instructions,
+        "form_schema": bundle.forms.get(task.form_file) if task.form_file else None,
+        "ui_schema": bundle.forms.get(task.ui_form_file) if task.ui_form_file else None,
+        "data": instance.data,
+        "instance": {"id": instance.id, "status": instance.status, "model_key": instance.model_key,
+                     "version": instance.version, "business_key": instance.business_key},
+        "may_act": may_act(actor, task, uow),
+    }
+
+
+def _history(task: HumanTask, uow: UnitOfWork, action: str, actor: Actor, now: datetime, **details: Any) -> None:
+    uow.session.add(HistoryEntry(instance_id=task.instance_id, model_key=task.model_key, action=action,
+                                 actor=actor.username, at=now, task_id=task.id, task_name=task.name,
+                                 details=json_safe(details)))
+
+
+def claim_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    task = _task(task_id, actor, uow)
+    if task.state == "claimed" and task.assignee == actor.username:
+        return task_view(task)
+    claimed = uow.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
+        .values(state="claimed", assignee=actor.username, claimed_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    uow.session.refresh(task)
+    if not claimed:
+        raise _not_open(task)
+    _history(task, uow, "claim", actor, now)
+    return task_view(task)
+
+
+def release_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    task = _task(task_id, actor, uow)
+    if task.department is None:
+        raise Conflict("an applicant's own task cannot be released")
+    if task.state != "claimed" or (task.assignee != actor.username and not actor.is_admin):
+        raise _not_open(task) if task.state != "claimed" else \
+            Conflict(f"the task is held by {task.assignee}; only they or an administrator can release it")
+    released = uow.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "claimed",
+                                HumanTask.assignee == task.assignee)
+        .values(state="open", assignee=None, claimed_at=None)
+        .execution_options(synchronize_session=False)).rowcount
+    uow.session.refresh(task)
+    if not released:
+        raise _not_open(task)
+    _history(task, uow, "release", actor, now)
+    return task_view(task)
+
+
+def _not_open(task: HumanTask) -> Conflict:
+    if task.state == "claimed":
+        return Conflict(f"the task is held by {task.assignee}")
+    return Conflict(f"the task is {task.state}, no longer open")
+
+
+def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    """Check the form, then complete the task and run the case on to its next wait, in one transaction."""
+    task = _task(task_id, actor, uow)
+    if task.state not in OPEN:
+        raise _not_open(task)
+    if task.state == "claimed" and task.assignee != actor.username:
+        raise Conflict(f"the task is held by {task.assignee}: claim it only after they release it")
+    instance = uow.session.get(ProcessInstance, task.instance_id)
+    if instance is None:
+        raise NotFound(f"no task {task_id}")
+    bundle = uow.platform.specs.get(instance.model_id, uow=uow)
+    schema = bundle.forms.get(task.form_file) if task.form_file else None
+    data = check_data(validate_form_data(schema, data))
+    complete_user_task(instance, task.spiff_task_id, data, actor=actor, uow=uow, now=now, human_task_id=task.id,
+                       task_name=task.name)
+    return {**task_view(task), "instance": {"id": instance.id, "status": instance.status}}
+
+
+def instance_tasks(instance_id: int, *, uow: UnitOfWork) -> list[dict[str, Any]]:
+    """Every task row of one case, oldest first (the caller has checked the case is visible)."""
+    rows = uow.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                               .order_by(HumanTask.id)).all()
+    return [task_view(t) for t in rows]

@@ -1,0 +1,169 @@
+"""Shared fixtures: a platform on a fresh database (SQLite, or PostgreSQL when configured), a clock to move,
+the example flow, users with tokens, and the Flask test client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from engine.calendar_store import seed_official_years
+from engine.clock import FixedClock
+from engine.config import Settings
+from engine.db import make_engine
+from engine.identity import Actor, create_token, create_user
+from engine.models import Base
+from engine.platform import Platform
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+REQUIRE_ALL = os.environ.get("ONESTOP_TEST_REQUIRE_ALL") == "1"
+PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL")
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only")
+
+
+def need(condition: bool, why: str) -> None:
+    """Skip when an optional part is missing — but fail instead under ONESTOP_TEST_REQUIRE_ALL=1."""
+    if condition:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"required by ONESTOP_TEST_REQUIRE_ALL: {why}")
+    pytest.skip(why)
+
+
+def at(text_: str) -> datetime:
+    """A moment in Shanghai time: at('2026-09-30 10:00')."""
+    return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(at("2026-09-30 10:00"))
+
+
+@pytest.fixture(scope="session")
+def pg_engine() -> Iterator[Any]:
+    if not PG_URL:
+        yield None
+        return
+    engine = make_engine(PG_URL)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, pg_engine: Any) -> str:
+    if pg_engine is not None:
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with pg_engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return str(PG_URL)
+    return f"sqlite:///{tmp_path}/onestop.db"
+
+
+@pytest.fixture
+def platform(database_url: str, tmp_path: Path, clock: FixedClock, pg_engine: Any) -> Iterator[Platform]:
+    settings = Settings(database_url=database_url, processes_dir=ROOT / "processes", instance_dir=tmp_path,
+                        secret_key="test-secret")
+    engine = pg_engine if pg_engine is not None else make_engine(database_url)
+    if pg_engine is None:
+        Base.metadata.create_all(engine)
+    platform = Platform(settings, clock=clock, db_engine=engine)
+    with platform.uow() as uow:
+        seed_official_years(uow=uow, now=clock.now())
+        uow.commit()
+    yield platform
+    if pg_engine is None:
+        engine.dispose()
+
+
+def read_flow(folder: Path, **replace: str) -> dict[str, bytes]:
+    """The files of a flow folder; ``replace`` edits the .bpmn text (old=new pairs as a dict)."""
+    files = {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".bpmn", ".dmn", ".json")}
+    return files
+
+
+def edit(files: dict[str, bytes], name: str, old: str, new: str) -> dict[str, bytes]:
+    content = files[name].decode()
+    assert old in content, f"{old!r} not in {name}"
+    return {**files, name: content.replace(old, new).encode()}
+
+
+ESCALATION = DATA / "escalation"
+
+
+@dataclass
+class People:
+    """Users of the example organisation, each with an API token."""
+
+    tokens: dict[str, str]
+
+    def headers(self, username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[username]}"}
+
+    def actor(self, username: str, platform: Platform) -> Actor:
+        from engine.identity import authenticate_token
+
+        with platform.uow(write=False) as uow:
+            return authenticate_token(self.tokens[username], uow=uow, now=platform.now())
+
+
+PEOPLE = [
+    ("admin", "admin", None, None),
+    ("designer", "designer", None, None),
+    ("applicant", "applicant", None, None),
+    ("other_applicant", "applicant", None, None),
+    ("win_dcf", "staff", "county_window", "dongchangfu"),
+    ("win_dcf2", "staff", "county_window", "dongchangfu"),
+    ("win_lq", "staff", "county_window", "linqing"),
+    ("city1", "staff", "city_window", None),
+    ("talent1", "staff", "talent_office", None),
+    ("hrss1", "staff", "hrss", None),
+]
+
+
+@pytest.fixture
+def people(platform: Platform) -> People:
+    tokens = {}
+    with platform.uow() as uow:
+        for username, role, department, county in PEOPLE:
+            create_user(username, "correct horse battery", role=role, department=department, county=county,
+                        organisation=platform.organisation, uow=uow, now=platform.now())
+            tokens[username] = create_token(username, uow=uow, now=platform.now())
+        uow.commit()
+    return People(tokens)
+
+
+@pytest.fixture
+def app(platform: Platform) -> Any:
+    from ui import create_app
+
+    return create_app({"TESTING": True}, platform=platform)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def deployed(platform: Platform) -> str:
+    from engine.deployment import deploy
+
+    with platform.uow() as uow:
+        result = deploy(read_flow(ESCALATION), actor=Actor("designer", "designer"), uow=uow, now=platform.now())
+        uow.commit()
+    return result.key

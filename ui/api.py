@@ -1,0 +1,236 @@
+"""The REST API under /api/v1: parse the request, call one service in one unit of work, answer JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from engine import calendar_store, deployment, instances
+from engine.errors import AuthenticationRequired, InvalidInput, PermissionDenied
+from engine.identity import Actor, authenticate_token
+from engine.instances import get_visible, instance_view
+from engine.platform import Platform
+from engine.uow import UnitOfWork
+from tasks import service as tasks
+
+from .openapi import openapi_document
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def platform() -> Platform:
+    return current_app.extensions["onestop"]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def unit_of_work(*, write: bool) -> Iterator[tuple[UnitOfWork, Actor]]:
+    """Authenticate the bearer token and open the request's unit of work."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationRequired("send Authorization: Bearer <token> (create one with `onestop token create`)")
+    with platform().uow(write=write) as uow:
+        actor = authenticate_token(token.strip(), uow=uow, now=platform().now())
+        yield uow, actor
+
+
+def json_body(required: bool = True) -> dict[str, Any]:
+    if not request.data:
+        if required:
+            raise InvalidInput("the request needs a JSON object body")
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    return body
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as error:
+        raise InvalidInput(f"{name} must be a whole number", details=[{"field": name, "message": "integer"}]) \
+            from error
+
+
+def _bool_arg(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    if raw.lower() in ("false", "0", "no"):
+        return False
+    raise InvalidInput(f"{name} must be true or false", details=[{"field": name, "message": "true or false"}])
+
+
+@api.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@api.get("/me")
+def me() -> Response:
+    with unit_of_work(write=False) as (_uow, actor):
+        return jsonify({"username": actor.username, "role": actor.role, "department": actor.department,
+                        "county": actor.county})
+
+
+@api.get("/process-models")
+def list_models() -> Response:
+    with unit_of_work(write=False) as (uow, _actor):
+        return jsonify(deployment.latest_models(uow=uow))
+
+
+@api.post("/process-models")
+def deploy_model() -> tuple[Response, int]:
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise InvalidInput("send the flow's files as multipart form field 'files'",
+                           details=[{"field": "files", "message": "at least one .bpmn file"}])
+    files: dict[str, bytes] = {}
+    for upload in uploads:
+        name = upload.filename or ""
+        if name in files:
+            raise InvalidInput(f"{name} was sent twice", details=[{"file": name, "line": 0,
+                                                                 "message": "sent twice"}])
+        files[name] = upload.read()
+    with unit_of_work(write=True) as (uow, actor):
+        result = deployment.deploy(files, actor=actor, uow=uow, now=platform().now())
+        uow.commit()
+    return jsonify({"key": result.key, "version": result.version, "created": result.created}), \
+        201 if result.created else 200
+
+
+@api.get("/process-models/<key>/versions/<int:version>/bpmn")
+def model_bpmn(key: str, version: int) -> Response:
+    with unit_of_work(write=False) as (uow, _actor):
+        filename, content = deployment.main_bpmn(deployment.find_model(key, version, uow=uow))
+    response = Response(content, mimetype="application/xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@api.post("/process-instances")
+def start_instance() -> tuple[Response, int]:
+    body = json_body()
+    model_key = body.get("model_key")
+    if not isinstance(model_key, str) or not model_key:
+        raise InvalidInput("model_key is required", details=[{"field": "model_key", "message": "required"}])
+    with unit_of_work(write=True) as (uow, actor):
+        result = instances.start_instance(model_key, body.get("data", {}), business_key=body.get("business_key"),
+                                          actor=actor, uow=uow, now=platform().now())
+        uow.commit()
+    return jsonify(result), 201
+
+
+@api.get("/process-instances")
+def list_instances() -> Response:
+    with unit_of_work(write=False) as (uow, actor):
+        return jsonify(instances.list_instances(
+            actor=actor, uow=uow, now=platform().now(), status=request.args.get("status") or None,
+            model_key=request.args.get("model_key") or None, overdue=_bool_arg("overdue"),
+            limit=_int_arg("limit", 50), offset=_int_arg("offset", 0)))
+
+
+@api.get("/process-instances/<int:instance_id>")
+def show_instance(instance_id: int) -> Response:
+    with unit_of_work(write=False) as (uow, actor):
+        row = get_visible(instance_id, actor=actor, uow=uow)
+        return jsonify(instance_view(row, uow=uow, tasks=tasks.instance_tasks(row.id, uow=uow)))
+
+
+def _instance_action(action: Callable[..., dict[str, Any]], instance_id: int, **extra: Any) -> Response:
+    body = json_body(required=False)
+    reason = body.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 2000:
+        raise InvalidInput("reason must be text of at most 2000 characters")
+    with unit_of_work(write=True) as (uow, actor):
+        if action is instances.retry_instance:
+            extra["data"] = body.get("data")
+        result = action(instance_id, reason=reason, actor=actor, uow=uow, now=platform().now(), **extra)
+        uow.commit()
+    return jsonify(result)
+
+
+@api.post("/process-instances/<int:instance_id>/suspend")
+def suspend(instance_id: int) -> Response:
+    return _instance_action(instances.suspend_instance, instance_id)
+
+
+@api.post("/process-instances/<int:instance_id>/resume")
+def resume(instance_id: int) -> Response:
+    return _instance_action(instances.resume_instance, instance_id)
+
+
+@api.post("/process-instances/<int:instance_id>/cancel")
+def cancel(instance_id: int) -> Response:
+    return _instance_action(instances.cancel_instance, instance_id)
+
+
+@api.post("/process-instances/<int:instance_id>/retry")
+def retry(instance_id: int) -> Response:
+    return _instance_action(instances.retry_instance, instance_id)
+
+
+@api.get("/tasks")
+def list_tasks() -> Response:
+    with unit_of_work(write=False) as (uow, actor):
+        return jsonify(tasks.list_tasks(actor=actor, uow=uow, scope=request.args.get("scope", "mine"),
+                                        state=request.args.get("state") or None,
+                                        limit=_int_arg("limit", 100), offset=_int_arg("offset", 0)))
+
+
+@api.get("/tasks/<int:task_id>")
+def show_task(task_id: int) -> Response:
+    with unit_of_work(write=False) as (uow, actor):
+        return jsonify(tasks.get_task(task_id, actor=actor, uow=uow))
+
+
+@api.post("/tasks/<int:task_id>/claim")
+def claim(task_id: int) -> Response:
+    with unit_of_work(write=True) as (uow, actor):
+        result = tasks.claim_task(task_id, actor=actor, uow=uow, now=platform().now())
+        uow.commit()
+    return jsonify(result)
+
+
+@api.post("/tasks/<int:task_id>/release")
+def release(task_id: int) -> Response:
+    with unit_of_work(write=True) as (uow, actor):
+        result = tasks.release_task(task_id, actor=actor, uow=uow, now=platform().now())
+        uow.commit()
+    return jsonify(result)
+
+
+@api.post("/tasks/<int:task_id>/complete")
+def complete(task_id: int) -> Response:
+    body = json_body()
+    with unit_of_work(write=True) as (uow, actor):
+        result = tasks.complete_task(task_id, body.get("data", {}), actor=actor, uow=uow, now=platform().now())
+        uow.commit()
+    return jsonify(result)
+
+
+@api.get("/calendar/<int:year>")
+def calendar_year(year: int) -> Response:
+    with unit_of_work(write=False) as (uow, _actor):
+        return jsonify(calendar_store.year_view(year, uow=uow))
+
+
+@api.put("/calendar/<int:year>")
+def put_calendar_year(year: int) -> Response:
+    body = json_body()
+    with unit_of_work(write=True) as (uow, actor):
+        if not actor.is_admin:
+            raise PermissionDenied("only administrators edit the calendar")
+        calendar_store.replace_year(year, body, actor=actor.username, uow=uow, now=platform().now())
+        uow.commit()
+        platform().calendar.invalidate()
+        return jsonify(calendar_store.year_view(year, uow=uow))

@@ -1,0 +1,230 @@
+"""The `onestop` command line: serve, worker, db, validate, deploy, demo, users, token, calendar."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine import calendar_store, deployment, scheduler
+from engine.config import Settings
+from engine.db import upgrade
+from engine.errors import DeploymentRefused, OneStopError
+from engine.identity import ROLES, Actor, create_token, create_user
+from engine.organisation import Organisation
+from engine.platform import Platform
+from engine.validation import load_bundle, read_paths
+
+
+def _platform() -> Platform:
+    return Platform(Settings.from_env())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="log more")
+def main(verbose: bool) -> None:
+    """OneStop 人才一站式服务平台: the workflow engine of the city's talent services."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema (Alembic), and seed the official calendar."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    platform = Platform(settings)
+    with platform.uow() as uow:
+        added = calendar_store.seed_official_years(uow=uow, now=platform.now())
+        uow.commit()
+    click.echo(f"database at head ({settings.database_url.split('@')[-1]}); "
+               f"calendar years seeded: {len(added)}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check BPMN/DMN/form files; one line per problem, `file:line: message`."""
+    organisation = Organisation.load(Settings.from_env().processes_dir / "organisation.yaml")
+    problems = 0
+    for group, files in _groups(paths).items():
+        try:
+            bundle = load_bundle(files, organisation)
+        except DeploymentRefused as refused:
+            for detail in refused.details:
+                click.echo(f"{_where(group, detail)}: {detail['message']}")
+            problems += len(refused.details)
+        else:
+            click.echo(f"{group}: ok ({bundle.key}: {bundle.name})", err=True)
+    sys.exit(1 if problems else 0)
+
+
+def _groups(paths: tuple[Path, ...]) -> dict[str, dict[str, bytes]]:
+    groups: dict[str, dict[str, bytes]] = {}
+    for path in paths:
+        if path.is_dir() and not any(path.glob("*.bpmn")):
+            groups.update(read_paths(sorted(p for p in path.iterdir() if p.is_dir() and any(p.glob("*.bpmn")))))
+        else:
+            groups.update(read_paths([path]))
+    return groups
+
+
+def _where(group: str, detail: dict[str, Any]) -> str:
+    file = detail.get("file") or group
+    return f"{file}:{detail.get('line', 0)}"
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def deploy(paths: tuple[Path, ...]) -> None:
+    """Validate, then deploy each flow as a new version (identical content deploys nothing new)."""
+    platform = _platform()
+    actor = Actor(username=f"cli:{getpass.getuser()}", role="admin")
+    failed = False
+    for group, files in _groups(paths).items():
+        try:
+            with platform.uow() as uow:
+                result = deployment.deploy(files, actor=actor, uow=uow, now=platform.now())
+                uow.commit()
+        except DeploymentRefused as refused:
+            failed = True
+            for detail in refused.details:
+                click.echo(f"{_where(group, detail)}: {detail['message']}")
+            continue
+        except OneStopError as error:
+            failed = True
+            click.echo(f"{group}: {error.message}")
+            continue
+        state = "deployed" if result.created else "unchanged"
+        click.echo(f"{result.key} version {result.version} {state}")
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="web processes")
+@click.option("--threads", default=4, show_default=True, type=int, help="threads per web process")
+@click.option("--no-scheduler", is_flag=True, help="do not fire timers in this process")
+def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool) -> None:
+    """Serve the web UI and API; the timer scheduler runs in-process unless --no-scheduler."""
+    from .server import run_server
+
+    run_server(host=host, port=port, workers=workers, threads=threads, scheduler=not no_scheduler)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="fire what is due now and exit")
+@click.option("--interval", default=5.0, show_default=True, help="seconds between sweeps")
+def worker(once: bool, interval: float) -> None:
+    """Fire due timers and resume their instances."""
+    platform = _platform()
+    if once:
+        report = scheduler.fire_due_timers(platform)
+        click.echo(f"due {report.due}, fired {len(report.fired)}, skipped {len(report.skipped)}, "
+                   f"errors {len(report.errors)}")
+        sys.exit(1 if report.errors else 0)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    click.echo(f"worker sweeping every {interval:g} s; stop with Ctrl-C")
+    scheduler.run_worker(platform, once=False, interval=interval, stop=stop)
+
+
+@main.command()
+def demo() -> None:
+    """Load demo accounts and sample cases (only into an empty database)."""
+    from .demo import load_demo
+
+    for line in load_demo(_platform()):
+        click.echo(line)
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--department", default=None, help="department code (staff)")
+@click.option("--county", default=None, help="county code (county window staff)")
+@click.option("--display-name", default="", help="name shown in the UI")
+def users_create(name: str, role: str, department: str | None, county: str | None, display_name: str) -> None:
+    """Create a user; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else \
+        click.prompt("password", hide_input=True, confirmation_prompt=True)
+    platform = _platform()
+    try:
+        with platform.uow() as uow:
+            create_user(name, password, role=role, department=department, county=county,
+                        display_name=display_name, organisation=platform.organisation, uow=uow, now=platform.now())
+            uow.commit()
+    except OneStopError as error:
+        details = "; ".join(f"{d['field']}: {d['message']}" for d in error.details)
+        _fail(f"{error.message}" + (f" ({details})" if details else ""))
+    click.echo(f"user {name} created ({role})")
+
+
+@main.group()
+def token() -> None:
+    """API bearer tokens."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option("--days", default=365, show_default=True, help="lifetime in days")
+def token_create(name: str, days: int) -> None:
+    """Print a new bearer token for user NAME."""
+    from datetime import timedelta
+
+    platform = _platform()
+    try:
+        with platform.uow() as uow:
+            value = create_token(name, name="cli", uow=uow, now=platform.now(), lifetime=timedelta(days=days))
+            uow.commit()
+    except OneStopError as error:
+        _fail(error.message)
+    click.echo(value)
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar."""
+
+
+@calendar.command("check")
+@click.argument("year", type=int)
+def calendar_check(year: int) -> None:
+    """Say whether YEAR has official holiday data; exit 1 when it has none."""
+    platform = _platform()
+    with platform.uow(write=False) as uow:
+        view = calendar_store.year_view(year, uow=uow)
+    if view["official"]:
+        click.echo(f"{year}: official data ({view['source']}), {len(view['holidays'])} holidays, "
+                   f"{len(view['working_days'])} adjusted working days")
+        return
+    click.echo(f"{year}: NO official data — deadlines fall back to weekends only. "
+               f"Enter the State Council's holidays with PUT /api/v1/calendar/{year}.")
+    sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""One table from error classes to HTTP status, and JSON error bodies for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    AuthenticationRequired,
+    Conflict,
+    DeploymentRefused,
+    InvalidInput,
+    NotFound,
+    OneStopError,
+    PermissionDenied,
+)
+from engine.uow import DatabaseUnavailable
+
+STATUS_BY_ERROR: list[tuple[type[OneStopError], int]] = [
+    (AuthenticationRequired, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (DeploymentRefused, 422),
+    (InvalidInput, 422),
+    (DatabaseUnavailable, 503),
+    (OneStopError, 400),
+]
+
+
+def status_for(error: OneStopError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def error_body(code: str, message: str, details: list[Any] | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "details": details or []}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(OneStopError)
+    def _onestop(error: OneStopError) -> tuple[Response, int]:
+        status = status_for(error)
+        response = jsonify(error_body(error.code, error.message, error.details))
+        if status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="onestop"'
+        return response, status
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        if not request.path.startswith("/api/"):
+            return error
+        code = (error.name or "error").lower().replace(" ", "_")
+        return jsonify(error_body(code, error.description or error.name)), error.code or 400
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> tuple[Response, int]:
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify(error_body("internal_error", "an unexpected error occurred; it has been logged")), 500
