@@ -14,8 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .errors import Conflict, NotFound, PermissionDenied
+from .history import add_history
 from .identity import Actor
-from .models import HistoryEntry, ProcessFile, ProcessModel
+from .models import ProcessFile, ProcessModel
 from .organisation import Organisation
 from .parsing import parse_xml
 from .uow import UnitOfWork
@@ -59,9 +60,8 @@ def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: da
     except IntegrityError as error:
         raise Conflict(f"{bundle.key} version {version} was deployed by someone else just now; try again") \
             from error
-    uow.session.add(HistoryEntry(instance_id=None, model_key=bundle.key, action="deploy", actor=actor.username,
-                                 at=now, details={"version": version, "files": sorted(files),
-                                                  "content_hash": digest}))
+    add_history(uow, instance_id=None, model_key=bundle.key, action="deploy", actor=actor.username, now=now,
+                details={"version": version, "files": sorted(files), "content_hash": digest})
     uow.platform.specs.put(model.id, bundle)
     return Deployment(bundle.key, version, created=True)
 

@@ -12,9 +12,10 @@ from sqlalchemy import Select, exists, select
 from .deployment import find_model
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .expressions import FUNCTION_NAMES
+from .history import add_history, json_safe
 from .identity import Actor
 from .models import HistoryEntry, HumanTask, ProcessInstance
-from .runner import Loaded, advance, json_safe, new_workflow, record, restore, save, save_failure
+from .runner import Loaded, advance, new_workflow, record, restore, save, save_failure
 from .uow import UnitOfWork
 from .validation import Bundle
 
@@ -175,8 +176,8 @@ def _admin_row(instance_id: int, actor: Actor, uow: UnitOfWork) -> ProcessInstan
 
 def _history(row: ProcessInstance, uow: UnitOfWork, action: str, actor: Actor, now: datetime,
              **details: Any) -> None:
-    uow.session.add(HistoryEntry(instance_id=row.id, model_key=row.model_key, action=action,
-                                 actor=actor.username, at=now, details=json_safe(details)))
+    add_history(uow, instance_id=row.id, model_key=row.model_key, action=action, actor=actor.username, now=now,
+                details=details)
 
 
 def suspend_instance(instance_id: int, *, reason: str = "", actor: Actor, uow: UnitOfWork,

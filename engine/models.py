@@ -96,7 +96,7 @@ class ProcessModel(Base):
     deployed_by: Mapped[str] = mapped_column(String(80), default="")
 
     files: Mapped[list[ProcessFile]] = relationship(
-        back_populates="model", cascade="all, delete-orphan", order_by="ProcessFile.filename", lazy="selectin")
+        back_populates="model", cascade="all, delete-orphan", order_by="ProcessFile.filename", lazy="select")
 
 
 class ProcessFile(Base):

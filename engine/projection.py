@@ -8,7 +8,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from .models import HumanTask, ProcessInstance
 from .uow import UnitOfWork
@@ -44,33 +44,43 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, workflow: Any, bundl
                      completed: tuple[str, str] | None) -> None:
     """Open rows for new READY user tasks; close rows whose task finished (completed) or vanished (cancelled)."""
     ready = {str(t.id): t for t in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True)}
-    existing = uow.session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == row.id, HumanTask.state.in_(OPEN_STATES))).all() if row.id else []
-    organisation = uow.platform.organisation
-    for human in existing:
-        task = ready.pop(human.spiff_task_id, None)
+    table = HumanTask.__table__
+    existing = uow.session.execute(select(HumanTask.id, HumanTask.spiff_task_id, HumanTask.due_at).where(
+        HumanTask.instance_id == row.id, HumanTask.state.in_(OPEN_STATES))).all()
+    for human_id, spiff_id, due_at in existing:
+        task = ready.pop(spiff_id, None)
         if task is not None:
-            human.due_at = deadline_of(task)
+            deadline = deadline_of(task)
+            if deadline != due_at:
+                uow.session.execute(update(table).where(table.c.id == human_id).values(due_at=deadline))
             continue
-        human.ended_at = now
-        if completed is not None and completed[0] == human.spiff_task_id:
-            human.state, human.completed_by = "completed", completed[1]
+        if completed is not None and completed[0] == spiff_id:
+            values = {"state": "completed", "completed_by": completed[1], "ended_at": now}
         else:
-            human.state = "cancelled"
-    for spiff_id, task in ready.items():
-        spec = task.task_spec
-        properties = task_properties(spec)
-        lane = spec.lane
-        department = organisation.department_for_lane(lane)
-        applicant_lane = lane is not None and lane.strip() in SPECIAL_LANES
-        county = row.county if organisation.is_per_county(department) else None
-        extensions = getattr(spec, "extensions", None) or {}
-        uow.session.add(HumanTask(
-            instance_id=row.id, spiff_task_id=spiff_id, name=spec.name,
-            title=getattr(spec, "bpmn_name", None) or spec.name, model_key=row.model_key, lane=lane,
-            department=None if applicant_lane else department, county=county,
-            assignee=row.started_by if applicant_lane else None,
-            state="claimed" if applicant_lane else "open",
-            form_file=properties.get("formJsonSchemaFilename"), ui_form_file=properties.get("formUiSchemaFilename"),
-            instructions=extensions.get("instructionsForEndUser"), due_at=deadline_of(task), created_at=now,
-            claimed_at=now if applicant_lane else None))
+            values = {"state": "cancelled", "ended_at": now}
+        uow.session.execute(update(table).where(table.c.id == human_id).values(**values))
+    if ready:
+        uow.session.execute(insert(table), [new_row(uow, row, task, now) for task in ready.values()])
+
+
+def new_row(uow: UnitOfWork, row: ProcessInstance, task: Any, now: datetime) -> dict[str, Any]:
+    """The task-list row of a READY user task: department from its lane, county for per-county windows."""
+    organisation = uow.platform.organisation
+    spec = task.task_spec
+    properties = task_properties(spec)
+    lane = spec.lane
+    department = organisation.department_for_lane(lane)
+    applicant_lane = lane is not None and lane.strip() in SPECIAL_LANES
+    extensions = getattr(spec, "extensions", None) or {}
+    return {
+        "instance_id": row.id, "spiff_task_id": str(task.id), "name": spec.name,
+        "title": getattr(spec, "bpmn_name", None) or spec.name, "model_key": row.model_key, "lane": lane,
+        "department": None if applicant_lane else department,
+        "county": row.county if organisation.is_per_county(department) else None,
+        "assignee": row.started_by if applicant_lane else None,
+        "state": "claimed" if applicant_lane else "open",
+        "form_file": properties.get("formJsonSchemaFilename"),
+        "ui_form_file": properties.get("formUiSchemaFilename"),
+        "instructions": extensions.get("instructionsForEndUser"), "due_at": deadline_of(task), "created_at": now,
+        "claimed_at": now if applicant_lane else None, "ended_at": None, "completed_by": None,
+    }

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .clock import FixedClock
-from .errors import NotFound, OneStopError
+from .errors import Conflict, NotFound, OneStopError
 from .expressions import ExpressionFunctions
-from .models import HistoryEntry, ProcessInstance
+from .history import add_history, json_safe
+from .models import ProcessInstance
 from .projection import sync_human_tasks
 from .scripting import RestrictedScriptEngine
 from .timers import waiting_timer_due_times
@@ -32,7 +35,6 @@ class Loaded:
     bundle: Bundle
     workflow: BpmnWorkflow
     functions: ExpressionFunctions
-    history: list[HistoryEntry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -93,19 +95,6 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None]) -> S
     return None
 
 
-def json_safe(value: Any) -> Any:
-    """Task data as plain JSON (dates as ISO strings)."""
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items() if not callable(v)}
-    if isinstance(value, list | tuple | set):
-        return [json_safe(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
     if workflow.completed and workflow.data:
         return dict(workflow.data)
@@ -115,29 +104,35 @@ def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 def record(loaded: Loaded, uow: UnitOfWork, *, action: str, actor: str, now: datetime,
            task_id: int | None = None, task_name: str | None = None, **details: Any) -> None:
-    entry = HistoryEntry(instance_id=loaded.row.id, model_key=loaded.row.model_key, action=action, actor=actor,
-                         at=now, task_id=task_id, task_name=task_name, details=json_safe(details))
-    uow.session.add(entry)
+    """Append a history row (a plain INSERT: history is never updated)."""
+    add_history(uow, instance_id=loaded.row.id, model_key=loaded.row.model_key, action=action, actor=actor,
+                now=now, task_id=task_id, task_name=task_name, details=details)
 
 
 def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
          completed: tuple[str, str] | None = None) -> None:
-    """Persist state, status, timer index, task list rows and calendar notes in the caller's transaction."""
+    """Persist state, status, timer index, task list rows and calendar notes in the caller's transaction.
+
+    The instance row is written with one UPDATE guarded by its version: a writer that loaded an older
+    version changes nothing and gets a Conflict, so no update is ever lost."""
     row, workflow = loaded.row, loaded.workflow
-    row.state = uow.platform.serializer.dumps(workflow)
     due = [moment for _task, moment in waiting_timer_due_times(workflow)]
-    row.next_due_at = min(due) if due else None
-    row.data = json_safe(current_data(workflow))
-    row.updated_at = now
-    row.pending = None
-    row.error_message = row.error_task = None
+    values: dict[str, Any] = {
+        "state": uow.platform.serializer.dumps(workflow), "next_due_at": min(due) if due else None,
+        "data": json_safe(current_data(workflow)), "updated_at": now, "pending": None, "error_message": None,
+        "error_task": None, "status": "active" if row.status == "error" else row.status,
+        "lock_version": row.lock_version + 1,
+    }
     if workflow.completed:
-        row.status, row.ended_at, row.next_due_at = "completed", now, None
-    elif row.status == "error":
-        row.status = "active"
-    if row.id is None:
-        uow.session.add(row)
-        uow.flush()
+        values.update(status="completed", ended_at=now, next_due_at=None)
+    written = uow.session.execute(
+        update(ProcessInstance.__table__).where(ProcessInstance.id == row.id,
+                                                ProcessInstance.lock_version == row.lock_version)
+        .values(**values)).rowcount
+    if written != 1:
+        raise Conflict("someone else changed this case at the same moment; reload and try again")
+    for key, value in values.items():
+        set_committed_value(row, key, value)
     sync_human_tasks(uow, row, workflow, loaded.bundle, now=now, completed=completed)
     for year in sorted(loaded.functions.fallback_years):
         record(loaded, uow, action="calendar_fallback", actor="system", now=now, year=year,
@@ -145,7 +140,6 @@ def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
     loaded.functions.fallback_years.clear()
     if workflow.completed:
         record(loaded, uow, action="completed", actor=actor, now=now)
-    uow.flush()
 
 
 def save_failure(loaded: Loaded, failure: StepFailure, *, uow: UnitOfWork, now: datetime, actor: str,
@@ -157,12 +151,8 @@ def save_failure(loaded: Loaded, failure: StepFailure, *, uow: UnitOfWork, now: 
     row.error_task = failure.task
     row.pending = json_safe(pending)
     row.updated_at = now
-    if row.id is None:
-        uow.session.add(row)
-        uow.flush()
     record(loaded, uow, action="error", actor=actor, now=now, task=failure.task, message=failure.message,
            line=failure.line, pending=pending.get("action"))
-    uow.flush()
 
 
 def ready_manual_tasks(workflow: BpmnWorkflow) -> list[Any]:

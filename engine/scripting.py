@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import importlib
 import os
 import re
 import time
@@ -39,6 +40,8 @@ MAX_SIZE = 10_000_000  # elements or characters of one result
 MAX_RANGE = 100_000  # numbers in one range()
 MAX_INT_BITS = 4096  # size of an integer made by *, ** or <<
 MAX_ROUND_DIGITS = 1000
+MAX_FANOUT = 100  # sequences zip() or map() may walk in step
+MAX_NESTING = 100  # levels of nested containers a value may have to be shown as text or repeated
 MAX_MEMORY_GROWTH = 256 * 2**20  # bytes of resident memory a looping script may add
 MEMORY_CHECK_INTERVAL = 0.005  # seconds between memory checks inside loops
 MAX_CACHED = 10_000  # compiled sources kept per mode
@@ -54,34 +57,46 @@ def _too_big(what: str) -> ExpressionError:
     return ExpressionError(f"{what} would be too large (limit {MAX_SIZE:,} elements or characters)")
 
 
-def _logical_size(obj: object, budget: int, *, strings: bool) -> int:
-    """Elements reachable from ``obj``, counting shared parts each time they appear (and characters of
-    strings when ``strings``); stops as soon as the count passes ``budget``, so cycles end too."""
-    heavy = (*_CONTAINERS, str, bytes) if strings else _CONTAINERS
-    total, stack = 0, [obj]
-    while stack:
-        item = stack.pop()
+def _logical_size(obj: object, budget: int) -> int:
+    """Elements and string characters reachable from ``obj``, counting a shared part each time it appears
+    (as its text, a comparison or a join would); more than ``budget`` when too big or too deep."""
+    memo: dict[int, int] = {}
+    active: set[int] = set()
+    heavy = (*_CONTAINERS, str, bytes)
+
+    def size(item: object, depth: int) -> int:
         if isinstance(item, str | bytes):
-            total += len(item) if strings else 0
-        elif isinstance(item, list | tuple | set | frozenset | dict):
-            total += len(item)
-            if total > budget:
-                return total
-            children: Iterable[Any] = [*item.keys(), *item.values()] if isinstance(item, dict) else item
-            kinds = set(map(type, children))
-            if not any(issubclass(kind, heavy) for kind in kinds):
-                continue
-            if kinds <= {str}:
-                total += sum(map(len, children))
-            else:
-                stack.extend(child for child in children if isinstance(child, heavy))
-        if total > budget:
-            return total
-    return total
+            return len(item)
+        if not isinstance(item, list | tuple | set | frozenset | dict):
+            return 0
+        key = id(item)
+        if key in memo:
+            return memo[key]
+        if key in active:
+            return 1  # a cycle: its text shows "[...]"
+        if depth > MAX_NESTING:
+            return budget + 1
+        total = len(item)
+        children: list[Any] = [*item.keys(), *item.values()] if isinstance(item, dict) else list(item)
+        kinds = set(map(type, children))
+        if kinds <= {str}:
+            total += sum(map(len, children))
+        elif any(issubclass(kind, heavy) for kind in kinds):
+            active.add(key)
+            for child in children:
+                if total > budget:
+                    break
+                if isinstance(child, heavy):
+                    total += size(child, depth + 1)
+            active.discard(key)
+        memo[key] = total
+        return total
+
+    return size(obj, 0)
 
 
 def _check_repr(value: object) -> None:
-    if isinstance(value, _CONTAINERS) and _logical_size(value, MAX_SIZE, strings=True) > MAX_SIZE:
+    if isinstance(value, _CONTAINERS) and _logical_size(value, MAX_SIZE) > MAX_SIZE:
         raise _too_big("the text of this value")
 
 
@@ -90,7 +105,7 @@ def _check_repeat(seq: Any, times: int) -> None:
         return
     if len(seq) * times > MAX_SIZE:
         raise _too_big(f"repeating a {type(seq).__name__} {times:,} times")
-    nested = isinstance(seq, list | tuple) and _logical_size(seq, MAX_SIZE // times, strings=False)
+    nested = isinstance(seq, list | tuple) and _logical_size(seq, MAX_SIZE // times)
     if nested and nested * times > MAX_SIZE:
         raise _too_big(f"repeating a nested {type(seq).__name__} {times:,} times")
 
@@ -260,17 +275,44 @@ def _str(*args: Any, **kwargs: Any) -> str:
     return str(*args, **kwargs)
 
 
+def _check_fanout(name: str, iterables: tuple[Any, ...]) -> None:
+    lengths = [len(it) for it in iterables if isinstance(it, Sized)]
+    if len(iterables) > MAX_FANOUT or (lengths and len(iterables) * min(lengths) > MAX_SIZE):
+        raise ExpressionError(f"{name}() over {len(iterables)} sequences would be too large")
+
+
+def _zip(*iterables: Any, strict: bool = False) -> Any:
+    _check_fanout("zip", iterables)
+    return zip(*iterables, strict=strict)
+
+
+def _map(function: Callable[..., Any], /, *iterables: Any) -> Any:
+    _check_fanout("map", iterables)
+    return map(function, *iterables)
+
+
 def _sum(iterable: Iterable[Any], /, start: Any = 0) -> Any:
     if not isinstance(start, int | float):
         raise ExpressionError("sum() adds numbers only")
     return sum(iterable, start)
 
 
+def _internal_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (),
+                     level: int = 0) -> Any:
+    """``__import__`` as seen by C code running in a sandbox frame (date formatting imports ``time``).
+
+    User code can never name it (``_`` names are refused); only these modules are handed out."""
+    if level == 0 and name in _INTERNAL_IMPORTS:
+        return importlib.import_module(name)
+    raise ImportError(f"import of {name!r} is not allowed")
+
+
+_INTERNAL_IMPORTS = frozenset({"time", "_strptime", "datetime", "_datetime"})
 _SAFE_BUILTINS: dict[str, Any] = {
     **{name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES},
-    "range": _range, "round": _round, "str": _str, "sum": _sum,
+    "range": _range, "round": _round, "str": _str, "sum": _sum, "zip": _zip, "map": _map,
     "_add": _add, "_iadd": _iadd, "_mul": _mul, "_imul": _imul, "_pow": _pow, "_lshift": _lshift,
-    "_mod": _mod, "_or": _or, "_ior": _ior, FMT: _fmt, METHOD: _method,
+    "_mod": _mod, "_or": _or, "_ior": _ior, FMT: _fmt, METHOD: _method, "__import__": _internal_import,
 }
 
 
@@ -429,7 +471,7 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """Spiff's environment interface (used directly by process completion conditions and correlations)."""
 
     def __init__(self, engine: RestrictedScriptEngine) -> None:
@@ -453,7 +495,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[
         raise ExpressionError("service tasks are not supported")
 
 
-class RestrictedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+class RestrictedScriptEngine(PythonScriptEngine):
     """Spiff script engine running diagram expressions and scripts in the restricted sandbox."""
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None, *,

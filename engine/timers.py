@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -24,7 +24,7 @@ def _clock_now(my_task: Any) -> datetime:
 
 
 def _engine_tz(my_task: Any) -> tzinfo:
-    return getattr(my_task.workflow.script_engine, "tz", timezone.utc)
+    return getattr(my_task.workflow.script_engine, "tz", UTC)
 
 
 def to_aware(value: Any, tz: tzinfo) -> datetime:

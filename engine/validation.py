@@ -128,12 +128,12 @@ def read_paths(paths: Iterable[pathlib.Path]) -> dict[str, dict[str, bytes]]:
         if path.is_dir():
             content = {item.name: _read_capped(item) for item in sorted(path.iterdir())
                        if item.is_file() and _extension(item.name) in EXTENSIONS}
-            groups[path.name if path.name not in groups else str(path)] = content
+            name = path.resolve().name
+            groups[name if name not in groups else str(path)] = content
         elif path.is_file():
             loose[path.name] = _read_capped(path)
         else:
-            problem = Problem(str(path), 0, "no such file or folder")
-            raise DeploymentRefused(str(problem), details=[problem.as_dict()])
+            raise _unreadable(path, "no such file or folder")
     if loose:
         stems = [pathlib.Path(name).stem for name in loose if _extension(name) == ".bpmn"]
         name = stems[0] if stems else pathlib.Path(next(iter(loose))).stem
@@ -142,8 +142,16 @@ def read_paths(paths: Iterable[pathlib.Path]) -> dict[str, dict[str, bytes]]:
 
 
 def _read_capped(path: pathlib.Path) -> bytes:
-    with path.open("rb") as stream:  # one byte more than allowed, so that load_bundle reports the size
-        return stream.read(MAX_FILE_BYTES + 1)
+    try:
+        with path.open("rb") as stream:  # one byte more than allowed, so that load_bundle reports the size
+            return stream.read(MAX_FILE_BYTES + 1)
+    except OSError as error:
+        raise _unreadable(path, f"cannot read the file: {error.strerror or error}") from error
+
+
+def _unreadable(path: pathlib.Path, message: str) -> DeploymentRefused:
+    problem = Problem(str(path), 0, message)
+    return DeploymentRefused(str(problem), details=[problem.as_dict()])
 
 
 def _extension(name: str) -> str:
@@ -206,7 +214,7 @@ def parse_json_files(files: Mapping[str, bytes], report: _Report) -> dict[str, A
         if _extension(name) != ".json":
             continue
         try:
-            forms[name] = json.loads(content.decode("utf-8"))
+            forms[name] = json.loads(content.decode("utf-8-sig"))
         except UnicodeDecodeError as error:
             report.add(name, content[: error.start].count(b"\n") + 1, "not UTF-8 text")
         except json.JSONDecodeError as error:
@@ -318,12 +326,11 @@ def _condition(flow: etree._Element) -> str | None:
 
 def check_gateways(name: str, root: etree._Element, report: _Report) -> None:
     """Out of an exclusive or inclusive gateway, every flow but the default has a condition."""
+    flows: dict[tuple[Any, str | None], list[etree._Element]] = {}
+    for flow in root.iter(_q("bpmn:sequenceFlow")):
+        flows.setdefault((flow.getparent(), flow.get("sourceRef")), []).append(flow)
     for gateway in root.iter(_q("bpmn:exclusiveGateway"), _q("bpmn:inclusiveGateway")):
-        scope = gateway.getparent()
-        if scope is None:
-            continue
-        outgoing = [flow for flow in scope.iterchildren(_q("bpmn:sequenceFlow"))
-                    if flow.get("sourceRef") == gateway.get("id")]
+        outgoing = flows.get((gateway.getparent(), gateway.get("id")), [])
         default = gateway.get("default")
         if default and default not in {flow.get("id") for flow in outgoing}:
             report.add(name, gateway.sourceline, f"{_label(gateway)}: its default '{default}' is not one of "
@@ -384,18 +391,18 @@ def check_form_schema(name: str, content: bytes, schema: Any, report: _Report) -
             cls = validator_for(schema)
             cls.check_schema(schema)
     except DeprecationWarning:
-        report.add(name, _json_line(content.decode("utf-8"), ["$schema"]),
+        report.add(name, _json_line(content.decode("utf-8-sig"), ["$schema"]),
                    f"unknown $schema {schema.get('$schema')!r}; use https://json-schema.org/draft/2020-12/schema")
         return
     except Exception as error:
         path = list(getattr(error, "path", []))
         message = getattr(error, "message", str(error))
         where = "/".join(str(p) for p in path) or "(top level)"
-        report.add(name, _json_line(content.decode("utf-8"), path),
+        report.add(name, _json_line(content.decode("utf-8-sig"), path),
                    f"not a valid JSON Schema at {where}: {message}")
         return
     if schema.get("type") != "object":
-        report.add(name, _json_line(content.decode("utf-8"), ["type"]),
+        report.add(name, _json_line(content.decode("utf-8-sig"), ["type"]),
                    'a form schema must have "type": "object"')
 
 
@@ -590,6 +597,8 @@ def _report_spiff_error(error: Exception, file: str, documents: Mapping[str, etr
                 file, line = found
     else:
         message = f"SpiffWorkflow could not parse the flow: {type(error).__name__}: {message}"
+    if "RecursionError" in message or isinstance(error, RecursionError):
+        message = "the flow is chained or nested too deeply for the parser: split it with call activities"
     if not report.has_line(file, line):
         report.add(file, line, message)
 
@@ -654,4 +663,4 @@ def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Ele
         except Exception as error:
             _report_spiff_error(error, top.filename or first, documents, report)
             return None
-    return key, top.get_name(), spec, subprocess_specs
+    return key, top.node.get("name") or key, spec, subprocess_specs

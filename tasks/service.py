@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Select, select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.history import add_history
 from engine.identity import Actor
 from engine.instances import can_view, check_data, complete_user_task
-from engine.models import HistoryEntry, HumanTask, ProcessInstance
-from engine.runner import json_safe
+from engine.models import HumanTask, ProcessInstance
 from engine.uow import UnitOfWork
 
 from .forms import validate_form_data
@@ -105,9 +105,8 @@ def get_task(task_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
 
 
 def _history(task: HumanTask, uow: UnitOfWork, action: str, actor: Actor, now: datetime, **details: Any) -> None:
-    uow.session.add(HistoryEntry(instance_id=task.instance_id, model_key=task.model_key, action=action,
-                                 actor=actor.username, at=now, task_id=task.id, task_name=task.name,
-                                 details=json_safe(details)))
+    add_history(uow, instance_id=task.instance_id, model_key=task.model_key, action=action,
+                actor=actor.username, now=now, task_id=task.id, task_name=task.name, details=details)
 
 
 def claim_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:

@@ -135,11 +135,28 @@ PEOPLE = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at full cost makes each test user take ~50 ms; the stored hash records its own parameters."""
+    monkeypatch.setattr("engine.identity._SCRYPT", {"n": 2**4, "r": 8, "p": 1})
+
+
+def everyone(platform: Platform) -> list[tuple[str, str, str | None, str | None]]:
+    """PEOPLE plus one staff member per department (named by its code) and per county window."""
+    extra = []
+    for code, department in platform.organisation.departments.items():
+        if department.per_county:
+            extra += [(f"{code}_{county}", "staff", code, county) for county in platform.organisation.counties]
+        else:
+            extra.append((code, "staff", code, None))
+    return PEOPLE + extra
+
+
 @pytest.fixture
 def people(platform: Platform) -> People:
     tokens = {}
     with platform.uow() as uow:
-        for username, role, department, county in PEOPLE:
+        for username, role, department, county in everyone(platform):
             create_user(username, "correct horse battery", role=role, department=department, county=county,
                         organisation=platform.organisation, uow=uow, now=platform.now())
             tokens[username] = create_token(username, uow=uow, now=platform.now())
@@ -167,3 +184,11 @@ def deployed(platform: Platform) -> str:
         result = deploy(read_flow(ESCALATION), actor=Actor("designer", "designer"), uow=uow, now=platform.now())
         uow.commit()
     return result.key
+
+
+@pytest.fixture
+def flow(platform: Platform, people: People) -> Any:
+    """Drive flows through the service layer (tests/flowkit.py) with the example users of PEOPLE."""
+    from flowkit import Flow
+
+    return Flow(platform)

@@ -11,7 +11,7 @@ from engine.instances import start_instance
 from engine.models import ProcessModel, User
 from engine.platform import Platform
 
-DEMO_PASSWORD = "onestop-demo"
+DEMO_PASSWORD = "onestop-demo"  # noqa: S105 — printed for the demo; never used outside `onestop demo`
 
 
 def demo_accounts(platform: Platform) -> list[tuple[str, str, str | None, str | None, str]]:

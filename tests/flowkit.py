@@ -1,0 +1,77 @@
+"""A small driver for flow scenario tests: deploy a folder, start a case, work tasks, move the clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engine.deployment import deploy
+from engine.identity import Actor
+from engine.instances import get_visible, instance_view, start_instance
+from engine.platform import Platform
+from engine.scheduler import fire_due_timers
+from tasks import service as tasks
+
+PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+
+
+@dataclass
+class Flow:
+    """Drives one platform through the service layer, as each named user, at the clock's time."""
+
+    platform: Platform
+
+    def actor(self, username: str) -> Actor:
+        from sqlalchemy import select
+
+        from engine.models import User
+
+        with self.platform.uow(write=False) as uow:
+            user = uow.session.scalar(select(User).where(User.username == username))
+            assert user is not None, f"no user {username}"
+            return Actor.of(user)
+
+    def deploy_folder(self, name: str) -> str:
+        folder = PROCESSES / name
+        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".bpmn", ".dmn", ".json")}
+        with self.platform.uow() as uow:
+            result = deploy(files, actor=Actor("designer", "designer"), uow=uow, now=self.platform.now())
+            uow.commit()
+        return result.key
+
+    def start(self, key: str, data: dict[str, Any], who: str = "applicant") -> int:
+        with self.platform.uow() as uow:
+            result = start_instance(key, data, actor=self.actor(who), uow=uow, now=self.platform.now())
+            uow.commit()
+        return int(result["id"])
+
+    def tasks(self, who: str, scope: str = "department") -> list[dict[str, Any]]:
+        with self.platform.uow(write=False) as uow:
+            return tasks.list_tasks(actor=self.actor(who), uow=uow, scope=scope)
+
+    def task(self, who: str, name: str, instance_id: int | None = None) -> dict[str, Any]:
+        """The one open task called ``name`` (element id) that ``who`` may work on."""
+        scope = "mine" if self.actor(who).role == "applicant" else "department"
+        found = [t for t in self.tasks(who, scope) if t["name"] == name and
+                 (instance_id is None or t["instance_id"] == instance_id)]
+        assert len(found) == 1, f"{who} sees {[t['name'] for t in self.tasks(who, scope)]}, not one {name!r}"
+        return found[0]
+
+    def complete(self, who: str, name: str, data: dict[str, Any], instance_id: int | None = None) -> None:
+        task = self.task(who, name, instance_id)
+        with self.platform.uow() as uow:
+            tasks.complete_task(task["id"], data, actor=self.actor(who), uow=uow, now=self.platform.now())
+            uow.commit()
+
+    def fire(self, now: datetime | None = None) -> list[int]:
+        return fire_due_timers(self.platform, now=now).fired
+
+    def view(self, instance_id: int) -> dict[str, Any]:
+        with self.platform.uow(write=False) as uow:
+            row = get_visible(instance_id, actor=Actor("admin", "admin"), uow=uow)
+            return instance_view(row, uow=uow, tasks=tasks.instance_tasks(row.id, uow=uow))
+
+    def open_task_names(self, instance_id: int) -> list[str]:
+        return sorted(t["name"] for t in self.view(instance_id)["tasks"] if t["state"] in ("open", "claimed"))

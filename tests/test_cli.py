@@ -1,0 +1,90 @@
+"""The `onestop` command line, run as a user would, against a real database file."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ESCALATION, ROOT
+
+pytestmark = pytest.mark.sqlite_only
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"ONESTOP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "ONESTOP_INSTANCE_DIR": str(tmp_path),
+            "ONESTOP_PROCESSES_DIR": str(ROOT / "processes"), "PATH": "/usr/bin:/bin"}
+
+
+def onestop(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ui.cli", *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
+
+
+def test_validate_prints_one_line_per_problem_as_file_line_message_and_exits_1(env, tmp_path):
+    assert onestop(env, "validate", str(ESCALATION)).returncode == 0
+    broken = tmp_path / "broken"
+    shutil.copytree(ESCALATION, broken)
+    bpmn = broken / "escalation.bpmn"
+    bpmn.write_text(bpmn.read_text().replace('name="talent_office"', 'name="nobody"')
+                    .replace("approved and amount &gt; 0", "__import__('os')"))
+    result = onestop(env, "validate", str(broken))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) >= 2
+    for line in lines:
+        file, lineno, message = line.split(":", 2)
+        assert file.endswith("escalation.bpmn") and int(lineno) > 0 and message.strip()
+    assert any("nobody" in line for line in lines)
+
+
+def test_db_upgrade_deploy_users_token_and_calendar_check(env):
+    upgraded = onestop(env, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert onestop(env, "db", "upgrade").returncode == 0, "upgrading twice is harmless"
+    first = onestop(env, "deploy", str(ESCALATION))
+    assert first.returncode == 0 and "escalation_demo version 1 deployed" in first.stdout
+    again = onestop(env, "deploy", str(ESCALATION))
+    assert "escalation_demo version 1 unchanged" in again.stdout
+    created = onestop(env, "users", "create", "win", "--role", "staff", "--department", "county_window",
+                      "--county", "linqing", stdin="a long enough password\n")
+    assert created.returncode == 0, created.stderr
+    bad = onestop(env, "users", "create", "x", "--role", "staff", "--department", "nowhere", stdin="pw\n")
+    assert bad.returncode == 1 and "department" in bad.stderr and "password" in bad.stderr
+    token = onestop(env, "token", "create", "win")
+    assert token.returncode == 0 and len(token.stdout.strip()) >= 40
+    assert onestop(env, "token", "create", "ghost").returncode == 1
+    official = onestop(env, "calendar", "check", "2026")
+    assert official.returncode == 0 and "official" in official.stdout
+    fallback = onestop(env, "calendar", "check", "2027")
+    assert fallback.returncode == 1 and "weekends only" in fallback.stdout
+    worker = onestop(env, "worker", "--once")
+    assert worker.returncode == 0 and worker.stdout.startswith("due 0")
+
+
+def test_a_token_from_the_cli_works_against_the_api(env, tmp_path):
+    onestop(env, "db", "upgrade")
+    onestop(env, "users", "create", "boss", "--role", "admin", stdin="a long enough password\n")
+    token = onestop(env, "token", "create", "boss").stdout.strip()
+    from engine.config import Settings
+    from engine.platform import Platform
+    from ui import create_app
+
+    settings = Settings.from_env(env)
+    client = create_app({"TESTING": True}, platform=Platform(settings)).test_client()
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.get_json()["role"] == "admin"
+
+
+def test_demo_loads_accounts_once(env):
+    onestop(env, "db", "upgrade")
+    onestop(env, "deploy", str(ESCALATION))
+    first = onestop(env, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "password 'onestop-demo'" in first.stdout and "admin API token" in first.stdout
+    second = onestop(env, "demo")
+    assert "nothing loaded" in second.stdout
+
