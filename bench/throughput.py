@@ -1,15 +1,21 @@
 """Throughput: the bare SpiffWorkflow engine in memory vs full cases through `onestop serve` and the REST API.
 
-Both run the same diagram (bench/small: start → 受理 → 办理 → end), alternating in rounds within one run, and
-the ratio API/engine is printed. A case through the API is: POST start, GET the department's tasks, then
-POST complete for each task (two), each request a unit of work that loads, runs and saves the case.
+Both run the same diagram, alternating in rounds within one run, and the ratio API/engine is printed.
+Diagrams: `escalation` (default; tests/data/escalation: a county-window task with a working_days(3)
+boundary timer, a script, a gateway, a city-window task — the shape of the city's flows) or `small`
+(bench/small: two user tasks in a row). The bare engine gets a `working_days` that returns a constant, which
+only flatters the engine side. A case through the API is: POST start, GET the department's task list, POST
+complete for the first task, then POST complete for the next task named in that answer — every request its
+own unit of work that authenticates, loads the case, runs it and saves it with its task rows and history.
 
-    .venv/bin/python bench/throughput.py [--seconds 5] [--rounds 3] [--clients 4] [--database-url URL]
+    .venv/bin/python bench/throughput.py [--diagram escalation|small] [--seconds 5] [--rounds 3] [--clients 4]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import shutil
 import socket
@@ -18,31 +24,56 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
 ROOT = Path(__file__).resolve().parent.parent
-DIAGRAM = ROOT / "bench" / "small"
 
 
-def engine_rate(seconds: float) -> float:
+@dataclass(frozen=True)
+class Diagram:
+    folder: Path
+    key: str
+    data: dict[str, object]
+    steps: tuple[tuple[str, str, dict[str, object]], ...]  # (username, department, form data) per user task
+    users: tuple[tuple[str, str, str | None], ...]  # (username, department, county)
+
+
+DIAGRAMS = {
+    "escalation": Diagram(ROOT / "tests" / "data" / "escalation", "escalation_demo", {"county": "dongchangfu"},
+                          (("bench_window", "county_window", {"approved": True, "months": 3}),
+                           ("bench_city", "city_window", {"decision": "通过"})),
+                          (("bench_window", "county_window", "dongchangfu"), ("bench_city", "city_window", None))),
+    "small": Diagram(ROOT / "bench" / "small", "bench_small", {},
+                     (("bench_hrss", "hrss", {"ok": True}), ("bench_hrss", "hrss", {"ok": True})),
+                     (("bench_hrss", "hrss", None),)),
+}
+
+
+def engine_rate(diagram: Diagram, seconds: float) -> float:
     parser = SpiffBpmnParser()
-    parser.add_bpmn_file(str(DIAGRAM / "small.bpmn"))
-    spec = parser.get_spec("bench_small")
+    for path in diagram.folder.glob("*.bpmn"):
+        parser.add_bpmn_file(str(path))
+    spec = parser.get_spec(diagram.key)
+    script_engine = PythonScriptEngine(TaskDataEnvironment({"working_days": lambda n, start=None:
+                                                            "2099-01-01T18:00:00+08:00"}))
     done, deadline = 0, time.perf_counter() + seconds
     started = time.perf_counter()
     while time.perf_counter() < deadline:
-        workflow = BpmnWorkflow(spec)
+        workflow = BpmnWorkflow(spec, script_engine=script_engine)
+        workflow.get_tasks(state=TaskState.READY)[0].data.update(diagram.data)
         workflow.do_engine_steps()
-        while not workflow.completed:
-            for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-                task.set_data(ok=True)
-                task.run()
+        for _user, _department, form in diagram.steps:
+            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+            task.set_data(**form)
+            task.run()
             workflow.do_engine_steps()
+        assert workflow.completed
         done += 1
     return done / (time.perf_counter() - started)
 
@@ -54,33 +85,36 @@ def free_port() -> int:
 
 
 class Server:
-    """`onestop serve` on loopback with a fresh database, a staff user and a token."""
+    """`onestop serve` on loopback with a fresh database, the diagram deployed, and a token per user."""
 
-    def __init__(self, database_url: str | None, workers: int, threads: int) -> None:
+    def __init__(self, diagram: Diagram, database_url: str | None, workers: int, threads: int) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="onestop-bench-"))
         self.port = free_port()
         self.env = {**os.environ, "ONESTOP_INSTANCE_DIR": str(self.tmp),
                     "ONESTOP_DATABASE_URL": database_url or f"sqlite:///{self.tmp}/bench.db"}
-        onestop = [sys.executable, "-m", "ui.cli"]
-        for args, stdin in ((["db", "upgrade"], ""), (["deploy", str(DIAGRAM)], ""),
-                            (["users", "create", "bench", "--role", "staff", "--department", "hrss"],
-                             "bench-password\n")):
-            subprocess.run(onestop + args, input=stdin, env=self.env, cwd=ROOT, check=True, capture_output=True,
-                           text=True)
-        self.token = subprocess.run(onestop + ["token", "create", "bench"], env=self.env, cwd=ROOT, check=True,
-                                    capture_output=True, text=True).stdout.strip()
+        self.onestop = [sys.executable, "-m", "ui.cli"]
+        self._run("db", "upgrade")
+        self._run("deploy", str(diagram.folder))
+        self.tokens = {}
+        for username, department, county in diagram.users:
+            self._run("users", "create", username, "--role", "staff", "--department", department,
+                      *(["--county", county] if county else []), stdin="bench-password\\n")
+            self.tokens[username] = self._run("token", "create", username).strip()
         self.process = subprocess.Popen(
-            onestop + ["serve", "--port", str(self.port), "--workers", str(workers), "--threads", str(threads),
-                       "--no-scheduler"], env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
-        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+            [*self.onestop, "serve", "--port", str(self.port), "--workers", str(workers), "--threads",
+             str(threads), "--no-scheduler", "--no-access-log"], env=self.env, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
             try:
-                requests.get(f"{self.url}/openapi.json", timeout=1)
-                return
-            except requests.ConnectionError:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return
+            except OSError:
                 time.sleep(0.05)
         raise RuntimeError("the server did not start")
+
+    def _run(self, *args: str, stdin: str = "") -> str:
+        return subprocess.run([*self.onestop, *args], input=stdin, env=self.env, cwd=ROOT, check=True,
+                              capture_output=True, text=True).stdout
 
     def stop(self) -> None:
         self.process.terminate()
@@ -88,35 +122,61 @@ class Server:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def api_rate(server: Server, seconds: float, clients: int) -> tuple[float, int]:
+class Client:
+    """One keep-alive HTTP connection speaking JSON, as each of a department's users."""
+
+    def __init__(self, server: Server) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        self.headers = {user: {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+                        for user, token in server.tokens.items()}
+
+    def call(self, user: str, method: str, path: str, body: object = None) -> tuple[int, object]:
+        payload = json.dumps(body).encode() if body is not None else None
+        self.connection.request(method, "/api/v1" + path, body=payload, headers=self.headers[user])
+        response = self.connection.getresponse()
+        return response.status, json.loads(response.read())
+
+
+def run_case(client: Client, diagram: Diagram) -> bool:
+    first_user = diagram.steps[0][0]
+    status, case = client.call(first_user, "POST", "/process-instances",
+                               {"model_key": diagram.key, "data": diagram.data})
+    if status != 201:
+        return False
+    case_id = case["id"]  # type: ignore[index]
+    status, listed = client.call(first_user, "GET", "/tasks?scope=department&limit=500")
+    task = next((t for t in listed if t["instance_id"] == case_id), None)  # type: ignore[union-attr]
+    for index, (user, _department, form) in enumerate(diagram.steps):
+        if task is None:
+            return False
+        status, done = client.call(user, "POST", f"/tasks/{task['id']}/complete", {"data": form})
+        if status != 200:
+            return False
+        if index + 1 < len(diagram.steps):
+            next_user = diagram.steps[index + 1][0]
+            if next_user == user:
+                task = next(iter(done["next_tasks"]), None)  # type: ignore[index]
+            else:  # the next task is another department's: that user finds it in their own list
+                status, listed = client.call(next_user, "GET", "/tasks?scope=department&limit=500")
+                task = next((t for t in listed if t["instance_id"] == case_id), None)  # type: ignore[union-attr]
+    return True
+
+
+def api_rate(server: Server, diagram: Diagram, seconds: float, clients: int) -> tuple[float, int]:
     deadline = time.perf_counter() + seconds
     counts = [0] * clients
     errors = [0] * clients
 
-    def client(index: int) -> None:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {server.token}"
+    def worker(index: int) -> None:
+        client = Client(server)
         while time.perf_counter() < deadline:
-            case = session.post(f"{server.url}/process-instances", json={"model_key": "bench_small", "data": {}})
-            if case.status_code != 201:
-                errors[index] += 1
-                continue
-            case_id = case.json()["id"]
-            for _ in range(2):
-                tasks = session.get(f"{server.url}/tasks", params={"scope": "department", "limit": 500}).json()
-                mine = [t for t in tasks if t["instance_id"] == case_id]
-                if not mine:
-                    errors[index] += 1
-                    break
-                done = session.post(f"{server.url}/tasks/{mine[0]['id']}/complete", json={"data": {"ok": True}})
-                if done.status_code != 200:
-                    errors[index] += 1
-                    break
-            else:
+            if run_case(client, diagram):
                 counts[index] += 1
+            else:
+                errors[index] += 1
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -125,7 +185,8 @@ def api_rate(server: Server, seconds: float, clients: int) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--diagram", choices=sorted(DIAGRAMS), default="escalation")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating engine/API rounds")
     parser.add_argument("--clients", type=int, default=4, help="concurrent API clients")
@@ -133,13 +194,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per web process")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
-    server = Server(args.database_url, args.workers, args.threads)
+    diagram = DIAGRAMS[args.diagram]
+    server = Server(diagram, args.database_url, args.workers, args.threads)
     engine_rates, api_rates, errors = [], [], 0
     try:
-        api_rate(server, 1.0, args.clients)  # warm up: spec cache, connections
+        api_rate(server, diagram, 1.0, args.clients)  # warm up: spec cache, connections
         for round_ in range(1, args.rounds + 1):
-            engine_rates.append(engine_rate(args.seconds))
-            rate, failed = api_rate(server, args.seconds, args.clients)
+            engine_rates.append(engine_rate(diagram, args.seconds))
+            rate, failed = api_rate(server, diagram, args.seconds, args.clients)
             api_rates.append(rate)
             errors += failed
             print(f"round {round_}: engine {engine_rates[-1]:8.1f} cases/s   API {rate:7.1f} cases/s   "
@@ -148,10 +210,11 @@ def main() -> None:
         server.stop()
     engine, api = sum(engine_rates) / len(engine_rates), sum(api_rates) / len(api_rates)
     backend = "PostgreSQL" if args.database_url and "postgresql" in args.database_url else "SQLite"
-    print(f"\nbare engine (in memory): {engine:.1f} cases/s")
-    print(f"API ({backend}, {args.workers} worker(s) × {args.threads} threads, {args.clients} clients): "
-          f"{api:.1f} cases/s, {errors} errors")
-    print(f"ratio API/engine: {api / engine:.3f}  (goal ≥ 0.10)")
+    print(f"\ndiagram: {args.diagram} ({diagram.key})")
+    print(f"bare engine (in memory): {engine:.1f} cases/s")
+    print(f"API ({backend}, {args.workers} worker(s) x {args.threads} threads, {args.clients} clients): "
+          f"{api:.1f} cases/s, {errors} failed cases")
+    print(f"ratio API/engine: {api / engine:.3f}  (goal >= 0.10)")
 
 
 if __name__ == "__main__":

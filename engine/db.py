@@ -38,8 +38,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that later writes can fail at once with SQLITE_BUSY when another
         # writer got in first; a unit of work that will write takes the write lock when it starts.
-        write = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only unit of work runs without an explicit transaction: each SELECT sees committed data,
+        # and nothing is ever left to roll back.
 
     return engine
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .errors import Conflict, NotFound, PermissionDenied
@@ -79,6 +79,18 @@ def model_view(model: ProcessModel) -> dict[str, Any]:
     return {"key": model.key, "version": model.version, "name": model.name,
             "deployed_at": model.deployed_at.isoformat(), "deployed_by": model.deployed_by,
             "content_hash": model.content_hash, "files": [f.filename for f in model.files]}
+
+
+_LATEST = select(ProcessModel.id, ProcessModel.key, ProcessModel.version).where(
+    ProcessModel.key == bindparam("key")).order_by(ProcessModel.version.desc()).limit(1)
+
+
+def latest_version(key: str, *, uow: UnitOfWork) -> tuple[int, str, int]:
+    """(model id, key, version) of the newest deployment of a flow: the one new cases start on."""
+    found = uow.session.execute(_LATEST, {"key": key}).first()
+    if found is None:
+        raise NotFound(f"no process model {key!r}")
+    return found.id, found.key, found.version
 
 
 def find_model(key: str, version: int | None = None, *, uow: UnitOfWork) -> ProcessModel:

@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .errors import AuthenticationRequired, InvalidInput, NotFound
 from .models import ApiToken, User
@@ -119,14 +119,19 @@ def revoke_tokens(username: str, *, uow: UnitOfWork, now: datetime) -> int:
     return len(tokens)
 
 
+_TOKEN_OWNER = select(User.username, User.role, User.department, User.county, User.active, ApiToken.revoked_at,
+                      ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id) \
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def authenticate_token(token: str, *, uow: UnitOfWork, now: datetime) -> Actor:
     """The actor a bearer token stands for, or AuthenticationRequired."""
-    row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    row = uow.session.execute(_TOKEN_OWNER, {"token_hash": _token_hash(token)}).first()
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise AuthenticationRequired("the bearer token is unknown, revoked or expired")
-    if not row.user.active:
+    if not row.active:
         raise AuthenticationRequired("this account is disabled")
-    return Actor.of(row.user)
+    return Actor(username=row.username, role=row.role, department=row.department, county=row.county)
 
 
 def authenticate_password(username: str, password: str, *, uow: UnitOfWork, now: datetime,

@@ -9,7 +9,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, exists, select
 
-from .deployment import find_model
+from .deployment import latest_version
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .expressions import FUNCTION_NAMES
 from .history import add_history, json_safe
@@ -57,8 +57,8 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
     data = dict(check_data(data))
     if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 120):
         raise InvalidInput("business_key must be text of at most 120 characters")
-    model = find_model(model_key, uow=uow)
-    bundle = uow.platform.specs.get(model.id, uow=uow)
+    model_id, model_key, version = latest_version(model_key, uow=uow)
+    bundle = uow.platform.specs.get(model_id, uow=uow)
     organisation = uow.platform.organisation
     county = organisation.county_code(data.get("county")) if data.get("county") is not None else actor.county
     if data.get("county") is not None and county is None:
@@ -71,22 +71,27 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
     if county is not None:
         data["county"] = county
     workflow, functions = new_workflow(bundle, uow, now)
-    for task in workflow.get_tasks(state=TaskState.READY):  # READY start task: the case data enters here
-        task.data.update(data)
-    row = ProcessInstance(model_id=model.id, model_key=model.key, version=model.version, status="active",
+    _enter_data(workflow, data)
+    row = ProcessInstance(model_id=model_id, model_key=model_key, version=version, status=None,
                           business_key=business_key, county=county, started_by=actor.username, created_at=now,
-                          updated_at=now, data=json_safe(data), state=uow.platform.serializer.dumps(workflow))
-    uow.session.add(row)
-    uow.flush()
+                          data=json_safe(data))
     loaded = Loaded(row=row, bundle=bundle, workflow=workflow, functions=functions)
-    record(loaded, uow, action="start", actor=actor.username, now=now, version=model.version, data=data,
+    record(loaded, uow, action="start", actor=actor.username, now=now, version=version, data=data,
            business_key=business_key)
     failure = advance(workflow, lambda wf: None)
     if failure is not None:
-        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={"action": "steps"})
+        fresh, _functions = new_workflow(bundle, uow, now)  # the state before the failing step, to retry from
+        _enter_data(fresh, data)
+        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={"action": "steps"},
+                     state=uow.platform.serializer.dumps(fresh))
     else:
         save(loaded, uow=uow, now=now, actor=actor.username)
     return {"id": row.id, "status": row.status}
+
+
+def _enter_data(workflow: Any, data: dict[str, Any]) -> None:
+    for task in workflow.get_tasks(state=TaskState.READY):  # the READY start task: the case data enters here
+        task.data.update(data)
 
 
 def can_view(actor: Actor, row: ProcessInstance, uow: UnitOfWork) -> bool:
@@ -242,11 +247,11 @@ def retry_instance(instance_id: int, *, data: dict[str, Any] | None = None, reas
     if failure is not None:
         save_failure(loaded, failure, uow=uow, now=now, actor="system", pending=pending)
     else:
-        save(loaded, uow=uow, now=now, actor=actor.username, completed=completed)
         if completed is not None:
             record(loaded, uow, action="complete", actor=completed[1], now=now,
                    task_name=pending.get("task_name"), task_id=pending.get("human_task_id"),
                    data={**pending.get("data", {}), **fixes}, replayed=True)
+        save(loaded, uow=uow, now=now, actor=actor.username, completed=completed)
     return instance_summary(row)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -9,7 +10,7 @@ from sqlalchemy import Engine
 from .calendar_store import CalendarCache
 from .clock import Clock, SystemClock
 from .config import Settings
-from .db import make_engine, make_session_factory
+from .db import WRITE_OPTION, make_engine, make_session_factory
 from .deployment import SpecCache
 from .organisation import Organisation
 from .serialization import InstanceSerializer
@@ -23,6 +24,8 @@ class Platform:
         self.clock = clock or SystemClock()
         self.engine = db_engine or make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
+        self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self.local_write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         self.organisation = organisation or Organisation.load(settings.processes_dir / "organisation.yaml")
         self.specs = SpecCache(self.organisation)
         self.calendar = CalendarCache(settings)

@@ -8,7 +8,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from .models import HumanTask, ProcessInstance
 from .uow import UnitOfWork
@@ -40,27 +40,32 @@ def deadline_of(task: Any) -> datetime | None:
     return min(moments) if moments else None
 
 
+_TASKS = HumanTask.__table__
+_OPEN_TASKS_OF_CASE = select(_TASKS.c.id, _TASKS.c.spiff_task_id, _TASKS.c.due_at).where(
+    _TASKS.c.instance_id == bindparam("case_id"), _TASKS.c.state.in_(OPEN_STATES))
+_UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
+_INSERT_TASK = insert(_TASKS)
+
+
 def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, workflow: Any, bundle: Bundle, *, now: datetime,
-                     completed: tuple[str, str] | None) -> None:
+                     completed: tuple[str, str] | None, is_new: bool = False) -> None:
     """Open rows for new READY user tasks; close rows whose task finished (completed) or vanished (cancelled)."""
     ready = {str(t.id): t for t in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True)}
-    table = HumanTask.__table__
-    existing = uow.session.execute(select(HumanTask.id, HumanTask.spiff_task_id, HumanTask.due_at).where(
-        HumanTask.instance_id == row.id, HumanTask.state.in_(OPEN_STATES))).all()
+    existing = [] if is_new else uow.session.execute(_OPEN_TASKS_OF_CASE, {"case_id": row.id}).all()
     for human_id, spiff_id, due_at in existing:
         task = ready.pop(spiff_id, None)
         if task is not None:
             deadline = deadline_of(task)
             if deadline != due_at:
-                uow.session.execute(update(table).where(table.c.id == human_id).values(due_at=deadline))
+                uow.session.execute(_UPDATE_TASK, {"task_id": human_id, "due_at": deadline})
             continue
         if completed is not None and completed[0] == spiff_id:
             values = {"state": "completed", "completed_by": completed[1], "ended_at": now}
         else:
             values = {"state": "cancelled", "ended_at": now}
-        uow.session.execute(update(table).where(table.c.id == human_id).values(**values))
+        uow.session.execute(_UPDATE_TASK, {"task_id": human_id, **values})
     if ready:
-        uow.session.execute(insert(table), [new_row(uow, row, task, now) for task in ready.values()])
+        uow.session.execute(_INSERT_TASK, [new_row(uow, row, task, now) for task in ready.values()])
 
 
 def new_row(uow: UnitOfWork, row: ProcessInstance, task: Any, now: datetime) -> dict[str, Any]:

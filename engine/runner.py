@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,14 +12,14 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .clock import FixedClock
 from .errors import Conflict, NotFound, OneStopError
 from .expressions import ExpressionFunctions
-from .history import add_history, json_safe
-from .models import ProcessInstance
+from .history import json_safe
+from .models import HistoryEntry, ProcessInstance
 from .projection import sync_human_tasks
 from .scripting import RestrictedScriptEngine
 from .timers import waiting_timer_due_times
@@ -35,6 +35,7 @@ class Loaded:
     bundle: Bundle
     workflow: BpmnWorkflow
     functions: ExpressionFunctions
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,21 @@ def new_workflow(bundle: Bundle, uow: UnitOfWork, now: datetime) -> tuple[BpmnWo
     return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine), functions
 
 
-def load(instance_id: int, *, uow: UnitOfWork, now: datetime, for_update: bool = True) -> Loaded:
-    row = uow.session.get(ProcessInstance, instance_id)
-    if row is None:
+_CASES = ProcessInstance.__table__
+_SELECT_CASE = select(_CASES).where(_CASES.c.id == bindparam("case_id"))
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+# SET columns come from the parameters; the WHERE parameters are named unlike any column.
+_UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"),
+                                    _CASES.c.lock_version == bindparam("expected_version"))
+_INSERT_HISTORY = insert(HistoryEntry.__table__)
+
+
+def load_case(instance_id: int, *, uow: UnitOfWork) -> ProcessInstance:
+    """The case row as a detached object: every write to it goes through ``save``/``save_failure``."""
+    found = uow.session.execute(_SELECT_CASE, {"case_id": instance_id}).first()
+    if found is None:
         raise NotFound(f"no process instance {instance_id}")
-    return restore(row, uow=uow, now=now)
+    return ProcessInstance(**found._mapping)
 
 
 def restore(row: ProcessInstance, *, uow: UnitOfWork, now: datetime) -> Loaded:
@@ -104,55 +115,70 @@ def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
 
 def record(loaded: Loaded, uow: UnitOfWork, *, action: str, actor: str, now: datetime,
            task_id: int | None = None, task_name: str | None = None, **details: Any) -> None:
-    """Append a history row (a plain INSERT: history is never updated)."""
-    add_history(uow, instance_id=loaded.row.id, model_key=loaded.row.model_key, action=action, actor=actor,
-                now=now, task_id=task_id, task_name=task_name, details=details)
+    """Queue a history row; ``save``/``save_failure`` write the queue right after the instance row."""
+    loaded.history.append({"model_key": loaded.row.model_key, "action": action, "actor": actor, "at": now,
+                           "task_id": task_id, "task_name": task_name, "details": json_safe(details)})
+
+
+def _write_row(loaded: Loaded, uow: UnitOfWork, values: dict[str, Any]) -> None:
+    """INSERT a new case, or UPDATE one guarded by its version: a writer that loaded an older version
+    changes nothing and gets a Conflict, so no update is ever lost. Then the queued history rows."""
+    row = loaded.row
+    if row.id is None:
+        values = {column: getattr(row, column) for column in NEW_ROW_COLUMNS} | values | {"lock_version": 1}
+        set_committed_value(row, "id", uow.session.execute(_INSERT_CASE, values).scalar_one())
+    else:
+        values = values | {"lock_version": row.lock_version + 1}
+        written = uow.session.execute(_UPDATE_CASE, {"case_id": row.id, "expected_version": row.lock_version,
+                                                     **values}).rowcount
+        if written != 1:
+            raise Conflict("someone else changed this case at the same moment; reload and try again")
+    for key, value in values.items():
+        set_committed_value(row, key, value)
+    if loaded.history:
+        uow.session.execute(_INSERT_HISTORY, [{"instance_id": row.id, **entry} for entry in loaded.history])
+        loaded.history.clear()
+
+
+NEW_ROW_COLUMNS = ("model_id", "model_key", "version", "business_key", "county", "started_by", "created_at")
 
 
 def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
          completed: tuple[str, str] | None = None) -> None:
-    """Persist state, status, timer index, task list rows and calendar notes in the caller's transaction.
-
-    The instance row is written with one UPDATE guarded by its version: a writer that loaded an older
-    version changes nothing and gets a Conflict, so no update is ever lost."""
+    """Persist state, status, timer index, task list rows and history in the caller's transaction."""
     row, workflow = loaded.row, loaded.workflow
-    due = [moment for _task, moment in waiting_timer_due_times(workflow)]
-    values: dict[str, Any] = {
-        "state": uow.platform.serializer.dumps(workflow), "next_due_at": min(due) if due else None,
-        "data": json_safe(current_data(workflow)), "updated_at": now, "pending": None, "error_message": None,
-        "error_task": None, "status": "active" if row.status == "error" else row.status,
-        "lock_version": row.lock_version + 1,
-    }
-    if workflow.completed:
-        values.update(status="completed", ended_at=now, next_due_at=None)
-    written = uow.session.execute(
-        update(ProcessInstance.__table__).where(ProcessInstance.id == row.id,
-                                                ProcessInstance.lock_version == row.lock_version)
-        .values(**values)).rowcount
-    if written != 1:
-        raise Conflict("someone else changed this case at the same moment; reload and try again")
-    for key, value in values.items():
-        set_committed_value(row, key, value)
-    sync_human_tasks(uow, row, workflow, loaded.bundle, now=now, completed=completed)
     for year in sorted(loaded.functions.fallback_years):
         record(loaded, uow, action="calendar_fallback", actor="system", now=now, year=year,
                message=f"{year} has no official holiday data: a deadline was counted with weekends only")
     loaded.functions.fallback_years.clear()
     if workflow.completed:
         record(loaded, uow, action="completed", actor=actor, now=now)
+    due = [moment for _task, moment in waiting_timer_due_times(workflow)]
+    is_new = row.id is None
+    values: dict[str, Any] = {
+        "state": uow.platform.serializer.dumps(workflow), "next_due_at": min(due) if due else None,
+        "data": json_safe(current_data(workflow)), "updated_at": now, "pending": None, "error_message": None,
+        "error_task": None, "status": "active" if row.status in (None, "error") else row.status,
+        "ended_at": None,
+    }
+    if workflow.completed:
+        values.update(status="completed", ended_at=now, next_due_at=None)
+    _write_row(loaded, uow, values)
+    sync_human_tasks(uow, row, workflow, loaded.bundle, now=now, completed=completed, is_new=is_new)
 
 
 def save_failure(loaded: Loaded, failure: StepFailure, *, uow: UnitOfWork, now: datetime, actor: str,
-                 pending: dict[str, Any]) -> None:
-    """Keep the last good state; mark the instance in error with what failed and what to replay on retry."""
-    row = loaded.row
-    row.status = "error"
-    row.error_message = failure.message
-    row.error_task = failure.task
-    row.pending = json_safe(pending)
-    row.updated_at = now
+                 pending: dict[str, Any], state: str | None = None) -> None:
+    """Keep the last good state (``state`` for a new case); mark the case in error with what failed and what
+    to replay on retry."""
     record(loaded, uow, action="error", actor=actor, now=now, task=failure.task, message=failure.message,
            line=failure.line, pending=pending.get("action"))
+    values: dict[str, Any] = {"status": "error", "error_message": failure.message, "error_task": failure.task,
+                              "pending": json_safe(pending), "updated_at": now}
+    if loaded.row.id is None:
+        values |= {"state": state, "data": loaded.row.data, "next_due_at": None}
+    loaded.functions.fallback_years.clear()
+    _write_row(loaded, uow, values)
 
 
 def ready_manual_tasks(workflow: BpmnWorkflow) -> list[Any]:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import ast
 import re
 import textwrap
-from collections.abc import Iterable
+import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import CodeType
-from typing import Literal
+from typing import Literal, TypeVar
 
 Mode = Literal["eval", "exec"]
 Problem = tuple[int, str]
+T = TypeVar("T")
 
 MAX_SOURCE_CHARS = 100_000
 
@@ -21,14 +23,11 @@ SAFE_BUILTIN_NAMES = frozenset({
     "max", "min", "range", "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip",
 })
 
-#: Names refused outright, with or without a call, whatever the data holds.
+#: Names refused outright, whatever the data holds (the builtins offered are only SAFE_BUILTIN_NAMES, so
+#: these are refused for a clear message; other unknown names are simply data, e.g. a field named "id").
 DENIED_NAMES = frozenset({
     "exec", "eval", "compile", "open", "getattr", "setattr", "delattr", "hasattr", "globals", "locals",
-    "vars", "dir", "type", "object", "breakpoint", "input", "help", "memoryview", "super", "print",
-    "classmethod", "staticmethod", "property", "exit", "quit", "id", "iter", "next", "aiter", "anext",
-    "format", "repr", "ascii", "callable", "isinstance", "issubclass", "bytearray", "bytes", "frozenset",
-    "slice", "complex", "pow", "divmod", "hash", "chr", "ord", "bin", "oct", "hex", "copyright", "credits",
-    "license", "BaseException", "Exception", "NotImplemented", "Ellipsis",
+    "vars", "dir", "type", "object", "breakpoint", "input", "help", "memoryview", "super", "exit", "quit",
 })
 
 #: Attributes that may be read (not called): plain data of dates, times, timedeltas, numbers and ranges.
@@ -251,18 +250,26 @@ class _Checker(ast.NodeVisitor):
         self.visit(node.value)
 
 
+def _strict(build: Callable[[], T]) -> T:
+    """Run the parser or compiler with its warnings (invalid escapes, ``is`` with a literal) as errors,
+    so a source is accepted or refused the same way whatever the process's warning filters are."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return build()
+
+
 def _parse(source: str, mode: Mode) -> ast.Expression | ast.Module:
     if len(source) > MAX_SOURCE_CHARS:
         raise SyntaxError(f"source longer than {MAX_SOURCE_CHARS} characters", ("<string>", 1, 0, "", 1, 0))
     if mode == "eval":
         body = source.lstrip()
         offset = source[: len(source) - len(body)].count("\n")
-        expression = ast.parse(body, "<string>", mode="eval")
+        expression = _strict(lambda: ast.parse(body, "<string>", mode="eval"))
         return ast.increment_lineno(expression, offset) if offset else expression
     try:
-        return ast.parse(source, "<string>", mode="exec")
+        return _strict(lambda: ast.parse(source, "<string>", mode="exec"))
     except IndentationError:  # scripts copied from an indented XML element: dedent keeps the line numbers
-        return ast.parse(textwrap.dedent(source), "<string>", mode="exec")
+        return _strict(lambda: ast.parse(textwrap.dedent(source), "<string>", mode="exec"))
 
 
 def _problems(tree: ast.AST, mode: Mode, functions: frozenset[str] | None) -> list[Problem]:
@@ -285,7 +292,15 @@ def check_source(source: str, mode: Mode, *, reserved: Iterable[str] = ()) -> li
         return [(err.lineno or 1, f"syntax error: {err.msg}")]
     except (RecursionError, MemoryError):
         return [(1, "the source is nested too deeply")]
-    return _problems(tree, mode, frozenset(reserved))
+    problems = _problems(tree, mode, frozenset(reserved))
+    if not problems:
+        try:  # the compiler finds a few more, such as 'break' outside a loop
+            _strict(lambda: compile(tree, "<string>", mode))
+        except SyntaxError as err:
+            return [(err.lineno or 1, f"syntax error: {err.msg}")]
+        except (RecursionError, MemoryError):
+            return [(1, "the source is nested too deeply")]
+    return problems
 
 
 # --- instrumentation ------------------------------------------------------------------------------------
@@ -371,7 +386,7 @@ def _is_number(*nodes: ast.expr) -> bool:
 
 # --- compiled form ---------------------------------------------------------------------------------------
 
-CALLED, STORED, BARE = 1, 2, 4
+CALLED, STORED, BARE, PASSED = 1, 2, 4, 8  # called / assigned / used as a value / passed as an argument
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,31 +394,29 @@ class Compiled:
     """A checked, instrumented code object and what the runtime must know about its names."""
 
     code: CodeType
-    names: tuple[tuple[str, int, int], ...]  # every name used: (name, CALLED/STORED/BARE flags, first line)
+    names: tuple[tuple[str, int, int], ...]  # every name used: (name, CALLED|STORED|BARE|PASSED, first line)
     has_loops: bool
 
 
 def _name_flags(tree: ast.AST) -> tuple[tuple[str, int, int], ...]:
     flags: dict[str, int] = {}
     lines: dict[str, int] = {}
-    arg_positions: set[int] = set()
+    positions: dict[int, int] = {}  # id of a Name node -> CALLED or PASSED
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            if isinstance(node.func, ast.Name):
-                flags[node.func.id] = flags.get(node.func.id, 0) | CALLED
-                arg_positions.add(id(node.func))
+            positions[id(node.func)] = CALLED
             for arg in [*node.args, *(kw.value for kw in node.keywords)]:
-                arg_positions.add(id(arg.value if isinstance(arg, ast.Starred) else arg))
+                positions[id(arg.value if isinstance(arg, ast.Starred) else arg)] = PASSED
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            flag = STORED if not isinstance(node.ctx, ast.Load) else 0 if id(node) in arg_positions else BARE
+            flag = STORED if not isinstance(node.ctx, ast.Load) else positions.get(id(node), BARE)
             flags[node.id] = flags.get(node.id, 0) | flag
             lines[node.id] = min(lines.get(node.id, node.lineno), node.lineno)
     return tuple((name, flags[name], lines[name]) for name in sorted(flags))
 
 
 def compile_restricted(source: str, mode: Mode) -> Compiled:
-    """Check and instrument ``source``; raises SyntaxError or ValueError(problems) when refused."""
+    """Check and instrument ``source``; raises SyntaxError, or RefusedSource with every problem."""
     tree = _parse(source, mode)
     problems = _problems(tree, mode, None)
     if problems:
@@ -411,7 +424,8 @@ def compile_restricted(source: str, mode: Mode) -> Compiled:
     names = _name_flags(tree)
     instrumenter = _Instrumenter()
     tree = ast.fix_missing_locations(instrumenter.visit(tree))
-    return Compiled(compile(tree, "<string>", mode), names, instrumenter.has_loops)
+    code = _strict(lambda: compile(tree, "<string>", mode))
+    return Compiled(code, names, instrumenter.has_loops)
 
 
 class RefusedSource(Exception):

@@ -23,6 +23,7 @@ from engine.sandbox_ast import (
     CALLED,
     FMT,
     METHOD,
+    PASSED,
     SAFE_BUILTIN_NAMES,
     STEP,
     STORED,
@@ -219,7 +220,8 @@ def _guard_join(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tupl
 
 
 def _guard_strftime(obj: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
-    if args and isinstance(args[0], str) and (len(args[0]) > 200 or not _STRFTIME.fullmatch(args[0])):
+    pattern = args[0] if args else kwargs.get("format")
+    if isinstance(pattern, str) and (len(pattern) > 200 or not _STRFTIME.fullmatch(pattern)):
         raise ExpressionError("strftime() formats may hold plain text and %-letter codes only (no widths)")
     return args
 
@@ -270,8 +272,7 @@ def _round(number: Any, ndigits: Any = None) -> Any:
 
 
 def _str(*args: Any, **kwargs: Any) -> str:
-    if args:
-        _check_repr(args[0])
+    _check_repr(args[0] if args else kwargs.get("object"))
     return str(*args, **kwargs)
 
 
@@ -380,10 +381,19 @@ def _compiled(source: str, mode: Literal["eval", "exec"]) -> Compiled:
     return entry
 
 
+def _counted(function: Callable[..., Any], step: Callable[[], bool]) -> Callable[..., Any]:
+    """A provided function passed to map(), sorted(key=...) and the like: each call is a loop step."""
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        step()
+        return function(*args, **kwargs)
+    return counted
+
+
 def _namespace(entry: Compiled, data: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]],
                external: Mapping[str, Any] | None, max_steps: int, timeout: float) -> dict[str, Any]:
     """Globals for one run: the names the code uses, functions first, then data, then external context."""
     namespace: dict[str, Any] = {"__builtins__": _SAFE_BUILTINS}
+    step: Callable[[], bool] | None = _Budget(max_steps, timeout).step if entry.has_loops else None
     for name, flags, line in entry.names:
         if name in functions:
             if flags & STORED:
@@ -391,7 +401,11 @@ def _namespace(entry: Compiled, data: Mapping[str, Any], functions: Mapping[str,
             if flags & BARE:
                 raise ExpressionError(f"function '{name}' can only be called or passed as an argument",
                                       line=line)
-            namespace[name] = functions[name]
+            function = functions[name]
+            if flags & PASSED:
+                step = step or _Budget(max_steps, timeout).step
+                function = _counted(function, step)
+            namespace[name] = function
         elif name in _SAFE_BUILTINS:
             continue  # builtins come from __builtins__ only: a data key of that name changes nothing
         elif flags & CALLED:
@@ -400,8 +414,8 @@ def _namespace(entry: Compiled, data: Mapping[str, Any], functions: Mapping[str,
             namespace[name] = data[name]
         elif external is not None and name in external:
             namespace[name] = external[name]
-    if entry.has_loops:
-        namespace[STEP] = _Budget(max_steps, timeout).step
+    if step is not None:
+        namespace[STEP] = step
     return namespace
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from .db import WRITE_OPTION
 from .errors import Conflict, OneStopError
 
 if TYPE_CHECKING:
@@ -30,9 +29,12 @@ class UnitOfWork:
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
-        engine = self.platform.engine
-        if self.write:
-            engine = engine.execution_options(**{WRITE_OPTION: True})
+        engine = self.platform.write_engine if self.write else self.platform.engine
+        self._lock = self.platform.local_write_lock if self.write else None
+        if self._lock is not None:
+            # SQLite lets one writer in at a time and makes the others poll with sleeps; threads of this
+            # process queue here instead and are woken the moment the writer before them is done.
+            self._lock.acquire()
         self.session = self.platform.session_factory(bind=engine)
         self._committed = False
         return self
@@ -44,6 +46,8 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             self.session.close()
+            if self._lock is not None:
+                self._lock.release()
 
     def commit(self) -> None:
         try:

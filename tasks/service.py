@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.history import add_history
 from engine.identity import Actor
 from engine.instances import can_view, check_data, complete_user_task
 from engine.models import HumanTask, ProcessInstance
+from engine.runner import load_case
 from engine.uow import UnitOfWork
 
 from .forms import validate_form_data
@@ -21,7 +22,7 @@ STATES = ("open", "claimed", "completed", "cancelled")
 OPEN = ("open", "claimed")
 
 
-def task_view(task: HumanTask) -> dict[str, Any]:
+def task_view(task: Any) -> dict[str, Any]:
     return {
         "id": task.id, "instance_id": task.instance_id, "model_key": task.model_key, "name": task.name,
         "title": task.title, "lane": task.lane, "department": task.department, "county": task.county,
@@ -33,7 +34,7 @@ def task_view(task: HumanTask) -> dict[str, Any]:
     }
 
 
-def may_act(actor: Actor, task: HumanTask, uow: UnitOfWork) -> bool:
+def may_act(actor: Actor, task: Any, uow: UnitOfWork) -> bool:
     """Staff act on their department's tasks (their county's, for county windows); applicants on their own."""
     if actor.is_admin:
         return True
@@ -73,8 +74,18 @@ def list_tasks(*, actor: Actor, uow: UnitOfWork, scope: str = "mine", state: str
     return [task_view(t) for t in uow.session.scalars(query).all()]
 
 
-def _task(task_id: int, actor: Actor, uow: UnitOfWork) -> HumanTask:
-    task = uow.session.get(HumanTask, task_id)
+_TASKS = HumanTask.__table__
+_TASK_BY_ID = select(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
+_TASKS_OF_CASE = select(_TASKS).where(_TASKS.c.instance_id == bindparam("case_id")).order_by(_TASKS.c.id)
+
+
+def _row(task_id: int, uow: UnitOfWork) -> Any:
+    return uow.session.execute(_TASK_BY_ID, {"task_id": task_id}).first()
+
+
+def _task(task_id: int, actor: Actor, uow: UnitOfWork) -> Any:
+    """The task row if the actor may act on it; 403 if they can see the case but not act; 404 otherwise."""
+    task = _row(task_id, uow)
     if task is None:
         raise NotFound(f"no task {task_id}")
     if may_act(actor, task, uow):
@@ -87,8 +98,8 @@ def _task(task_id: int, actor: Actor, uow: UnitOfWork) -> HumanTask:
 
 def get_task(task_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
     """The task with its form (JSON Schema), UI schema, instructions and the case's current data."""
-    task = uow.session.get(HumanTask, task_id)
-    instance = uow.session.get(ProcessInstance, task.instance_id) if task is not None else None
+    task = _row(task_id, uow)
+    instance = load_case(task.instance_id, uow=uow) if task is not None else None
     if task is None or instance is None or not (may_act(actor, task, uow) or can_view(actor, instance, uow)):
         raise NotFound(f"no task {task_id}")
     bundle = uow.platform.specs.get(instance.model_id, uow=uow)
@@ -104,7 +115,7 @@ def get_task(task_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
     }
 
 
-def _history(task: HumanTask, uow: UnitOfWork, action: str, actor: Actor, now: datetime, **details: Any) -> None:
+def _history(task: Any, uow: UnitOfWork, action: str, actor: Actor, now: datetime, **details: Any) -> None:
     add_history(uow, instance_id=task.instance_id, model_key=task.model_key, action=action,
                 actor=actor.username, now=now, task_id=task.id, task_name=task.name, details=details)
 
@@ -114,10 +125,9 @@ def claim_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) ->
     if task.state == "claimed" and task.assignee == actor.username:
         return task_view(task)
     claimed = uow.session.execute(
-        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "open")
-        .values(state="claimed", assignee=actor.username, claimed_at=now)
-        .execution_options(synchronize_session=False)).rowcount
-    uow.session.refresh(task)
+        update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == "open")
+        .values(state="claimed", assignee=actor.username, claimed_at=now)).rowcount
+    task = _row(task_id, uow)
     if not claimed:
         raise _not_open(task)
     _history(task, uow, "claim", actor, now)
@@ -132,18 +142,17 @@ def release_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) 
         raise _not_open(task) if task.state != "claimed" else \
             Conflict(f"the task is held by {task.assignee}; only they or an administrator can release it")
     released = uow.session.execute(
-        update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "claimed",
-                                HumanTask.assignee == task.assignee)
-        .values(state="open", assignee=None, claimed_at=None)
-        .execution_options(synchronize_session=False)).rowcount
-    uow.session.refresh(task)
+        update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == "claimed",
+                             _TASKS.c.assignee == task.assignee)
+        .values(state="open", assignee=None, claimed_at=None)).rowcount
+    task = _row(task_id, uow)
     if not released:
         raise _not_open(task)
     _history(task, uow, "release", actor, now)
     return task_view(task)
 
 
-def _not_open(task: HumanTask) -> Conflict:
+def _not_open(task: Any) -> Conflict:
     if task.state == "claimed":
         return Conflict(f"the task is held by {task.assignee}")
     return Conflict(f"the task is {task.state}, no longer open")
@@ -156,19 +165,23 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
         raise _not_open(task)
     if task.state == "claimed" and task.assignee != actor.username:
         raise Conflict(f"the task is held by {task.assignee}: claim it only after they release it")
-    instance = uow.session.get(ProcessInstance, task.instance_id)
-    if instance is None:
-        raise NotFound(f"no task {task_id}")
+    instance = load_case(task.instance_id, uow=uow)
     bundle = uow.platform.specs.get(instance.model_id, uow=uow)
     schema = bundle.forms.get(task.form_file) if task.form_file else None
     data = check_data(validate_form_data(schema, data))
     complete_user_task(instance, task.spiff_task_id, data, actor=actor, uow=uow, now=now, human_task_id=task.id,
                        task_name=task.name)
-    return {**task_view(task), "instance": {"id": instance.id, "status": instance.status}}
+    rows = instance_task_rows(instance.id, uow=uow)
+    done = next(row for row in rows if row.id == task.id)
+    return {**task_view(done), "instance": {"id": instance.id, "status": instance.status},
+            "next_tasks": [task_view(row) for row in rows
+                           if row.state in OPEN and may_act(actor, row, uow)]}
+
+
+def instance_task_rows(instance_id: int, *, uow: UnitOfWork) -> list[Any]:
+    return list(uow.session.execute(_TASKS_OF_CASE, {"case_id": instance_id}).all())
 
 
 def instance_tasks(instance_id: int, *, uow: UnitOfWork) -> list[dict[str, Any]]:
     """Every task row of one case, oldest first (the caller has checked the case is visible)."""
-    rows = uow.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
-                               .order_by(HumanTask.id)).all()
-    return [task_view(t) for t in rows]
+    return [task_view(t) for t in instance_task_rows(instance_id, uow=uow)]

@@ -153,6 +153,8 @@ RESOURCE_ATTACKS: list[tuple[str, str]] = [
     ("replace", "('a' * 10**6).replace('', 'x' * 20)"),
     ("join", "'-'.join(['x' * 10**6] * 11)"),
     ("strftime-width", "d.strftime('%10000000000Y')"),
+    ("strftime-width-keyword", "d.strftime(format='%10000000000Y')"),
+    ("str-keyword", "t = [0]\nfor i in range(80):\n    t = [t, t]\ny = str(object=t)"),
     ("percent-format-variable", "fmt % 1"),
     ("round-digits", "round(1, -10**8)"),
     ("sum-lists", "sum([[1]] * 1000, [])"),
@@ -274,6 +276,24 @@ def test_check_source_syntax_error_line() -> None:
     assert check_source("a = 1\nb = 2\nc = (\n", "exec")[0][0] in (3, 4)
     [(line, message)] = check_source("x = 1\ny = = 2", "exec")
     assert line == 2 and message.startswith("syntax error")
+
+
+def test_check_source_compiler_errors_and_warnings() -> None:
+    assert check_source("x = 1\nbreak", "exec") == [(2, "syntax error: 'break' outside loop")]
+    assert check_source("x = '\\d'", "exec") == [(1, "syntax error: invalid escape sequence '\\d'")]
+    with pytest.raises(ExpressionError, match="invalid escape sequence"):
+        evaluate_expression("'\\d'", {})
+
+
+def test_indented_sources_from_xml() -> None:
+    script = "\n    a = 1\n    for i in range(2):\n        a += i\n"
+    assert check_source(script, "exec") == []
+    data: dict[str, Any] = {}
+    execute_script(script, data)
+    assert data == {"a": 2, "i": 1}
+    assert evaluate_expression("\n   a > 1\n", data) is True
+    assert check_source("\n\n  ().__class__", "eval") == [
+        (3, "attribute '__class__' is not allowed: names starting with '_' are private")]
 
 
 def test_check_source_accepts_normal_code() -> None:
@@ -418,6 +438,12 @@ def test_dmn_like_external_context() -> None:
     assert data == {"age": 20, "x": "data wins", "y": 21}  # external values are not copied into data
 
 
+def test_ordinary_field_names_are_data() -> None:
+    data = {"id": 3, "format": "pdf", "hash": "ab", "print": True}
+    assert evaluate_expression("id == 3 and format == 'pdf' and hash and print", data) is True
+    assert check_source("format == 'pdf'", "eval") == []
+
+
 def test_functions_win_and_can_change_per_run() -> None:
     engine = RestrictedScriptEngine({"now": now})
     data = {"now": "shadow", "today": "x"}
@@ -444,6 +470,31 @@ def test_budget_limits() -> None:
                        timeout_seconds=0.05)
     assert time.monotonic() - started < 1
     execute_script("t = [i for i in range(50000)]\nfor i in range(40000):\n    t[i] += 1", {})
+
+
+def test_functions_passed_to_builtins_count_as_steps() -> None:
+    calls: list[int] = []
+
+    def record(value: int) -> int:
+        calls.append(value)
+        return -value
+
+    functions = {"record": record}
+    assert evaluate_expression("sorted(items, key=record)", {"items": [1, 3, 2]}, functions) == [3, 2, 1]
+    with pytest.raises(ExpressionTimeout, match="50 loop steps"):
+        evaluate_expression("sum(map(record, range(1000)))", {}, functions, max_steps=50)
+    assert len(calls) == 3 + 50
+
+
+def test_function_values_never_reach_data() -> None:
+    data: dict[str, Any] = {}
+    with pytest.raises(ExpressionError, match="would hold a function"):
+        execute_script("f = min(len, abs, key=bool)", data)
+    with pytest.raises(ExpressionError, match="call update"):
+        execute_script("t = min(dict, list, key=bool)\nt.update({}, {})", data)
+    with pytest.raises(ExpressionError, match="not a known function"):
+        execute_script("t = min(dict, list, key=bool)\nu = t()", data)
+    assert data == {}
 
 
 def test_cyclic_and_shared_values_still_print() -> None:

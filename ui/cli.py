@@ -122,11 +122,13 @@ def deploy(paths: tuple[Path, ...]) -> None:
 @click.option("--workers", default=1, show_default=True, type=int, help="web processes")
 @click.option("--threads", default=4, show_default=True, type=int, help="threads per web process")
 @click.option("--no-scheduler", is_flag=True, help="do not fire timers in this process")
-def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool) -> None:
+@click.option("--no-access-log", is_flag=True, help="do not log each request")
+def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool, no_access_log: bool) -> None:
     """Serve the web UI and API; the timer scheduler runs in-process unless --no-scheduler."""
     from .server import run_server
 
-    run_server(host=host, port=port, workers=workers, threads=threads, scheduler=not no_scheduler)
+    run_server(host=host, port=port, workers=workers, threads=threads, scheduler=not no_scheduler,
+               access_log=not no_access_log)
 
 
 @main.command()

@@ -33,13 +33,13 @@ def _start_scheduler(worker: Any) -> None:
     Scheduler(app.extensions["onestop"]).start()
 
 
-def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool) -> None:
+def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool, access_log: bool = True) -> None:
     options = {
         "bind": f"{host}:{port}",
         "workers": max(workers, 1),
         "threads": max(threads, 1),
         "worker_class": "gthread",
-        "accesslog": "-",
+        "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "timeout": 60,
         "graceful_timeout": 10,
