@@ -12,6 +12,17 @@ from zoneinfo import ZoneInfo
 DEFAULT_DATABASE_URL = "sqlite:///instance/onestop.db"
 
 
+PROJECT_PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+
+
+def _processes_dir(configured: str | None) -> Path:
+    """ONESTOP_PROCESSES_DIR, else ./processes, else the project's own folder (commands run from elsewhere)."""
+    if configured:
+        return Path(configured)
+    here = Path("processes")
+    return here if here.is_dir() or not PROJECT_PROCESSES.is_dir() else PROJECT_PROCESSES
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -33,7 +44,7 @@ class Settings:
         settings = cls(
             database_url=env.get("ONESTOP_DATABASE_URL", DEFAULT_DATABASE_URL),
             timezone=env.get("ONESTOP_TIMEZONE", "Asia/Shanghai"),
-            processes_dir=Path(env.get("ONESTOP_PROCESSES_DIR", "processes")),
+            processes_dir=_processes_dir(env.get("ONESTOP_PROCESSES_DIR")),
             workday_end=time(int(hours), int(minutes or 0)),
             instance_dir=instance_dir,
             secret_key=env.get("ONESTOP_SECRET_KEY", ""),

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from .models import HistoryEntry
+from .models import HistoryEntry, table_of
 from .uow import UnitOfWork
 
 
@@ -27,6 +27,6 @@ def json_safe(value: Any) -> Any:
 def add_history(uow: UnitOfWork, *, instance_id: int | None, model_key: str | None, action: str, actor: str,
                 now: datetime, task_id: int | None = None, task_name: str | None = None,
                 details: dict[str, Any] | None = None) -> None:
-    uow.session.execute(insert(HistoryEntry.__table__), [{
+    uow.session.execute(insert(table_of(HistoryEntry)), [{
         "instance_id": instance_id, "model_key": model_key, "action": action, "actor": actor, "at": now,
         "task_id": task_id, "task_name": task_name, "details": json_safe(details or {})}])

@@ -28,7 +28,7 @@ def safe_xml_parser() -> etree.XMLParser:
         dtd_validation=False,
         huge_tree=False,
         remove_pis=True,
-        remove_comments=False,
+        remove_comments=True,  # Spiff's DMN parser takes every child of a table for an element
     )
 
 

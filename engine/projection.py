@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 
-from .models import HumanTask, ProcessInstance
+from .models import HumanTask, ProcessInstance, table_of
 from .uow import UnitOfWork
 from .validation import SPECIAL_LANES, Bundle
 
@@ -40,7 +40,7 @@ def deadline_of(task: Any) -> datetime | None:
     return min(moments) if moments else None
 
 
-_TASKS = HumanTask.__table__
+_TASKS = table_of(HumanTask)
 _OPEN_TASKS_OF_CASE = select(_TASKS.c.id, _TASKS.c.spiff_task_id, _TASKS.c.due_at).where(
     _TASKS.c.instance_id == bindparam("case_id"), _TASKS.c.state.in_(OPEN_STATES))
 _UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))

@@ -19,7 +19,7 @@ from .clock import FixedClock
 from .errors import Conflict, NotFound, OneStopError
 from .expressions import ExpressionFunctions
 from .history import json_safe
-from .models import HistoryEntry, ProcessInstance
+from .models import HistoryEntry, ProcessInstance, table_of
 from .projection import sync_human_tasks
 from .scripting import RestrictedScriptEngine
 from .timers import waiting_timer_due_times
@@ -59,13 +59,13 @@ def new_workflow(bundle: Bundle, uow: UnitOfWork, now: datetime) -> tuple[BpmnWo
     return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine), functions
 
 
-_CASES = ProcessInstance.__table__
+_CASES = table_of(ProcessInstance)
 _SELECT_CASE = select(_CASES).where(_CASES.c.id == bindparam("case_id"))
 _INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
 # SET columns come from the parameters; the WHERE parameters are named unlike any column.
 _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"),
                                     _CASES.c.lock_version == bindparam("expected_version"))
-_INSERT_HISTORY = insert(HistoryEntry.__table__)
+_INSERT_HISTORY = insert(table_of(HistoryEntry))
 
 
 def load_case(instance_id: int, *, uow: UnitOfWork) -> ProcessInstance:
@@ -129,8 +129,8 @@ def _write_row(loaded: Loaded, uow: UnitOfWork, values: dict[str, Any]) -> None:
         set_committed_value(row, "id", uow.session.execute(_INSERT_CASE, values).scalar_one())
     else:
         values = values | {"lock_version": row.lock_version + 1}
-        written = uow.session.execute(_UPDATE_CASE, {"case_id": row.id, "expected_version": row.lock_version,
-                                                     **values}).rowcount
+        written = uow.session.execute(_UPDATE_CASE, {  # type: ignore[attr-defined]  # a CursorResult
+            "case_id": row.id, "expected_version": row.lock_version, **values}).rowcount
         if written != 1:
             raise Conflict("someone else changed this case at the same moment; reload and try again")
     for key, value in values.items():

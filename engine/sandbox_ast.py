@@ -262,9 +262,14 @@ def _parse(source: str, mode: Mode) -> ast.Expression | ast.Module:
     if len(source) > MAX_SOURCE_CHARS:
         raise SyntaxError(f"source longer than {MAX_SOURCE_CHARS} characters", ("<string>", 1, 0, "", 1, 0))
     if mode == "eval":
-        body = source.lstrip()
+        body = source.lstrip().rstrip()
         offset = source[: len(source) - len(body)].count("\n")
-        expression = _strict(lambda: ast.parse(body, "<string>", mode="eval"))
+        try:
+            expression = _strict(lambda: ast.parse(body, "<string>", mode="eval"))
+        except SyntaxError as error:
+            if error.lineno is not None:
+                error.lineno += offset
+            raise
         return ast.increment_lineno(expression, offset) if offset else expression
     try:
         return _strict(lambda: ast.parse(source, "<string>", mode="exec"))

@@ -11,7 +11,7 @@ from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.history import add_history
 from engine.identity import Actor
 from engine.instances import can_view, check_data, complete_user_task
-from engine.models import HumanTask, ProcessInstance
+from engine.models import HumanTask, ProcessInstance, table_of
 from engine.runner import load_case
 from engine.uow import UnitOfWork
 
@@ -45,7 +45,7 @@ def may_act(actor: Actor, task: Any, uow: UnitOfWork) -> bool:
     return not uow.platform.organisation.is_per_county(task.department) or task.county == actor.county
 
 
-def _department_query(actor: Actor, uow: UnitOfWork) -> Select[tuple[HumanTask]]:
+def _department_query(actor: Actor, uow: UnitOfWork) -> Select[HumanTask]:
     if actor.role != "staff" or actor.department is None:
         raise PermissionDenied("only department staff have a department task list")
     query = select(HumanTask).where(HumanTask.department == actor.department)
@@ -74,9 +74,14 @@ def list_tasks(*, actor: Actor, uow: UnitOfWork, scope: str = "mine", state: str
     return [task_view(t) for t in uow.session.scalars(query).all()]
 
 
-_TASKS = HumanTask.__table__
+_TASKS = table_of(HumanTask)
 _TASK_BY_ID = select(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
 _TASKS_OF_CASE = select(_TASKS).where(_TASKS.c.instance_id == bindparam("case_id")).order_by(_TASKS.c.id)
+
+
+def _rowcount(uow: UnitOfWork, statement: Any) -> int:
+    """How many rows a conditional UPDATE changed: 0 means someone else changed the task first."""
+    return int(uow.session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def _row(task_id: int, uow: UnitOfWork) -> Any:
@@ -124,9 +129,9 @@ def claim_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) ->
     task = _task(task_id, actor, uow)
     if task.state == "claimed" and task.assignee == actor.username:
         return task_view(task)
-    claimed = uow.session.execute(
+    claimed = _rowcount(uow,
         update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == "open")
-        .values(state="claimed", assignee=actor.username, claimed_at=now)).rowcount
+        .values(state="claimed", assignee=actor.username, claimed_at=now))
     task = _row(task_id, uow)
     if not claimed:
         raise _not_open(task)
@@ -141,10 +146,10 @@ def release_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) 
     if task.state != "claimed" or (task.assignee != actor.username and not actor.is_admin):
         raise _not_open(task) if task.state != "claimed" else \
             Conflict(f"the task is held by {task.assignee}; only they or an administrator can release it")
-    released = uow.session.execute(
+    released = _rowcount(uow,
         update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == "claimed",
                              _TASKS.c.assignee == task.assignee)
-        .values(state="open", assignee=None, claimed_at=None)).rowcount
+        .values(state="open", assignee=None, claimed_at=None))
     task = _row(task_id, uow)
     if not released:
         raise _not_open(task)

@@ -665,3 +665,11 @@ def test_environment_and_service_calls_are_restricted(task: Any) -> None:
     with pytest.raises(WorkflowTaskException) as caught:
         engine.call_service(task, operation_name="x", operation_params={})
     assert isinstance(caught.value.__cause__, ExpressionError)
+
+
+def test_a_condition_laid_out_on_its_own_lines_in_the_xml_evaluates():
+    from engine.scripting import evaluate_expression
+
+    assert evaluate_expression("\n    amount > 1000\n    ", {"amount": 1500}) is True
+    assert check_source("\n    amount > 1000\n    ", "eval") == []
+    assert check_source("\n    amount >\n", "eval")[0][0] == 2

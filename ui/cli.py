@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine import calendar_store, deployment, scheduler
 from engine.config import Settings
@@ -31,7 +32,22 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group()
+class _Commands(click.Group):
+    """Turns the service layer's errors into one line on stderr and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OneStopError as error:
+            details = "; ".join(f"{d.get('field', d.get('file', ''))}: {d.get('message', '')}"
+                                for d in error.details if isinstance(d, dict))
+            _fail(error.message + (f" ({details})" if details else ""))
+        except SQLAlchemyError as error:
+            _fail(f"database error: {getattr(error, 'orig', error)} — is ONESTOP_DATABASE_URL right, and did "
+                  f"`onestop db upgrade` run?")
+
+
+@click.group(cls=_Commands)
 @click.option("-v", "--verbose", is_flag=True, help="log more")
 def main(verbose: bool) -> None:
     """OneStop 人才一站式服务平台: the workflow engine of the city's talent services."""
@@ -61,7 +77,10 @@ def db_upgrade() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
     """Check BPMN/DMN/form files; one line per problem, `file:line: message`."""
-    organisation = Organisation.load(Settings.from_env().processes_dir / "organisation.yaml")
+    try:
+        organisation = Organisation.load(Settings.from_env().processes_dir / "organisation.yaml")
+    except OneStopError as error:
+        _fail(f"{error.message} (set ONESTOP_PROCESSES_DIR to the folder holding organisation.yaml)")
     problems = 0
     for group, files in _groups(paths).items():
         try:
