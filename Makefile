@@ -50,7 +50,7 @@ test: setup-dev test-system
 	$(BIN)/ruff check engine tasks ui tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider
-	ONESTOP_TEST_DATABASE_URL=$$(scripts/postgres.sh) $(BIN)/pytest -q -p no:cacheprovider -m "not sqlite_only"
+	url=$$(scripts/postgres.sh) && ONESTOP_TEST_DATABASE_URL=$$url $(BIN)/pytest -q -p no:cacheprovider -m "not sqlite_only"
 
 bench: setup-dev
 	$(BIN)/python bench/throughput.py

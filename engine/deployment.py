@@ -20,7 +20,7 @@ from .models import ProcessFile, ProcessModel
 from .organisation import Organisation
 from .parsing import parse_xml
 from .uow import UnitOfWork
-from .validation import Bundle, load_bundle
+from .validation import Bundle, called_elsewhere, load_bundle
 
 DEPLOY_ROLES = ("admin", "designer")
 
@@ -32,10 +32,13 @@ class Deployment:
     created: bool
 
 
-def content_hash(files: Mapping[str, bytes]) -> str:
+def content_hash(files: Mapping[str, bytes], links: Mapping[str, int] | None = None) -> str:
+    """Identical files calling the same versions of other flows: identical content, no new version."""
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    for process_id, model_id in sorted((links or {}).items()):
+        digest.update(f"\0link:{process_id}={model_id}".encode())
     return digest.hexdigest()
 
 
@@ -43,15 +46,22 @@ def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: da
     """Validate every file, then store a new version — unless the latest version has identical content."""
     if actor.role not in DEPLOY_ROLES and actor.role != "system":
         raise PermissionDenied("only administrators and process designers deploy flows")
-    bundle = load_bundle(files, uow.platform.organisation)
-    digest = content_hash(files)
+    links: dict[str, int] = {}
+    for process_id in sorted(called_elsewhere(files)):
+        try:
+            links[process_id] = latest_version(process_id, uow=uow)[0]
+        except NotFound:
+            continue  # validation names the flow that is not deployed
+    linked = {process_id: uow.platform.specs.get(model_id, uow=uow) for process_id, model_id in links.items()}
+    bundle = load_bundle(files, uow.platform.organisation, linked=linked)
+    digest = content_hash(files, links)
     latest = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == bundle.key)
                                 .order_by(ProcessModel.version.desc()).limit(1))
     if latest is not None and latest.content_hash == digest:
         return Deployment(bundle.key, latest.version, created=False)
     version = latest.version + 1 if latest is not None else 1
     model = ProcessModel(key=bundle.key, version=version, name=bundle.name, content_hash=digest, deployed_at=now,
-                         deployed_by=actor.username,
+                         deployed_by=actor.username, links=links,
                          files=[ProcessFile(filename=name, content=bytes(content)) for name, content in
                                 sorted(files.items())])
     uow.session.add(model)
@@ -139,6 +149,8 @@ class SpecCache:
         model = uow.session.get(ProcessModel, model_id)
         if model is None:
             raise NotFound(f"no deployed model with id {model_id}")
-        bundle = load_bundle({f.filename: f.content for f in model.files}, self.organisation, check=False)
+        linked = {process_id: self.get(model_id, uow=uow) for process_id, model_id in (model.links or {}).items()}
+        bundle = load_bundle({f.filename: f.content for f in model.files}, self.organisation, check=False,
+                             linked=linked)
         self.put(model_id, bundle)
         return bundle

@@ -100,6 +100,8 @@ class ProcessModel(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(80), default="")
+    # Deployed flows this version calls by callActivity: process id -> the model id it was linked to.
+    links: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 
     files: Mapped[list[ProcessFile]] = relationship(
         back_populates="model", cascade="all, delete-orphan", order_by="ProcessFile.filename", lazy="select")
@@ -171,6 +173,7 @@ class HumanTask(Base):
     county: Mapped[str | None] = mapped_column(String(40))
     assignee: Mapped[str | None] = mapped_column(String(80))
     state: Mapped[str] = mapped_column(String(20))
+    process_id: Mapped[str | None] = mapped_column(String(120))  # the (sub)process holding the task
     form_file: Mapped[str | None] = mapped_column(String(255))
     ui_form_file: Mapped[str | None] = mapped_column(String(255))
     instructions: Mapped[str | None] = mapped_column(Text)

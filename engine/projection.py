@@ -84,6 +84,7 @@ def new_row(uow: UnitOfWork, row: ProcessInstance, task: Any, now: datetime) -> 
         "county": row.county if organisation.is_per_county(department) else None,
         "assignee": row.started_by if applicant_lane else None,
         "state": "claimed" if applicant_lane else "open",
+        "process_id": task.workflow.spec.name,
         "form_file": properties.get("formJsonSchemaFilename"),
         "ui_form_file": properties.get("formUiSchemaFilename"),
         "instructions": extensions.get("instructionsForEndUser"), "due_at": deadline_of(task), "created_at": now,

@@ -51,6 +51,7 @@ def make_script_engine(uow: UnitOfWork, now: datetime) -> tuple[RestrictedScript
     engine = RestrictedScriptEngine(functions.as_mapping())
     engine.clock = FixedClock(now)  # type: ignore[attr-defined]
     engine.tz = settings.tz  # type: ignore[attr-defined]
+    engine.fired_timers = []  # type: ignore[attr-defined]  # filled by engine/timers.py as timers fire
     return engine, functions
 
 
@@ -147,6 +148,10 @@ def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
          completed: tuple[str, str] | None = None) -> None:
     """Persist state, status, timer index, task list rows and history in the caller's transaction."""
     row, workflow = loaded.row, loaded.workflow
+    for fired in workflow.script_engine.fired_timers:
+        record(loaded, uow, action="timer_fired", actor="system", now=now, task_name=fired["task_name"],
+               timer=fired["timer"], due_at=fired["due_at"])
+    workflow.script_engine.fired_timers.clear()
     for year in sorted(loaded.functions.fallback_years):
         record(loaded, uow, action="calendar_fallback", actor="system", now=now, year=year,
                message=f"{year} has no official holiday data: a deadline was counted with weekends only")

@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from .errors import Conflict, OneStopError
 from .models import ProcessInstance
-from .runner import advance, record, restore, save, save_failure
-from .timers import waiting_timer_due_times
+from .runner import advance, restore, save, save_failure
 from .uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -47,11 +46,7 @@ def fire_instance_timers(instance_id: int, *, uow: UnitOfWork, now: datetime) ->
     if row is None or row.status != "active" or row.next_due_at is None or row.next_due_at > now:
         return "skipped"
     loaded = restore(row, uow=uow, now=now)
-    due = [(task, moment) for task, moment in waiting_timer_due_times(loaded.workflow) if moment <= now]
-    failure = advance(loaded.workflow, lambda wf: wf.refresh_timers())
-    for task, moment in due:
-        record(loaded, uow, action="timer_fired", actor="system", now=now, task_name=task.task_spec.name,
-               timer=getattr(task.task_spec, "bpmn_name", None) or task.task_spec.name, due_at=moment.isoformat())
+    failure = advance(loaded.workflow, lambda wf: wf.refresh_timers())  # each timer that fires is recorded
     if failure is not None:
         save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={"action": "timers"})
         return "error"

@@ -35,6 +35,23 @@ def to_aware(value: Any, tz: tzinfo) -> datetime:
     return moment
 
 
+def _note_fired(my_task: Any, due: datetime) -> None:
+    """Tell the runner a timer fired (it writes the history row), whichever call made it fire."""
+    fired = getattr(my_task.workflow.script_engine, "fired_timers", None)
+    if fired is not None:
+        spec = my_task.task_spec
+        fired.append({"task_name": spec.name, "timer": getattr(spec, "bpmn_name", None) or spec.name,
+                      "due_at": due.isoformat()})
+
+
+def _fire_when_due(my_task: Any, event_value: str, now: datetime) -> bool:
+    due = datetime.fromisoformat(event_value)
+    if due <= now and not my_task._get_internal_data("event_fired", False):
+        my_task._set_internal_data(event_fired=True)
+        _note_fired(my_task, due)
+    return bool(my_task._get_internal_data("event_fired", False))
+
+
 def _evaluated(my_task: Any, expression: str) -> Any:
     value = my_task.workflow.script_engine.evaluate(my_task, expression)
     if isinstance(value, datetime):
@@ -51,9 +68,7 @@ class ClockTimeDateEventDefinition(TimeDateEventDefinition):
             due = to_aware(_evaluated(my_task, self.expression), _engine_tz(my_task))
             event_value = due.isoformat()
             my_task._set_internal_data(event_value=event_value)
-        if datetime.fromisoformat(event_value) <= _clock_now(my_task):
-            my_task._set_internal_data(event_fired=True)
-        return bool(my_task._get_internal_data("event_fired", False))
+        return _fire_when_due(my_task, event_value, _clock_now(my_task))
 
 
 class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
@@ -67,9 +82,7 @@ class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
             due = now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
             event_value = due.isoformat()
             my_task._set_internal_data(event_value=event_value)
-        if datetime.fromisoformat(event_value) <= now:
-            my_task._set_internal_data(event_fired=True)
-        return bool(my_task._get_internal_data("event_fired", False))
+        return _fire_when_due(my_task, event_value, now)
 
 
 class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
@@ -89,6 +102,7 @@ class ClockCycleTimerEventDefinition(CycleTimerEventDefinition):
                 event_value["next"] = (next_event + timedelta(seconds=event_value["duration"])).isoformat()
                 event_value["cycles"] -= 1
                 ready = True
+                _note_fired(my_task, next_event)
         else:
             my_task.internal_data.pop("event_value", None)
             my_task.internal_data["event_fired"] = True

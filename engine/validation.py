@@ -68,6 +68,41 @@ class Bundle:
     subprocess_specs: dict[str, Any]
     forms: dict[str, Any]
     files: dict[str, bytes]
+    linked: dict[str, Bundle] = field(default_factory=dict)  # other deployed flows called by callActivity
+
+    def bundle_of(self, process_id: str) -> Bundle:
+        """The bundle whose files define ``process_id``: a linked flow (at any depth), else this one."""
+        return self._all_linked().get(process_id, self)
+
+    def _all_linked(self) -> dict[str, Bundle]:
+        found: dict[str, Bundle] = {}
+        for process_id, bundle in self.linked.items():
+            found.update(bundle._all_linked())
+            found[process_id] = bundle
+        return found
+
+    def form(self, process_id: str | None, filename: str | None) -> Any:
+        """A form file of the process that holds the task (a linked flow keeps its own forms)."""
+        if not filename:
+            return None
+        owner = self.bundle_of(process_id) if process_id else self
+        return owner.forms.get(filename)
+
+
+def called_elsewhere(files: Mapping[str, bytes]) -> set[str]:
+    """Process ids that the files' call activities call but do not define: other deployed flows."""
+    defined: set[str] = set()
+    called: set[str] = set()
+    for name, content in files.items():
+        if _extension(name) != ".bpmn":
+            continue
+        try:
+            root = parse_xml(content)
+        except Exception:  # noqa: BLE001, S112 — load_bundle reports unreadable files; here they call nothing
+            continue
+        defined.update(p.get("id", "") for p in root.iter(_q("bpmn:process")))
+        called.update((c.get("calledElement") or "").strip() for c in root.iter(_q("bpmn:callActivity")))
+    return {c for c in called if c and c not in defined}
 
 
 @dataclass
@@ -89,8 +124,12 @@ class _Report:
                                  details=[p.as_dict() for p in problems])
 
 
-def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check: bool = True) -> Bundle:
-    """Parse and (when ``check``) validate one flow; raises DeploymentRefused listing every problem."""
+def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check: bool = True,
+                linked: Mapping[str, Bundle] | None = None) -> Bundle:
+    """Parse and (when ``check``) validate one flow; raises DeploymentRefused listing every problem.
+
+    ``linked`` gives the deployed flows that this one calls by callActivity, by process id."""
+    linked = dict(linked or {})
     report = _Report()
     accepted = check_files(files, report)
     documents = parse_documents(accepted, report)
@@ -110,14 +149,14 @@ def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check
             check_dmn_schema(name, root, report)
             check_dmn_expressions(name, root, report)
     dmn = {name: root for name, root in dmn.items() if etree.QName(root).namespace in DMN_SCHEMAS}
-    parsed = parse_specs(bpmn, dmn, report)
+    parsed = parse_specs(bpmn, dmn, report, linked)
     if report.problems or parsed is None:
         if not report.problems:
             report.add(next(iter(files), "(no files)"), 0, "the flow could not be parsed")
         raise report.refusal(list(files))
     key, name, spec, subprocess_specs = parsed
     return Bundle(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs, forms=forms,
-                  files=dict(files))
+                  files=dict(files), linked=linked)
 
 
 def read_paths(paths: Iterable[pathlib.Path]) -> dict[str, dict[str, bytes]]:
@@ -603,22 +642,24 @@ def _report_spiff_error(error: Exception, file: str, documents: Mapping[str, etr
         report.add(file, line, message)
 
 
-def check_call_activities(bpmn: Mapping[str, etree._Element], executable: set[str], report: _Report) -> bool:
-    """Each callActivity calls an executable process of the bundle; True when all do."""
+def check_call_activities(bpmn: Mapping[str, etree._Element], executable: set[str], linked: set[str],
+                          report: _Report) -> bool:
+    """Each callActivity calls an executable process of the bundle or a deployed flow; True when all do."""
     fine = True
     for name, root in bpmn.items():
         for call in root.iter(_q("bpmn:callActivity")):
             called = (call.get("calledElement") or "").strip()
-            if called not in executable:
+            if called not in executable and called not in linked:
                 fine = False
-                known = ", ".join(sorted(executable)) or "none"
-                report.add(name, call.sourceline, f"{_label(call)} calls process '{called}', which is not an "
-                                                  f"executable process of the uploaded files ({known})")
+                known = ", ".join(sorted(executable | linked)) or "none"
+                report.add(name, call.sourceline, f"{_label(call)} calls process '{called}', which is neither an "
+                                                  f"executable process of the uploaded files nor a deployed flow "
+                                                  f"({known}): deploy that flow first")
     return fine
 
 
-def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Element],
-                report: _Report) -> tuple[str, str, Any, dict[str, Any]] | None:
+def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Element], report: _Report,
+                linked: Mapping[str, Bundle]) -> tuple[str, str, Any, dict[str, Any]] | None:
     """Spiff's parser: the one top-level process, its spec and its call activities' specs."""
     documents = {**bpmn, **dmn}
     parser = OneStopParser(validate=False)
@@ -635,7 +676,7 @@ def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Ele
     if not bpmn:
         return None
     executable = {pid for pid, p in parser.process_parsers.items() if p.process_executable}
-    calls_fine = check_call_activities(bpmn, executable, report)
+    calls_fine = check_call_activities(bpmn, executable, set(linked), report)
     called = {str(c).strip() for c in parser.get_process_dependencies()}
     tops = sorted(pid for pid in executable if pid not in called)
     first = next(iter(bpmn))
@@ -659,8 +700,12 @@ def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Ele
     subprocess_specs: dict[str, Any] = {}
     if calls_fine:
         try:
-            subprocess_specs = parser.get_subprocess_specs(key)
+            subprocess_specs = parser.get_subprocess_specs(key, require_call_activity_specs=not linked)
         except Exception as error:
             _report_spiff_error(error, top.filename or first, documents, report)
             return None
+        for process_id, bundle in linked.items():  # a deployed flow brings its own call activities along
+            for name, sub in ((process_id, bundle.spec), *bundle.subprocess_specs.items()):
+                if subprocess_specs.get(name) is None:
+                    subprocess_specs[name] = sub
     return key, top.node.get("name") or key, spec, subprocess_specs

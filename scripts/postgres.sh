@@ -3,7 +3,7 @@
 # Installs PostgreSQL from apt when it is missing and we are root. Usage: scripts/postgres.sh [start|stop]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-port=${ONESTOP_PG_PORT:-54329}
+port=${ONESTOP_PG_PORT:-}
 base=${ONESTOP_PG_DIR:-$root/.pg}
 data=$base/data
 action=${1:-start}
@@ -33,11 +33,19 @@ if [ "$(id -u)" = 0 ]; then chown postgres "$base"; fi
 if [ ! -f "$data/PG_VERSION" ]; then
   as_owner "$pgbin/initdb" -D "$data" -A trust -U onestop -E UTF8 --locale=C.UTF-8 >&2
 fi
+port_free() { ! (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! as_owner "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+  # Our own port, else the first free one from 54329 (another server may hold the default).
+  if [ -z "$port" ]; then
+    port=54329
+    while ! port_free "$port"; do port=$((port + 1)); done
+  fi
+  echo "$port" > "$base/port"
   as_owner "$pgbin/pg_ctl" -D "$data" -l "$base/server.log" -w \
     -o "-p $port -k $base -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
     start >&2
 fi
+[ -n "$port" ] || port=$(cat "$base/port")
 for db in onestop_test; do
   if ! "$pgbin/psql" -h 127.0.0.1 -p "$port" -U onestop -d postgres -tAc "select 1 from pg_database where datname='$db'" | grep -q 1; then
     "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U onestop "$db"

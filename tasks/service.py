@@ -111,8 +111,8 @@ def get_task(task_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
     return {
         **task_view(task),
         "instructions": task.instructions,
-        "form_schema": bundle.forms.get(task.form_file) if task.form_file else None,
-        "ui_schema": bundle.forms.get(task.ui_form_file) if task.ui_form_file else None,
+        "form_schema": bundle.form(task.process_id, task.form_file),
+        "ui_schema": bundle.form(task.process_id, task.ui_form_file),
         "data": instance.data,
         "instance": {"id": instance.id, "status": instance.status, "model_key": instance.model_key,
                      "version": instance.version, "business_key": instance.business_key},
@@ -172,7 +172,7 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
         raise Conflict(f"the task is held by {task.assignee}: claim it only after they release it")
     instance = load_case(task.instance_id, uow=uow)
     bundle = uow.platform.specs.get(instance.model_id, uow=uow)
-    schema = bundle.forms.get(task.form_file) if task.form_file else None
+    schema = bundle.form(task.process_id, task.form_file)
     data = check_data(validate_form_data(schema, data))
     complete_user_task(instance, task.spiff_task_id, data, actor=actor, uow=uow, now=now, human_task_id=task.id,
                        task_name=task.name)

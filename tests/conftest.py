@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 REQUIRE_ALL = os.environ.get("ONESTOP_TEST_REQUIRE_ALL") == "1"
 PG_URL = os.environ.get("ONESTOP_TEST_DATABASE_URL")
+if PG_URL is not None and not PG_URL.startswith("postgresql"):
+    raise RuntimeError(f"ONESTOP_TEST_DATABASE_URL must be a PostgreSQL URL, got {PG_URL!r}")
 
 
 def pytest_configure(config: Any) -> None:

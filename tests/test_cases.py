@@ -262,3 +262,18 @@ def test_reserved_or_dunder_field_names_are_refused(client, people, deployed):
                                json={"model_key": "escalation_demo", "data": {"county": "dongchangfu", **data}},
                                headers=people.headers("applicant"))
         assert response.status_code == 422, data
+
+
+def test_a_deadline_already_past_when_the_task_starts_escalates_at_once_and_is_recorded(client, people, platform):
+    from engine.deployment import deploy
+    from engine.identity import Actor
+
+    files = edit(read_flow(ESCALATION), "escalation.bpmn", "working_days(3)", '"2020-01-01T00:00:00+08:00"')
+    with platform.uow() as uow:
+        deploy(files, actor=Actor("designer", "designer"), uow=uow, now=platform.now())
+        uow.commit()
+    instance_id = start(client, people)
+    assert [t["name"] for t in department_tasks(client, people, "talent1")] == ["supervise"]
+    fired = [h for h in instance(client, people, instance_id)["history"] if h["action"] == "timer_fired"]
+    assert [(h["task_name"], h["details"]["due_at"]) for h in fired] == [
+        ("accept_deadline", "2020-01-01T00:00:00+08:00")]

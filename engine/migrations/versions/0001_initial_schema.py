@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('deployed_at', engine.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('deployed_by', sa.String(length=80), nullable=False),
+    sa.Column('links', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key', 'version', name='uq_process_models_key_version')
     )
@@ -145,6 +146,7 @@ def upgrade() -> None:
     sa.Column('county', sa.String(length=40), nullable=True),
     sa.Column('assignee', sa.String(length=80), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('process_id', sa.String(length=120), nullable=True),
     sa.Column('form_file', sa.String(length=255), nullable=True),
     sa.Column('ui_form_file', sa.String(length=255), nullable=True),
     sa.Column('instructions', sa.Text(), nullable=True),
