@@ -3,50 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ESCALATION, edit, read_flow
+from conftest import DATA, ESCALATION, edit, read_flow
 
 from engine.deployment import deploy
 from engine.errors import DeploymentRefused, InvalidInput
 from engine.identity import Actor
 
-PARENT = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
-  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="Definitions_parent" targetNamespace="http://bpmn.io/schema/bpmn">
-  <bpmn:collaboration id="Collaboration_parent">
-    <bpmn:participant id="Participant_parent" name="一窗受理" processRef="parent_flow" />
-  </bpmn:collaboration>
-  <bpmn:process id="parent_flow" name="一窗受理示例" isExecutable="true">
-    <bpmn:laneSet id="LaneSet_parent">
-      <bpmn:lane id="Lane_city" name="city_window">
-        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>call</bpmn:flowNodeRef>
-        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
-      </bpmn:lane>
-    </bpmn:laneSet>
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:callActivity id="call" name="办理子流程" calledElement="escalation_demo">
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
-    </bpmn:callActivity>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
-    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end" />
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="BPMNDiagram_parent">
-    <bpmndi:BPMNPlane id="BPMNPlane_parent" bpmnElement="Collaboration_parent">
-      <bpmndi:BPMNShape id="Participant_parent_di" bpmnElement="Participant_parent" isHorizontal="true">
-        <dc:Bounds x="100" y="50" width="500" height="160" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="Lane_city_di" bpmnElement="Lane_city" isHorizontal="true">
-        <dc:Bounds x="130" y="50" width="470" height="160" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="172" y="112" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="call_di" bpmnElement="call"><dc:Bounds x="260" y="90" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="422" y="112" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="208" y="130" /><di:waypoint x="260" y="130" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="360" y="130" /><di:waypoint x="422" y="130" /></bpmndi:BPMNEdge>
-    </bpmndi:BPMNPlane>
-  </bpmndi:BPMNDiagram>
-</bpmn:definitions>
-"""
+PARENT = (DATA / "call_parent" / "parent.bpmn").read_text()
 
 
 def deploy_files(platform, files):
