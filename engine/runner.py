@@ -108,10 +108,16 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None]) -> S
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """What the case knows now: the latest task's data, with the process's data objects (kept once per case
+    by SpiffWorkflow, so lists that grow — payments — need not be copied into every task)."""
     if workflow.completed and workflow.data:
-        return dict(workflow.data)
-    task = workflow.last_task
-    return dict(task.data) if task is not None else {}
+        data = {k: v for k, v in workflow.data.items() if k != "data_objects"}
+    else:
+        task = workflow.last_task
+        data = dict(task.data) if task is not None else {}
+    objects = workflow.data.get("data_objects") or {}
+    data.update({name: value for name, value in objects.items() if value is not None})
+    return data
 
 
 def record(loaded: Loaded, uow: UnitOfWork, *, action: str, actor: str, now: datetime,

@@ -91,6 +91,15 @@ class Bundle:
 
 def called_elsewhere(files: Mapping[str, bytes]) -> set[str]:
     """Process ids that the files' call activities call but do not define: other deployed flows."""
+    defined, called = _process_ids(files)
+    return {c for c in called if c and c not in defined}
+
+
+def defined_processes(files: Mapping[str, bytes]) -> set[str]:
+    return _process_ids(files)[0]
+
+
+def _process_ids(files: Mapping[str, bytes]) -> tuple[set[str], set[str]]:
     defined: set[str] = set()
     called: set[str] = set()
     for name, content in files.items():
@@ -102,7 +111,7 @@ def called_elsewhere(files: Mapping[str, bytes]) -> set[str]:
             continue
         defined.update(p.get("id", "") for p in root.iter(_q("bpmn:process")))
         called.update((c.get("calledElement") or "").strip() for c in root.iter(_q("bpmn:callActivity")))
-    return {c for c in called if c and c not in defined}
+    return defined, called
 
 
 @dataclass
@@ -557,10 +566,17 @@ def dmn_entry_expression(input_expression: str, entry: str) -> str:
     return f"({input_expression}) == ({match})" if needs_eq else input_expression + match
 
 
+RUNNABLE_HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
+
+
 def check_dmn_expressions(name: str, root: etree._Element, report: _Report) -> None:
     """Input expressions, input entries (as the DMN engine turns them into Python) and output entries."""
     ns = etree.QName(root).namespace or ""
     for table in root.iter(f"{{{ns}}}decisionTable"):
+        policy = (table.get("hitPolicy") or "UNIQUE").upper()
+        if policy not in RUNNABLE_HIT_POLICIES:
+            report.add(name, table.sourceline, f"hit policy {policy} is not run by the engine (it would act as "
+                                               f"FIRST): use {', '.join(RUNNABLE_HIT_POLICIES)}")
         inputs: list[str | None] = []
         for column in table.iterchildren(f"{{{ns}}}input"):
             expression = column.find(f"{{{ns}}}inputExpression")

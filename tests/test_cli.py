@@ -88,3 +88,15 @@ def test_demo_loads_accounts_once(env):
     second = onestop(env, "demo")
     assert "nothing loaded" in second.stdout
 
+
+
+def test_deploy_puts_called_flows_first_whatever_the_order_given(env):
+    onestop(env, "db", "upgrade")
+    parent = str(ROOT / "tests" / "data" / "call_parent")
+    validated = onestop(env, "validate", parent, str(ESCALATION))
+    assert validated.returncode == 0, validated.stdout
+    alone = onestop(env, "validate", parent)
+    assert alone.returncode == 1 and "escalation_demo" in alone.stdout and "parent.bpmn:" in alone.stdout
+    deployed = onestop(env, "deploy", parent, str(ESCALATION))
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    assert deployed.stdout.splitlines() == ["escalation_demo version 1 deployed", "parent_flow version 1 deployed"]

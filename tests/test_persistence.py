@@ -150,3 +150,17 @@ def test_a_failing_start_is_stored_in_error_without_tasks_and_retry_runs_it(flow
     [task] = flow.tasks("county_window_dongchangfu")
     assert task["name"] == "accept" and task["due_at"] is not None
     assert [h["action"] for h in flow.view(case)["history"]] == ["start", "error", "retry"]
+
+
+def test_case_data_shows_the_process_data_objects_beside_the_latest_task_data():
+    from types import SimpleNamespace
+
+    from engine.runner import current_data
+
+    task = SimpleNamespace(data={"approved": True})
+    running = SimpleNamespace(completed=False, last_task=task,
+                              data={"data_objects": {"payments": [[1, 1500, 0]], "unused": None}})
+    assert current_data(running) == {"approved": True, "payments": [[1, 1500, 0]]}
+    done = SimpleNamespace(completed=True, last_task=task,
+                           data={"outcome": "办结", "data_objects": {"payments": [[1, 1500, 0]]}})
+    assert current_data(done) == {"outcome": "办结", "payments": [[1, 1500, 0]]}

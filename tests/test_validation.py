@@ -480,3 +480,12 @@ def test_read_paths_folder_skips_other_files_and_loose_unknown_files_are_refused
 def test_read_paths_on_a_missing_path(tmp_path: Path) -> None:
     with pytest.raises(DeploymentRefused):
         read_paths([tmp_path / "nothing"])
+
+
+def test_a_hit_policy_the_engine_does_not_run_is_refused(organisation: Organisation) -> None:
+    files = read_folder(DMN_FLOW)
+    changed = mutate(files, "subsidy.dmn", 'hitPolicy="UNIQUE"', 'hitPolicy="PRIORITY"')
+    problem = only(refused(changed, organisation))
+    assert problem.file == "subsidy.dmn" and problem.line == line_of(changed, "subsidy.dmn", "hitPolicy=")
+    assert "PRIORITY" in problem.message
+    load_bundle(mutate(files, "subsidy.dmn", 'hitPolicy="UNIQUE"', 'hitPolicy="FIRST"'), organisation)

@@ -20,7 +20,7 @@ from engine.errors import DeploymentRefused, OneStopError
 from engine.identity import ROLES, Actor, create_token, create_user
 from engine.organisation import Organisation
 from engine.platform import Platform
-from engine.validation import load_bundle, read_paths
+from engine.validation import Bundle, called_elsewhere, defined_processes, load_bundle, read_paths
 
 
 def _platform() -> Platform:
@@ -77,21 +77,44 @@ def db_upgrade() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
     """Check BPMN/DMN/form files; one line per problem, `file:line: message`."""
+    settings = Settings.from_env()
     try:
-        organisation = Organisation.load(Settings.from_env().processes_dir / "organisation.yaml")
+        organisation = Organisation.load(settings.processes_dir / "organisation.yaml")
     except OneStopError as error:
         _fail(f"{error.message} (set ONESTOP_PROCESSES_DIR to the folder holding organisation.yaml)")
+    groups = _groups(paths)
     problems = 0
-    for group, files in _groups(paths).items():
+    checked: dict[str, Bundle] = {}
+    for group, files in _in_call_order(groups):
+        linked = {}
+        for process_id in called_elsewhere(files):
+            found = checked.get(process_id) or _sibling_flow(process_id, paths, settings, organisation)
+            if found is not None:
+                linked[process_id] = found
         try:
-            bundle = load_bundle(files, organisation)
+            bundle = load_bundle(files, organisation, linked=linked)
         except DeploymentRefused as refused:
             for detail in refused.details:
                 click.echo(f"{_where(group, detail)}: {detail['message']}")
             problems += len(refused.details)
         else:
+            checked[bundle.key] = bundle
             click.echo(f"{group}: ok ({bundle.key}: {bundle.name})", err=True)
     sys.exit(1 if problems else 0)
+
+
+def _sibling_flow(process_id: str, paths: tuple[Path, ...], settings: Settings,
+                  organisation: Organisation) -> Bundle | None:
+    """A called flow not given on the command line: its folder beside the given ones, or in processes/."""
+    for folder in {*(p.resolve().parent for p in paths), settings.processes_dir.resolve()}:
+        candidate = folder / process_id
+        if candidate.is_dir():
+            try:
+                [(_name, files)] = read_paths([candidate]).items()
+                return load_bundle(files, organisation, check=False)
+            except (DeploymentRefused, ValueError):
+                return None
+    return None
 
 
 def _groups(paths: tuple[Path, ...]) -> dict[str, dict[str, bytes]]:
@@ -102,6 +125,18 @@ def _groups(paths: tuple[Path, ...]) -> dict[str, dict[str, bytes]]:
         else:
             groups.update(read_paths([path]))
     return groups
+
+
+def _in_call_order(groups: dict[str, dict[str, bytes]]) -> list[tuple[str, dict[str, bytes]]]:
+    """Flows that others call by callActivity come first, so they are checked or deployed before them."""
+    defines = {group: defined_processes(files) for group, files in groups.items()}
+    needs = {group: {other for other, ids in defines.items() if other != group and ids & called_elsewhere(files)}
+             for group, files in groups.items()}
+    ordered: list[str] = []
+    while len(ordered) < len(groups):
+        ready = [g for g in groups if g not in ordered and needs[g] <= set(ordered)]
+        ordered.extend(ready or [g for g in groups if g not in ordered])  # a cycle: keep the given order
+    return [(group, groups[group]) for group in ordered]
 
 
 def _where(group: str, detail: dict[str, Any]) -> str:
@@ -116,7 +151,7 @@ def deploy(paths: tuple[Path, ...]) -> None:
     platform = _platform()
     actor = Actor(username=f"cli:{getpass.getuser()}", role="admin")
     failed = False
-    for group, files in _groups(paths).items():
+    for group, files in _in_call_order(_groups(paths)):
         try:
             with platform.uow() as uow:
                 result = deployment.deploy(files, actor=actor, uow=uow, now=platform.now())
