@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, exists, select
 
 from .deployment import latest_version
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .expressions import FUNCTION_NAMES
+from .forms import validate_form_data
 from .history import add_history, json_safe
 from .identity import Actor
 from .models import HistoryEntry, HumanTask, ProcessInstance
@@ -59,6 +61,9 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
         raise InvalidInput("business_key must be text of at most 120 characters")
     model_id, model_key, version = latest_version(model_key, uow=uow)
     bundle = uow.platform.specs.get(model_id, uow=uow)
+    start_form = _start_form(bundle)
+    if start_form is not None:
+        validate_form_data(start_form, data)
     organisation = uow.platform.organisation
     county = organisation.county_code(data.get("county")) if data.get("county") is not None else actor.county
     if data.get("county") is not None and county is None:
@@ -87,6 +92,17 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
     else:
         save(loaded, uow=uow, now=now, actor=actor.username)
     return {"id": row.id, "status": row.status}
+
+
+def _start_form(bundle: Bundle) -> dict[str, Any] | None:
+    """The JSON Schema named by the flow's start event (`formJsonSchemaFilename`), if it names one."""
+    for spec in bundle.spec.task_specs.values():
+        if isinstance(spec, StartEvent):
+            filename = ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get(
+                "formJsonSchemaFilename")
+            if filename:
+                return bundle.form(None, filename)  # type: ignore[no-any-return]
+    return None
 
 
 def _enter_data(workflow: Any, data: dict[str, Any]) -> None:

@@ -397,8 +397,8 @@ def _properties(task: etree._Element) -> Iterator[etree._Element]:
 
 def check_forms(name: str, root: etree._Element, forms: Mapping[str, Any], files: Mapping[str, bytes],
                 report: _Report) -> None:
-    """Each user task's form and UI schema exist in the bundle and are a JSON Schema and a JSON object."""
-    for task in root.iter(_q("bpmn:userTask")):
+    """Each user task's (and start event's) form and UI schema exist and are a JSON Schema and a JSON object."""
+    for task in root.iter(_q("bpmn:userTask"), _q("bpmn:startEvent")):
         for prop in _properties(task):
             role = prop.get("name")
             if role not in ("formJsonSchemaFilename", "formUiSchemaFilename"):

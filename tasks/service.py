@@ -8,14 +8,13 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.forms import validate_form_data
 from engine.history import add_history
 from engine.identity import Actor
 from engine.instances import can_view, check_data, complete_user_task
 from engine.models import HumanTask, ProcessInstance, table_of
 from engine.runner import load_case
 from engine.uow import UnitOfWork
-
-from .forms import validate_form_data
 
 SCOPES = ("mine", "department", "all")
 STATES = ("open", "claimed", "completed", "cancelled")

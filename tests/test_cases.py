@@ -277,3 +277,24 @@ def test_a_deadline_already_past_when_the_task_starts_escalates_at_once_and_is_r
     fired = [h for h in instance(client, people, instance_id)["history"] if h["action"] == "timer_fired"]
     assert [(h["task_name"], h["details"]["due_at"]) for h in fired] == [
         ("accept_deadline", "2020-01-01T00:00:00+08:00")]
+
+
+def test_a_start_form_on_the_start_event_checks_the_data_a_case_starts_with(client, people, platform):
+    from engine.deployment import deploy
+    from engine.identity import Actor
+
+    files = edit(read_flow(ESCALATION), "escalation.bpmn", '''<bpmn:startEvent id="start" name="申请提交">''',
+                 '''<bpmn:startEvent id="start" name="申请提交"><bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formJsonSchemaFilename" value="apply.json" /></spiffworkflow:properties>
+        </bpmn:extensionElements>''')
+    files["apply.json"] = b'{"type": "object", "required": ["applicant"], "properties": {"applicant": ' \
+                          b'{"type": "string", "minLength": 2}, "county": {"type": "string"}}}'
+    with platform.uow() as uow:
+        deploy(files, actor=Actor("designer", "designer"), uow=uow, now=platform.now())
+        uow.commit()
+    body = {"model_key": "escalation_demo", "data": {"county": "dongchangfu"}}
+    refused = client.post("/api/v1/process-instances", json=body, headers=people.headers("applicant"))
+    assert refused.status_code == 422
+    assert [d["field"] for d in refused.get_json()["details"]] == ["applicant"]
+    body["data"]["applicant"] = "李博士"
+    assert client.post("/api/v1/process-instances", json=body, headers=people.headers("applicant")).status_code == 201

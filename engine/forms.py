@@ -1,4 +1,4 @@
-"""Checks submitted task data against the task's JSON Schema form, with a message per field."""
+"""Checks submitted data against a JSON Schema form (a task's, or a flow's start form), with a message per field."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from jsonschema import FormatChecker
 from jsonschema.validators import validator_for
 
-from engine.errors import InvalidInput
+from .errors import InvalidInput
 
 
 def _field_path(error: Any) -> str:
@@ -34,15 +34,28 @@ _MESSAGES_ZH = {
 }
 
 
+_VALIDATORS: dict[int, tuple[dict[str, Any], Any]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """One compiled validator per schema object (schemas live as long as their deployed version's cache)."""
+    cached = _VALIDATORS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    validator = validator_for(schema)(schema, format_checker=FormatChecker())
+    if len(_VALIDATORS) > 2048:
+        _VALIDATORS.clear()
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate_form_data(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
     """The data if it satisfies the schema; InvalidInput listing every failing field otherwise."""
     if not isinstance(data, dict):
         raise InvalidInput("data must be a JSON object", details=[{"field": "data", "message": "an object"}])
     if not schema:
         return data
-    validator_class = validator_for(schema)
-    validator = validator_class(schema, format_checker=FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(_validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         details = [{"field": _field_path(e), "message": e.message,
                     "message_zh": _MESSAGES_ZH.get(str(e.validator), "不符合要求")} for e in errors]
