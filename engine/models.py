@@ -217,3 +217,23 @@ class CalendarDayRow(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     is_working: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(80), default="")
+
+
+class Attachment(Base):
+    """An uploaded document (ID copy, photo, approval form, certification proof), kept outside task data;
+    task data holds only ``{"attachment_id", "filename"}``."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (Index("ix_attachments_instance", "instance_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(120), default="")
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(80))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

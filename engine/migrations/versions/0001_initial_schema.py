@@ -118,6 +118,24 @@ def upgrade() -> None:
         batch_op.create_index('ix_process_instances_next_due_at', ['next_due_at'], unique=False)
         batch_op.create_index('ix_process_instances_status_model', ['status', 'model_key'], unique=False)
 
+    op.create_table('attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('field', sa.String(length=120), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=80), nullable=False),
+    sa.Column('uploaded_at', engine.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index('ix_attachments_instance', ['instance_id'], unique=False)
+
     op.create_table('history',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=True),
@@ -183,6 +201,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_history_instance')
 
     op.drop_table('history')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachments_instance')
+
+    op.drop_table('attachments')
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instances_status_model')
         batch_op.drop_index('ix_process_instances_next_due_at')
