@@ -49,6 +49,18 @@ def upgrade() -> None:
     with op.batch_alter_table('process_models', schema=None) as batch_op:
         batch_op.create_index('ix_process_models_key_hash', ['key', 'content_hash'], unique=False)
 
+    op.create_table('saved_filters',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=80), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('query', sa.JSON(), nullable=False),
+    sa.Column('created_at', engine.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('username', 'name', name='uq_saved_filters_user_name')
+    )
+    with op.batch_alter_table('saved_filters', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_filters_username'), ['username'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=80), nullable=False),
@@ -220,6 +232,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_users_department'))
 
     op.drop_table('users')
+    with op.batch_alter_table('saved_filters', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_filters_username'))
+
+    op.drop_table('saved_filters')
     with op.batch_alter_table('process_models', schema=None) as batch_op:
         batch_op.drop_index('ix_process_models_key_hash')
 
