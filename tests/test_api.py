@@ -174,3 +174,20 @@ def test_the_openapi_document_describes_every_api_route(app, client):
             path = path.replace(f"<int:{part}>", f"{{{part}}}").replace(f"<{part}>", f"{{{part}}}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method.lower()) in documented, (path, method)
+
+
+def test_a_database_that_is_away_gives_503_json_and_the_app_recovers(client, people, platform):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    def refuse(*args):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    event.listen(platform.engine, "before_cursor_execute", refuse)
+    try:
+        response = client.get("/api/v1/tasks", headers=people.headers("city1"))
+    finally:
+        event.remove(platform.engine, "before_cursor_execute", refuse)
+    assert response.status_code == 503 and response.get_json()["error"] == "database_unavailable"
+    assert response.headers["Retry-After"] == "5"
+    assert client.get("/api/v1/tasks", headers=people.headers("city1")).status_code == 200

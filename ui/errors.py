@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -56,6 +58,17 @@ def register_error_handlers(app: Flask) -> None:
             return error
         code = (error.name or "error").lower().replace(" ", "_")
         return jsonify(error_body(code, error.description or error.name)), error.code or 400
+
+    @app.errorhandler(SQLAlchemyOperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_away(error: Exception) -> tuple[Response, int]:
+        # The database is unreachable or went away mid-request: nothing was committed; the pool reconnects
+        # (pre-ping) on a later request, so the same process recovers once the database is back.
+        app.logger.warning("database unavailable on %s %s: %s", request.method, request.path, error)
+        response = jsonify(error_body("database_unavailable",
+                                      "the database is unavailable for the moment; nothing was changed, try again"))
+        response.headers["Retry-After"] = "5"
+        return response, 503
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response, int]:
