@@ -164,3 +164,21 @@ def test_case_data_shows_the_process_data_objects_beside_the_latest_task_data():
     done = SimpleNamespace(completed=True, last_task=task,
                            data={"outcome": "办结", "data_objects": {"payments": [[1, 1500, 0]]}})
     assert current_data(done) == {"outcome": "办结", "payments": [[1, 1500, 0]]}
+
+
+def test_the_in_process_scheduler_fires_due_timers_on_its_own(flow, platform, deployed, clock):
+    import time
+
+    from engine.scheduler import Scheduler
+
+    case = _start(flow)
+    clock.set(at("2026-10-12 09:00"))
+    scheduler = Scheduler(platform, interval=0.05)
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "supervise" not in flow.open_task_names(case):
+            time.sleep(0.05)  # waiting for the scheduler thread, not for a timer: the clock was moved
+    finally:
+        scheduler.stop()
+    assert flow.open_task_names(case) == ["accept", "supervise"]

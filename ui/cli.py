@@ -53,6 +53,9 @@ def main(verbose: bool) -> None:
     """OneStop 人才一站式服务平台: the workflow engine of the city's talent services."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:  # SpiffWorkflow logs every task state change at INFO
+        for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @main.group()
