@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 
 
 class _SpecByReferenceConverter(BpmnWorkflowConverter):
@@ -34,13 +36,48 @@ class _SpecByReferenceConverter(BpmnWorkflowConverter):
         return workflow
 
 
+@dataclass(frozen=True)
+class _Appended:
+    """In a task's data delta: the items appended to a list its parent already had (not the whole list)."""
+
+    items: list[Any]
+
+
+class _CompactTaskConverter(TaskConverter):
+    """Spiff stores, per task, the full value of each top-level key it changed: a list that grows by one
+    entry per step (payments) would be stored again whole at every step — quadratic. Appends are stored as
+    the appended items only."""
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        dct: dict[str, Any] = super().to_dict(task)
+        updates = (dct.get("delta") or {}).get("updates") or {}
+        parent = task.parent.data if task.parent is not None else {}
+        for key, value in list(updates.items()):
+            before = parent.get(key)
+            if isinstance(value, list) and isinstance(before, list) and 0 < len(before) <= len(value) \
+                    and value[:len(before)] == before:
+                updates[key] = _Appended(value[len(before):])
+        return dct
+
+    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
+        task = super().from_dict(dct, workflow)
+        for key, value in list(task.data.items()):
+            if isinstance(value, _Appended):
+                task.data[key] = list(task.parent.data.get(key, [])) + list(value.items)
+        return task
+
+
 class InstanceSerializer:
     """Turns a running workflow into a compact JSON document and back."""
 
     def __init__(self) -> None:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _SpecByReferenceConverter
-        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+        config[Task] = _CompactTaskConverter
+        registry = BpmnWorkflowSerializer.configure(config)
+        registry.register(_Appended, lambda appended: {"items": appended.items},
+                          lambda dct: _Appended(list(dct["items"])), typename="AppendedItems")
+        self._serializer = BpmnWorkflowSerializer(registry)
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
         return str(self._serializer.serialize_json(workflow))

@@ -277,6 +277,7 @@ def test_thirty_six_monthly_payments_then_the_subsidy_ends_and_the_case_stays_sm
     with flow.platform.uow(write=False) as uow:
         row = uow.session.get(ProcessInstance, case)
         size = len(row.state)
+    print(f"serialized subsidy case after 36 payments: {size} bytes")
     assert size < 100_000, f"serialized case is {size} bytes after 36 payments"
 
 
@@ -359,3 +360,16 @@ def test_the_flow_folder_holds_the_diagram_forms_and_both_tables():
     assert sorted(p.name for p in Path(FOLDER).iterdir()) == [
         "approval.json", "eligibility.json", "high_end_review.json", "intake.json", "living_subsidy.dmn",
         "payment.json", "rent_subsidy.dmn", "subsidy.bpmn", "supplement.json"]
+
+
+def test_the_stored_case_grows_linearly_with_the_payments_made(flow, key, clock):
+    case = approved(flow)
+    sizes = {}
+    for index in range(1, 37):
+        pay_month(flow, clock, index)
+        if index in (12, 24, 36):
+            with flow.platform.uow(write=False) as uow:
+                sizes[index] = len(uow.session.get(ProcessInstance, case).state)
+    first, second = sizes[24] - sizes[12], sizes[36] - sizes[24]
+    assert abs(second - first) <= 0.05 * first, sizes  # a list stored again whole each month would grow
+    assert len(flow.view(case)["data"]["payments"]) == 36
