@@ -67,7 +67,8 @@ class ClockTimeDateEventDefinition(TimeDateEventDefinition):
         if event_value is None:
             due = to_aware(_evaluated(my_task, self.expression), _engine_tz(my_task))
             event_value = due.isoformat()
-            my_task._set_internal_data(event_value=event_value)
+            # When the token arrived: a deadline can be computed again from it after the calendar changes.
+            my_task._set_internal_data(event_value=event_value, timer_started=_clock_now(my_task).isoformat())
         return _fire_when_due(my_task, event_value, _clock_now(my_task))
 
 
@@ -81,7 +82,7 @@ class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
             parsed = TimerEventDefinition.parse_iso_duration(str(_evaluated(my_task, self.expression)))
             due = now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
             event_value = due.isoformat()
-            my_task._set_internal_data(event_value=event_value)
+            my_task._set_internal_data(event_value=event_value, timer_started=now.isoformat())
         return _fire_when_due(my_task, event_value, now)
 
 
