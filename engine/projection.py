@@ -15,6 +15,8 @@ from .uow import UnitOfWork
 from .validation import SPECIAL_LANES, Bundle
 
 OPEN_STATES = ("open", "claimed")
+REFRESHED = ("name", "title", "lane", "department", "county", "process_id", "form_file", "ui_form_file",
+             "instructions", "due_at")
 
 
 def task_properties(task_spec: Any) -> dict[str, str]:
@@ -48,13 +50,21 @@ _INSERT_TASK = insert(_TASKS)
 
 
 def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, workflow: Any, bundle: Bundle, *, now: datetime,
-                     completed: tuple[str, str] | None, is_new: bool = False) -> None:
-    """Open rows for new READY user tasks; close rows whose task finished (completed) or vanished (cancelled)."""
+                     completed: tuple[str, str] | None, is_new: bool = False, refresh: bool = False) -> None:
+    """Open rows for new READY user tasks; close rows whose task finished (completed) or vanished (cancelled).
+
+    ``refresh`` rewrites the descriptive columns of rows that stay open (the case moved to a new version:
+    a task may have a new name, lane or form) while keeping who holds them."""
     ready = {str(t.id): t for t in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True)}
     existing = [] if is_new else uow.session.execute(_OPEN_TASKS_OF_CASE, {"case_id": row.id}).all()
     for human_id, spiff_id, due_at in existing:
         task = ready.pop(spiff_id, None)
         if task is not None:
+            if refresh:
+                fresh = new_row(uow, row, task, now)
+                uow.session.execute(_UPDATE_TASK, {"task_id": human_id, **{
+                    key: fresh[key] for key in REFRESHED}})
+                continue
             deadline = deadline_of(task)
             if deadline != due_at:
                 uow.session.execute(_UPDATE_TASK, {"task_id": human_id, "due_at": deadline})

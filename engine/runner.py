@@ -151,7 +151,7 @@ NEW_ROW_COLUMNS = ("model_id", "model_key", "version", "business_key", "county",
 
 
 def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
-         completed: tuple[str, str] | None = None) -> None:
+         completed: tuple[str, str] | None = None, moved_to: tuple[int, int] | None = None) -> None:
     """Persist state, status, timer index, task list rows and history in the caller's transaction."""
     row, workflow = loaded.row, loaded.workflow
     for fired in workflow.script_engine.fired_timers:
@@ -174,8 +174,11 @@ def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
     }
     if workflow.completed:
         values.update(status="completed", ended_at=now, next_due_at=None)
+    if moved_to is not None:  # migrated to another version of its flow
+        values.update(model_id=moved_to[0], version=moved_to[1])
     _write_row(loaded, uow, values)
-    sync_human_tasks(uow, row, workflow, loaded.bundle, now=now, completed=completed, is_new=is_new)
+    sync_human_tasks(uow, row, workflow, loaded.bundle, now=now, completed=completed, is_new=is_new,
+                     refresh=moved_to is not None)
 
 
 def save_failure(loaded: Loaded, failure: StepFailure, *, uow: UnitOfWork, now: datetime, actor: str,

@@ -79,6 +79,11 @@ class InstanceSerializer:
                           lambda dct: _Appended(list(dct["items"])), typename="AppendedItems")
         self._serializer = BpmnWorkflowSerializer(registry)
 
+    @property
+    def registry(self) -> Any:
+        """The converter registry (SpiffWorkflow's spec diff uses it to compare versions)."""
+        return self._serializer.registry
+
     def dumps(self, workflow: BpmnWorkflow) -> str:
         return str(self._serializer.serialize_json(workflow))
 

@@ -52,6 +52,12 @@ def _fire_when_due(my_task: Any, event_value: str, now: datetime) -> bool:
     return bool(my_task._get_internal_data("event_fired", False))
 
 
+def _preset(my_task: Any) -> dict[str, Any] | None:
+    """A due moment carried over for this timer (a case moved to a new version keeps its deadlines)."""
+    presets = getattr(my_task.workflow.script_engine, "preset_timers", None)
+    return presets.pop(my_task.task_spec.name, None) if presets else None
+
+
 def _evaluated(my_task: Any, expression: str) -> Any:
     value = my_task.workflow.script_engine.evaluate(my_task, expression)
     if isinstance(value, datetime):
@@ -64,6 +70,10 @@ class ClockTimeDateEventDefinition(TimeDateEventDefinition):
 
     def has_fired(self, my_task: Any) -> bool:
         event_value = my_task._get_internal_data("event_value")
+        preset = _preset(my_task) if event_value is None else None
+        if preset is not None:
+            event_value = preset["event_value"]
+            my_task._set_internal_data(event_value=event_value, timer_started=preset.get("timer_started"))
         if event_value is None:
             due = to_aware(_evaluated(my_task, self.expression), _engine_tz(my_task))
             event_value = due.isoformat()
@@ -78,6 +88,10 @@ class ClockDurationTimerEventDefinition(DurationTimerEventDefinition):
     def has_fired(self, my_task: Any) -> bool:
         event_value = my_task._get_internal_data("event_value")
         now = _clock_now(my_task)
+        preset = _preset(my_task) if event_value is None else None
+        if preset is not None:
+            event_value = preset["event_value"]
+            my_task._set_internal_data(event_value=event_value, timer_started=preset.get("timer_started"))
         if event_value is None:
             parsed = TimerEventDefinition.parse_iso_duration(str(_evaluated(my_task, self.expression)))
             due = now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
