@@ -80,7 +80,8 @@ def plan_migration(key: str, from_version: int, to_version: int, *, mapping: Map
     ids = uow.session.scalars(select(ProcessInstance.id).where(
         ProcessInstance.model_id == source.id, ProcessInstance.status.in_(("active", "suspended", "error")))
         .order_by(ProcessInstance.id)).all()
-    movable, blocked = [], []
+    movable: list[dict[str, Any]] = []
+    blocked: list[dict[str, Any]] = []
     for instance_id in ids:
         loaded = restore(load_case(instance_id, uow=uow), uow=uow, now=now)
         reasons = blockers(loaded, bundle, mapping or {})
