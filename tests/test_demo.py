@@ -1,0 +1,140 @@
+"""`onestop demo`: accounts for every department and county window, and a dozen sample cases in different states,
+loaded once, into a database without users."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from conftest import ROOT, read_flow
+from sqlalchemy import func, select
+
+from engine.deployment import deploy
+from engine.identity import Actor
+from engine.models import HumanTask, ProcessInstance, User
+from engine.platform import Platform
+from engine.validation import called_elsewhere, defined_processes
+from ui import demo
+from ui.demo import DEMO_PASSWORD, demo_accounts, load_demo
+
+PROCESSES = ROOT / "processes"
+
+
+def deploy_every_flow(platform: Platform) -> list[str]:
+    """Every folder under processes/, each after the flows it calls by callActivity."""
+    pending = {p.name: read_flow(p) for p in sorted(PROCESSES.iterdir()) if p.is_dir() and any(p.glob("*.bpmn"))}
+    available: set[str] = set()
+    keys = []
+    while pending:
+        ready = [name for name, files in pending.items() if called_elsewhere(files) <= available]
+        assert ready, f"these flows call flows that no folder defines: {sorted(pending)}"
+        for name in ready:
+            with platform.uow() as uow:
+                keys.append(deploy(pending[name], actor=Actor("designer", "designer"), uow=uow,
+                                   now=platform.now()).key)
+                uow.commit()
+            available |= defined_processes(pending.pop(name))
+    return keys
+
+
+def cases(platform: Platform) -> dict[str, Any]:
+    """Sample cases by business key, with their task rows."""
+    with platform.uow(write=False) as uow:
+        rows = uow.session.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).all()
+        tasks = uow.session.scalars(select(HumanTask).order_by(HumanTask.id)).all()
+        views = [SimpleNamespace(instance_id=t.instance_id, name=t.name, state=t.state, department=t.department,
+                                 due_at=t.due_at) for t in tasks]
+        return {row.business_key: {"status": row.status, "model_key": row.model_key, "data": dict(row.data),
+                                   "tasks": [t for t in views if t.instance_id == row.id]} for row in rows}
+
+
+def counts(platform: Platform) -> tuple[int, int, int]:
+    with platform.uow(write=False) as uow:
+        return (uow.session.scalar(select(func.count(User.id))) or 0,
+                uow.session.scalar(select(func.count(ProcessInstance.id))) or 0,
+                uow.session.scalar(select(func.count(HumanTask.id))) or 0)
+
+
+def test_demo_loads_accounts_and_a_dozen_cases_in_different_states_once(platform):
+    keys = deploy_every_flow(platform)
+    lines = list(load_demo(platform))
+    output = "\n".join(lines)
+    assert not [line for line in lines if "failed" in line], output
+    assert f"password '{DEMO_PASSWORD}'" in output and "admin API token: " in lines[-1]
+
+    users, instances, _tasks = counts(platform)
+    assert users == len(demo_accounts(platform))
+    loaded = cases(platform)
+    assert len(loaded) >= 12, output
+    assert all(key and key.startswith("DEMO-") for key in loaded)
+    assert {case["model_key"] for case in loaded.values()} >= set(keys) & {s.key for s in demo.SCENARIOS}
+    for key in set(keys) - {s.key for s in demo.SCENARIOS}:
+        assert f"demo: no sample cases for {key}" in lines
+
+    tasks = [t for case in loaded.values() for t in case["tasks"]]
+    now = platform.now()
+    assert any(t.state == "open" and t.department for t in tasks), "a task waiting in a department's list"
+    assert any(t.state == "claimed" and t.department for t in tasks), "a task claimed by a member of staff"
+    assert any(t.state in ("open", "claimed") and ((t.due_at is not None and t.due_at < now)
+                                                   or t.department == "talent_office") for t in tasks), \
+        "an overdue task or a supervision task at the talent office"
+    assert any(case["status"] == "completed" for case in loaded.values())
+    assert {case["status"] for case in loaded.values()} <= {"active", "completed"}, output
+    departments = {t.department for t in tasks if t.state in ("open", "claimed") and t.department}
+    assert len(departments) >= 4, f"open tasks in several departments, not only {departments}"
+
+    if "DEMO-HC-04" in loaded:  # the card issued
+        assert loaded["DEMO-HC-04"]["data"]["outcome"] == "已发证"
+        assert loaded["DEMO-HC-05"]["data"]["outcome"] == "不予通过"
+        escalated = {t.name: t.state for t in loaded["DEMO-HC-03"]["tasks"]}
+        assert escalated.get("supervise_city_review") == "open", escalated
+    if "DEMO-SU-01" in loaded:  # a subsidy with a few monthly payments made, this month's waiting
+        subsidy = loaded["DEMO-SU-01"]
+        assert [p[0] for p in subsidy["data"]["payments"]] == [1, 2, 3]
+        assert [t.name for t in subsidy["tasks"] if t.state == "open"] == ["pay"]
+    if "DEMO-PH-02" in loaded:  # a problem closed with the talent's satisfaction recorded
+        assert loaded["DEMO-PH-02"]["status"] == "completed"
+        assert loaded["DEMO-PH-02"]["data"]["satisfaction"] == "满意"
+
+    before = counts(platform)
+    again = list(load_demo(platform))
+    assert again == ["demo: the database has users already; nothing loaded"]
+    assert counts(platform) == before
+
+
+def test_demo_skips_flows_that_are_not_deployed_and_says_so(platform, deployed):
+    lines = list(load_demo(platform))
+    output = "\n".join(lines)
+    for key in dict.fromkeys(s.key for s in demo.SCENARIOS):
+        assert f"demo: {key} is not deployed" in output
+    assert f"demo: no sample cases for {deployed}" in lines
+    assert "demo: 0 sample cases loaded" in lines
+    assert counts(platform)[0] == len(demo_accounts(platform))
+
+
+def test_a_sample_case_that_fails_is_reported_rolled_back_and_the_others_still_load(platform, monkeypatch):
+    deploy_every_flow(platform)
+
+    def broken(case: Any, now: Any) -> None:
+        case.start("schooling", {}, at=now)
+        case.complete("city_window", "assign_school", {}, at=now)  # not the task the case waits for
+
+    scenarios = [demo.Scenario("schooling", "XX-01", "坏的示例", broken), *demo.SCENARIOS]
+    monkeypatch.setattr(demo, "SCENARIOS", scenarios)
+    lines = list(load_demo(platform))
+    [failure] = [line for line in lines if "failed" in line and "DEMO-XX-01" in line]
+    assert "assign_school" in failure and "not loaded" in failure
+    loaded = cases(platform)
+    assert "DEMO-XX-01" not in loaded, "a failed case leaves nothing behind"
+    assert len(loaded) >= 12
+    assert any(line.startswith("demo: ") and line.endswith(" failed") and "sample cases loaded" in line
+               for line in lines)
+
+
+def test_demo_identity_numbers_carry_the_gb11643_check_digit():
+    assert demo.id_number("110105", "1949-12-31", "002") == "11010519491231002X"  # the standard's example
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2, 1]
+    for sequence in ("015", "028", "473"):
+        number = demo.id_number("371502", "1986-04-12", sequence)
+        digits = [10 if c == "X" else int(c) for c in number]
+        assert sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 == 1, number
