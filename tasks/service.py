@@ -5,16 +5,17 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import Integer, Select, bindparam, select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.forms import validate_form_data
-from engine.history import add_history
+from engine.history import add_history, json_safe
 from engine.identity import Actor
 from engine.instances import can_view, check_data, complete_user_task
 from engine.models import HumanTask, ProcessInstance, table_of
-from engine.runner import load_case
+from engine.runner import load_case, restore
 from engine.uow import UnitOfWork
 
 SCOPES = ("mine", "department", "all")
@@ -30,7 +31,7 @@ def task_view(task: Any) -> dict[str, Any]:
         "due_at": task.due_at.isoformat() if task.due_at else None,
         "created_at": task.created_at.isoformat(),
         "ended_at": task.ended_at.isoformat() if task.ended_at else None,
-        "completed_by": task.completed_by, "form": task.form_file,
+        "completed_by": task.completed_by, "form": task.form_file, "process_id": task.process_id,
     }
 
 
@@ -109,7 +110,8 @@ def _task(task_id: int, actor: Actor, uow: UnitOfWork) -> Any:
 
 
 def get_task(task_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
-    """The task with its form (JSON Schema), UI schema, instructions and the case's current data."""
+    """The task with its form (JSON Schema), UI schema, instructions and the data the task sees (its own
+    data: a task inside a call activity sees its sub-flow's data, not the last task of the case)."""
     task = _row(task_id, uow)
     instance = load_case(task.instance_id, uow=uow) if task is not None else None
     if task is None or instance is None or not (may_act(actor, task, uow) or can_view(actor, instance, uow)):
@@ -120,11 +122,22 @@ def get_task(task_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
         "instructions": task.instructions,
         "form_schema": bundle.form(task.process_id, task.form_file),
         "ui_schema": bundle.form(task.process_id, task.ui_form_file),
-        "data": instance.data,
+        "data": _task_data(task, instance, uow),
         "instance": {"id": instance.id, "status": instance.status, "model_key": instance.model_key,
                      "version": instance.version, "business_key": instance.business_key},
         "may_act": may_act(actor, task, uow),
     }
+
+
+def _task_data(task: Any, instance: Any, uow: UnitOfWork) -> dict[str, Any]:
+    if task.state not in OPEN:
+        return dict(instance.data or {})
+    loaded = restore(instance, uow=uow, now=uow.platform.now())
+    try:
+        spiff_task = loaded.workflow.get_task_from_id(UUID(task.spiff_task_id))
+    except Exception:  # noqa: BLE001 — Spiff raises its own TaskNotFound; the case data is the fallback
+        return dict(instance.data or {})
+    return json_safe(dict(spiff_task.data)) if spiff_task is not None else dict(instance.data or {})
 
 
 def _history(task: Any, uow: UnitOfWork, action: str, actor: Actor, now: datetime, **details: Any) -> None:

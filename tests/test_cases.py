@@ -298,3 +298,16 @@ def test_a_start_form_on_the_start_event_checks_the_data_a_case_starts_with(clie
     assert [d["field"] for d in refused.get_json()["details"]] == ["applicant"]
     body["data"]["applicant"] = "李博士"
     assert client.post("/api/v1/process-instances", json=body, headers=people.headers("applicant")).status_code == 201
+
+
+def test_a_task_page_shows_the_data_of_its_own_branch_not_of_the_last_step_elsewhere(client, people, deployed):
+    instance_id = start(client, people, applicant_name="李博士")
+    fire_due_timers(client.application.extensions["onestop"], now=at("2026-10-12 09:00"))
+    [accept] = department_tasks(client, people, "win_dcf")
+    client.post(f"/api/v1/tasks/{accept['id']}/complete", json={"data": {"approved": True, "months": 2}},
+                headers=people.headers("win_dcf"))
+    [supervise] = department_tasks(client, people, "talent1")
+    page = client.get(f"/api/v1/tasks/{supervise['id']}", headers=people.headers("talent1")).get_json()
+    assert page["data"]["applicant_name"] == "李博士"
+    assert "amount" not in page["data"], "the supervision branch split off before the amount was computed"
+    assert instance(client, people, instance_id)["data"]["amount"] == 2000

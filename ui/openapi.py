@@ -78,7 +78,8 @@ SCHEMAS: dict[str, Any] = {
         "department": {"type": ["string", "null"]}, "county": {"type": ["string", "null"]},
         "assignee": {"type": ["string", "null"]}, "due_at": _TIME, "state": _TASK_STATE,
         "created_at": {"type": "string", "format": "date-time"}, "ended_at": _TIME,
-        "completed_by": {"type": ["string", "null"]}, "form": {"type": ["string", "null"]}}},
+        "completed_by": {"type": ["string", "null"]}, "form": {"type": ["string", "null"]},
+        "process_id": {"type": ["string", "null"], "description": "the (sub-)process holding the task"}}},
     "TaskDetail": {"allOf": [_ref("Task"), {"type": "object", "properties": {
         "instructions": {"type": ["string", "null"]}, "form_schema": {"type": ["object", "null"]},
         "ui_schema": {"type": ["object", "null"]}, "data": {"type": "object"}, "instance": {"type": "object"},
@@ -181,6 +182,7 @@ def openapi_document() -> dict[str, Any]:
                        "official": {"type": "boolean"},
                        "holidays": {"type": "array", "items": _ref("CalendarDay")},
                        "working_days": {"type": "array", "items": _ref("CalendarDay")}}}))}
+    paths.update(admin_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop 人才一站式服务平台 API", "version": "1.0.0",
@@ -189,4 +191,72 @@ def openapi_document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
         "paths": paths,
+    }
+
+
+_OBJECT = {"type": "object"}
+_REASON = {"type": "string", "minLength": 1, "maxLength": 2000, "description": "goes into the case history"}
+_PERIOD = [_query("from", {"type": "string", "format": "date"}, "first day (default: first of this month)"),
+           _query("to", {"type": "string", "format": "date"}, "day after the last (default: tomorrow)")]
+_CSV = {"description": "CSV, UTF-8 with a byte-order mark (opens in Excel)",
+        "content": {"text/csv": {"schema": {"type": "string"}}}}
+_PAGE = [_query("limit", {"type": "integer", "minimum": 1}), _query("offset", {"type": "integer", "minimum": 0})]
+
+
+def _admin_op(summary: str, ok: dict[str, Any], codes: tuple[int, ...], op_id: str, **extra: Any) -> dict[str, Any]:
+    return _op(summary, {"200": ok, **_errors(403, *codes)}, tag="admin", op_id=op_id, **extra)
+
+
+def admin_paths() -> dict[str, Any]:
+    """The administrators' console (ui/admin_api.py): admins only; the talent office reads the dashboard and
+    the overdue list."""
+    instance_id, key_version = [_path_int("instance_id")], [
+        {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}, _path_int("version")]
+    overdue = [_query("department", {"type": "string"}), _query("model_key", {"type": "string"}), *_PAGE]
+    return {
+        "/admin/dashboard": {"get": _admin_op(
+            "Supervision (督办) figures per department and flow over [from, to), weekly trend, satisfaction",
+            _json(_OBJECT), (422,), "adminDashboard", params=_PERIOD)},
+        "/admin/dashboard/departments.csv": {"get": _admin_op(
+            "The department table of the dashboard as CSV", _CSV, (422,), "adminDashboardCsv", params=_PERIOD)},
+        "/admin/overdue": {"get": _admin_op(
+            "Open tasks past their deadline with working days late, longest overdue first",
+            _json({"type": "object", "properties": {"total": {"type": "integer"}, "items": {"type": "array"}}}),
+            (422,), "adminOverdue", params=overdue)},
+        "/admin/overdue.csv": {"get": _admin_op("The overdue list as CSV", _CSV, (422,), "adminOverdueCsv",
+                                                params=overdue)},
+        "/admin/instances": {"get": _admin_op(
+            "Search cases; total and counts per status (ignoring the status filter)",
+            _json({"type": "object", "properties": {"total": {"type": "integer"}, "counts": _OBJECT,
+                                                    "items": {"type": "array"}}}), (422,), "adminSearchInstances",
+            params=[_query("model_key", {"type": "string"}), _query("version", {"type": "integer"}),
+                    _query("status", _STATUS), _query("department", {"type": "string"}, "holds an open task"),
+                    _query("county", {"type": "string"}), _query("applicant", {"type": "string"}, "part of the name"),
+                    _query("business_key", {"type": "string"}),
+                    _query("started_from", {"type": "string", "format": "date"}),
+                    _query("started_to", {"type": "string", "format": "date"}, "exclusive"),
+                    _query("overdue", {"type": "boolean"}), *_PAGE])},
+        "/admin/process-models/{key}/versions/{version}/nodes": {"get": _admin_op(
+            "Per BPMN element: cases waiting (active), overdue, in error, waiting timers", _json(_OBJECT), (404,),
+            "adminNodeCounts", params=key_version)},
+        "/admin/instances/{instance_id}/archive": {"get": _admin_op(
+            "The archive (统一建档) of a completed or cancelled case: one JSON document", _json(_OBJECT),
+            (404, 409), "adminArchive", params=instance_id)},
+        "/admin/instances/{instance_id}/timers": {"get": _admin_op(
+            "The case's waiting timers", _json(_OBJECT), (404,), "adminTimers", params=instance_id)},
+        "/admin/instances/{instance_id}/timers/{timer}/move": {"post": _admin_op(
+            "Give a waiting timer a new due moment", _json(_OBJECT), (404, 409, 422), "adminMoveTimer",
+            params=[*instance_id, {"name": "timer", "in": "path", "required": True, "schema": {"type": "string"},
+                                   "description": "the timer's BPMN element id"}],
+            body=_json_body({"type": "object", "required": ["due_at", "reason"], "properties": {
+                "due_at": {"type": "string", "format": "date-time"}, "reason": _REASON}}))},
+        "/admin/calendar/{year}/recompute": {"post": _admin_op(
+            "Recompute every waiting deadline due in a year with the current calendar", _json(_OBJECT), (422,),
+            "adminRecomputeYear", params=[_path_int("year")],
+            body=_json_body({"type": "object", "required": ["reason"], "properties": {"reason": _REASON}}))},
+        "/admin/tasks/{task_id}/reassign": {"post": _admin_op(
+            "Hand an open task to a named member of its department (and county)", _json(_ref("Task")),
+            (404, 409, 422), "adminReassignTask", params=[_path_int("task_id")],
+            body=_json_body({"type": "object", "required": ["username", "reason"], "properties": {
+                "username": {"type": "string"}, "reason": _REASON}}))},
     }
