@@ -125,6 +125,8 @@ class ProcessInstance(Base):
         Index("ix_process_instances_status_model", "status", "model_key"),
         Index("ix_process_instances_next_due_at", "next_due_at"),
         Index("ix_process_instances_business_key", "business_key"),
+        Index("ix_process_instances_created_at", "created_at"),
+        Index("ix_process_instances_county", "county"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,6 +162,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_assignee_state", "assignee", "state"),
         Index("ix_human_tasks_state_due", "state", "due_at"),
         Index("ix_human_tasks_instance", "instance_id"),
+        Index("ix_human_tasks_state_ended", "state", "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -188,7 +191,11 @@ class HistoryEntry(Base):
     """Append-only record of every action on a flow or an instance."""
 
     __tablename__ = "history"
-    __table_args__ = (Index("ix_history_instance", "instance_id", "id"),)
+    __table_args__ = (
+        Index("ix_history_instance", "instance_id", "id"),
+        Index("ix_history_action", "action"),
+        Index("ix_history_flow_task_action", "model_key", "task_name", "action", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))

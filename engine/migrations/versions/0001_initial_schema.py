@@ -127,6 +127,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.create_index('ix_process_instances_business_key', ['business_key'], unique=False)
+        batch_op.create_index('ix_process_instances_county', ['county'], unique=False)
+        batch_op.create_index('ix_process_instances_created_at', ['created_at'], unique=False)
         batch_op.create_index('ix_process_instances_next_due_at', ['next_due_at'], unique=False)
         batch_op.create_index('ix_process_instances_status_model', ['status', 'model_key'], unique=False)
 
@@ -162,6 +164,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('history', schema=None) as batch_op:
+        batch_op.create_index('ix_history_action', ['action'], unique=False)
+        batch_op.create_index('ix_history_flow_task_action', ['model_key', 'task_name', 'action', 'at'], unique=False)
         batch_op.create_index('ix_history_instance', ['instance_id', 'id'], unique=False)
 
     op.create_table('human_tasks',
@@ -195,6 +199,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_human_tasks_department_state_due', ['department', 'state', 'due_at'], unique=False)
         batch_op.create_index('ix_human_tasks_instance', ['instance_id'], unique=False)
         batch_op.create_index('ix_human_tasks_state_due', ['state', 'due_at'], unique=False)
+        batch_op.create_index('ix_human_tasks_state_ended', ['state', 'ended_at'], unique=False)
 
 
 
@@ -202,6 +207,7 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_tasks_state_ended')
         batch_op.drop_index('ix_human_tasks_state_due')
         batch_op.drop_index('ix_human_tasks_instance')
         batch_op.drop_index('ix_human_tasks_department_state_due')
@@ -211,6 +217,8 @@ def downgrade() -> None:
     op.drop_table('human_tasks')
     with op.batch_alter_table('history', schema=None) as batch_op:
         batch_op.drop_index('ix_history_instance')
+        batch_op.drop_index('ix_history_flow_task_action')
+        batch_op.drop_index('ix_history_action')
 
     op.drop_table('history')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
@@ -220,6 +228,8 @@ def downgrade() -> None:
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index('ix_process_instances_status_model')
         batch_op.drop_index('ix_process_instances_next_due_at')
+        batch_op.drop_index('ix_process_instances_created_at')
+        batch_op.drop_index('ix_process_instances_county')
         batch_op.drop_index('ix_process_instances_business_key')
 
     op.drop_table('process_instances')
