@@ -20,9 +20,13 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed assets
+setup: $(VENV)/.installed assets translations
 
-setup-dev: $(VENV)/.installed-dev assets
+setup-dev: $(VENV)/.installed-dev assets translations
+
+# The web UI's message catalogues (ui/translations/*/LC_MESSAGES/messages.po, committed) compiled to .mo.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel -q compile -d ui/translations
 
 # bpmn-js from the npm registry, copied into the static folder (never committed).
 assets: ui/static/vendor/.stamp

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from time import sleep
 from zoneinfo import ZoneInfo
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/onestop.db"
@@ -57,10 +58,18 @@ class Settings:
         if self.secret_key:
             return self.secret_key
         path = self.instance_dir / "secret_key"
-        if path.exists():
-            return path.read_text().strip()
         self.instance_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            # Created exclusively: of several processes starting at once, one writes and all read the same key.
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            for _attempt in range(50):
+                key = path.read_text().strip()
+                if key:
+                    return key
+                sleep(0.02)  # the writer has created the file but not yet written it
+            raise RuntimeError(f"{path} is empty: delete it or set ONESTOP_SECRET_KEY") from None
         key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(key)
         return key

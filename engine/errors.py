@@ -41,6 +41,12 @@ class AuthenticationRequired(OneStopError):
     code = "unauthorized"
 
 
+class AccountLocked(AuthenticationRequired):
+    """Too many failed sign-ins: the account is refused for a while even with the right password."""
+
+    code = "account_locked"
+
+
 class Conflict(OneStopError):
     code = "conflict"
 

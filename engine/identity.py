@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 
-from .errors import AuthenticationRequired, InvalidInput, NotFound
+from .errors import AccountLocked, AuthenticationRequired, InvalidInput, NotFound
 from .models import ApiToken, User
 from .organisation import Organisation
 from .uow import UnitOfWork
@@ -141,7 +141,7 @@ def authenticate_password(username: str, password: str, *, uow: UnitOfWork, now:
     if user is None or not user.active:
         raise AuthenticationRequired("wrong user name or password")
     if user.locked_until is not None and user.locked_until > now:
-        raise AuthenticationRequired("too many failed sign-ins: the account is locked for a while")
+        raise AccountLocked("too many failed sign-ins: the account is locked for a while")
     if not verify_password(password, user.password_hash):
         user.failed_logins += 1
         if user.failed_logins >= max_failures:

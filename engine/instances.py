@@ -44,7 +44,8 @@ def check_data(data: Any, *, field: str = "data") -> dict[str, Any]:
     return data
 
 
-def _needs_county(bundle: Bundle, uow: UnitOfWork) -> bool:
+def needs_county(bundle: Bundle, uow: UnitOfWork) -> bool:
+    """Whether a case of this flow passes a county window, so it must know the applicant's county."""
     organisation = uow.platform.organisation
     specs = [bundle.spec, *bundle.subprocess_specs.values()]
     return any(organisation.is_per_county(organisation.department_for_lane(getattr(ts, "lane", None)))
@@ -61,7 +62,7 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
         raise InvalidInput("business_key must be text of at most 120 characters")
     model_id, model_key, version = latest_version(model_key, uow=uow)
     bundle = uow.platform.specs.get(model_id, uow=uow)
-    start_form = _start_form(bundle)
+    start_form = start_forms(bundle)[0]
     if start_form is not None:
         validate_form_data(start_form, data)
     organisation = uow.platform.organisation
@@ -69,7 +70,7 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
     if data.get("county") is not None and county is None:
         raise InvalidInput("unknown county", details=[{"field": "data.county", "message": "one of " + ", ".join(
             organisation.counties)}])
-    if county is None and _needs_county(bundle, uow):
+    if county is None and needs_county(bundle, uow):
         raise InvalidInput(f"{model_key} goes through a county window: give the applicant's county",
                            details=[{"field": "data.county", "message": "required: one of " + ", ".join(
                                organisation.counties)}])
@@ -94,15 +95,16 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
     return {"id": row.id, "status": row.status}
 
 
-def _start_form(bundle: Bundle) -> dict[str, Any] | None:
-    """The JSON Schema named by the flow's start event (`formJsonSchemaFilename`), if it names one."""
+def start_forms(bundle: Bundle) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The JSON Schema and UI schema the flow's start event names (`formJsonSchemaFilename`,
+    `formUiSchemaFilename`), each None when it names none."""
     for spec in bundle.spec.task_specs.values():
         if isinstance(spec, StartEvent):
-            filename = ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get(
-                "formJsonSchemaFilename")
-            if filename:
-                return bundle.form(None, filename)  # type: ignore[no-any-return]
-    return None
+            properties = (getattr(spec, "extensions", None) or {}).get("properties") or {}
+            if properties.get("formJsonSchemaFilename"):
+                return (bundle.form(None, properties["formJsonSchemaFilename"]),
+                        bundle.form(None, properties.get("formUiSchemaFilename")))
+    return None, None
 
 
 def _enter_data(workflow: Any, data: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -124,6 +125,8 @@ class ProcessInstance(Base):
     __table_args__ = (
         Index("ix_process_instances_status_model", "status", "model_key"),
         Index("ix_process_instances_next_due_at", "next_due_at"),
+        # The timer sweep: active cases in due order, so a sweep reads the due ones only (SQLite needs it).
+        Index("ix_process_instances_status_next_due_at", "status", "next_due_at"),
         Index("ix_process_instances_business_key", "business_key"),
         Index("ix_process_instances_created_at", "created_at"),
         Index("ix_process_instances_county", "county"),
@@ -151,6 +154,9 @@ class ProcessInstance(Base):
     __mapper_args__ = {"version_id_col": lock_version}
 
 
+OPEN_TASK = text("state IN ('open', 'claimed')")
+
+
 class HumanTask(Base):
     """The task-list projection: one row per user task a person must act on."""
 
@@ -163,6 +169,11 @@ class HumanTask(Base):
         Index("ix_human_tasks_state_due", "state", "due_at"),
         Index("ix_human_tasks_instance", "instance_id"),
         Index("ix_human_tasks_state_ended", "state", "ended_at"),
+        # The department task list: a department's (and county's) open tasks in due order, one page read.
+        Index("ix_human_tasks_open_department_due", "department", "due_at", "id",
+              sqlite_where=OPEN_TASK, postgresql_where=OPEN_TASK),
+        Index("ix_human_tasks_open_department_county_due", "department", "county", "due_at", "id",
+              sqlite_where=OPEN_TASK, postgresql_where=OPEN_TASK),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

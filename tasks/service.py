@@ -77,7 +77,10 @@ def _list_statement(scope: str, per_county: bool, one_state: bool) -> Select[Any
         query = query.where(tasks.c.department == bindparam("department"))
         if per_county:
             query = query.where(tasks.c.county == bindparam("county"))
-    query = query.where(tasks.c.state == bindparam("state")) if one_state else query.where(tasks.c.state.in_(OPEN))
+    # The open states as literal values: SQLite uses the partial task-list indexes only when the query says
+    # their condition in so many words.
+    query = query.where(tasks.c.state == bindparam("state")) if one_state else \
+        query.where(tasks.c.state.in_(bindparam("open_states", OPEN, expanding=True, literal_execute=True)))
     return query.order_by(tasks.c.due_at.asc().nulls_last(), tasks.c.id) \
         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
 

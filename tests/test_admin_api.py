@@ -24,24 +24,10 @@ READ_BY_TALENT_OFFICE = [DASHBOARD, "/api/v1/admin/dashboard/departments.csv?fro
 
 @pytest.fixture
 def app(platform: Any) -> Any:
-    """The API, the console API and /metrics on a bare Flask app, wired as create_app wires them (the web UI,
-    being built beside this, is left out so that these tests do not depend on it)."""
-    from flask import Flask
+    """The whole application as it is served: API, console API, /metrics and web UI."""
+    from ui import create_app
 
-    from ui.admin_api import admin_api
-    from ui.api import api
-    from ui.errors import register_error_handlers
-    from ui.metrics_view import init_app
-
-    app = Flask("ui")
-    app.config.update(TESTING=True, SECRET_KEY="test-secret")
-    app.json.ensure_ascii = False
-    app.extensions["onestop"] = platform
-    app.register_blueprint(api)
-    app.register_blueprint(admin_api)
-    register_error_handlers(app)
-    init_app(app)
-    return app
+    return create_app({"TESTING": True, "SECRET_KEY": "test-secret"}, platform=platform)
 
 
 def task_id(platform: Any, instance_id: int, name: str) -> int:

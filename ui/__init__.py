@@ -1,4 +1,4 @@
-"""OneStop web layer: the Flask app factory, the REST API and the command line."""
+"""OneStop web layer: the Flask app factory, the web UI, the REST API and the command line."""
 
 from __future__ import annotations
 
@@ -18,20 +18,35 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
         SECRET_KEY=settings.ensure_secret_key(),
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
     )
     if test_config:
         app.config.update(test_config)
+    if "SESSION_COOKIE_SECURE" not in (test_config or {}):
+        # Secure cookies everywhere but in tests and the debugger (which run over plain http).
+        app.config["SESSION_COOKIE_SECURE"] = not (app.testing or app.debug)
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["onestop"] = platform or Platform(settings)
 
+    from .admin_api import admin_api
     from .api import api
     from .errors import register_error_handlers
+    from .metrics_view import init_app as init_metrics
+    from .web import babel, csrf, login_manager, register_web, select_locale
 
     app.register_blueprint(api)
+    app.register_blueprint(admin_api)
     register_error_handlers(app)
-
-    @app.get("/")
-    def index() -> Any:
-        return {"service": "OneStop 人才一站式服务平台", "api": "/api/v1", "openapi": "/api/v1/openapi.json"}
-
+    init_metrics(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    csrf.exempt(api)  # the API authenticates each request with a bearer token, not a cookie
+    csrf.exempt(admin_api)
+    babel.init_app(app, locale_selector=select_locale)
+    register_web(app)
     return app

@@ -94,7 +94,7 @@ def _started(name: str, tz: Any) -> datetime | None:
 @admin_api.get("/instances")
 def search_instances() -> Response:
     tz = platform().settings.tz
-    filters = {key: request.args.get(key) or None for key in (
+    filters: dict[str, Any] = {key: request.args.get(key) or None for key in (
         "model_key", "status", "department", "county", "applicant", "business_key")}
     version = request.args.get("version")
     filters.update(version=_int_arg("version", 0) if version else None, overdue=_bool_arg("overdue"),

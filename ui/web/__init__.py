@@ -1,0 +1,29 @@
+"""The web UI for department staff and applicants: sign-in, task lists, task pages, the applicant portal."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from .auth import login_manager, select_locale
+
+csrf = CSRFProtect()
+babel = Babel()
+
+__all__ = ["babel", "csrf", "login_manager", "register_web", "select_locale"]
+
+
+def register_web(app: Flask) -> None:
+    """The web blueprints, their error pages, template helpers and security headers."""
+    from .auth import auth
+    from .display import register_display
+    from .pages import register_pages
+    from .portal import portal
+    from .tasklist import tasklist
+    from .taskpage import taskpage
+
+    for blueprint in (auth, tasklist, taskpage, portal):
+        app.register_blueprint(blueprint)
+    register_pages(app)
+    register_display(app)

@@ -1,0 +1,77 @@
+"""Error pages for people (status from the one table in ui/errors.py) and the security headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import OneStopError
+from ui.errors import error_body, status_for
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                           "base-uri 'self'; object-src 'none'")
+
+
+def _message(status: int) -> str:
+    return {
+        400: _("请求无法处理，请返回重试。"),
+        401: _("请先登录。"),
+        403: _("您没有权限办理此事项：它属于其他部门或县市区。"),
+        404: _("找不到该页面，或您无权查看此内容。"),
+        405: _("请求方式不正确，请返回重试。"),
+        409: _("此事项已被他人处理，请刷新页面查看最新状态。"),
+        413: _("上传的文件过大：单个文件不超过10MB，一次提交合计不超过20MB。"),
+        422: _("提交的内容不符合要求，请检查后重试。"),
+        503: _("系统繁忙，请稍后再试。"),
+    }.get(status, _("系统出现错误，请稍后再试。"))
+
+
+def error_page(status: int, detail: str | None = None) -> tuple[str, int]:
+    return render_template("errors/error.html", status=status, message=_message(status), detail=detail), status
+
+
+def _unexpected(error: Exception) -> tuple[str, int]:
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    return error_page(500)
+
+
+def _csrf_failed(error: CSRFError) -> tuple[str, int]:
+    return error_page(400, _("页面已过期或来源无法确认（CSRF 校验失败），请刷新页面后重新提交。"))
+
+
+def add_error_pages(blueprint: Blueprint) -> Blueprint:
+    """Errors of a web blueprint's views as pages (the API's stay JSON): status from ui/errors.py's table."""
+    blueprint.register_error_handler(OneStopError, lambda error: error_page(status_for(error)))
+    blueprint.register_error_handler(CSRFError, _csrf_failed)
+    blueprint.register_error_handler(Exception, _unexpected)
+    return blueprint
+
+
+def register_pages(app: Flask) -> None:
+    """Pages for HTTP errors outside any blueprint (an unknown address), and the security headers."""
+
+    def _http(error: HTTPException) -> Any:
+        code = error.code or 500
+        if request.path.startswith("/api/"):  # the API keeps its JSON errors (ui/errors.py)
+            name = (error.name or "error").lower().replace(" ", "_")
+            return jsonify(error_body(name, error.description or error.name)), code
+        return error_page(code)
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, _http)
+    app.register_error_handler(CSRFError, _csrf_failed)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

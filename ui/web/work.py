@@ -1,0 +1,51 @@
+"""The request's one unit of work, opened for the signed-in person; a writing one commits when its block ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from flask import current_app, g
+from flask_login import current_user
+
+from engine.calendar import WorkingCalendar
+from engine.identity import Actor
+from engine.platform import Platform
+from engine.uow import UnitOfWork
+
+
+def platform() -> Platform:
+    return current_app.extensions["onestop"]  # type: ignore[no-any-return]
+
+
+def now() -> datetime:
+    return platform().now()
+
+
+def current_actor() -> Actor:
+    return current_user.actor  # type: ignore[no-any-return]
+
+
+def calendar() -> WorkingCalendar | None:
+    """The working-day calendar read by this request's unit of work (for deadline countdowns)."""
+    return g.get("onestop_calendar")
+
+
+@contextmanager
+def transaction(*, write: bool) -> Iterator[UnitOfWork]:
+    """The request's transaction. Leaving with an exception rolls back; leaving a writing block normally commits —
+    so an error a view handles inside the block (a form to show again) still keeps what the block stored on
+    purpose (uploaded documents, a failed sign-in count)."""
+    with platform().uow(write=write) as uow:
+        g.onestop_calendar = uow.platform.calendar.get(uow)
+        yield uow
+        if write:
+            uow.commit()
+
+
+@contextmanager
+def unit_of_work(*, write: bool) -> Iterator[tuple[UnitOfWork, Actor]]:
+    """The request's transaction, opened as the signed-in person."""
+    with transaction(write=write) as uow:
+        yield uow, current_actor()
