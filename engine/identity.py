@@ -119,9 +119,13 @@ def revoke_tokens(username: str, *, uow: UnitOfWork, now: datetime) -> int:
     return len(tokens)
 
 
-_TOKEN_OWNER = select(User.username, User.role, User.department, User.county, User.active, ApiToken.revoked_at,
-                      ApiToken.expires_at).join(ApiToken, ApiToken.user_id == User.id) \
-    .where(ApiToken.token_hash == bindparam("token_hash"))
+# On the tables, not the mapped classes: every API request runs it, and a Core statement skips the ORM's
+# per-execution work.
+_users, _tokens = User.__table__.c, ApiToken.__table__.c
+_TOKEN_OWNER = select(_users.username, _users.role, _users.department, _users.county, _users.active,
+                      _tokens.revoked_at, _tokens.expires_at).join_from(User.__table__, ApiToken.__table__,
+                                                                        _tokens.user_id == _users.id) \
+    .where(_tokens.token_hash == bindparam("token_hash"))
 
 
 def authenticate_token(token: str, *, uow: UnitOfWork, now: datetime) -> Actor:

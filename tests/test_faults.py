@@ -397,7 +397,7 @@ def test_a_worker_killed_while_firing_leaves_the_case_to_the_next_worker_at_once
 def test_a_worker_frozen_while_firing_holds_the_case_for_a_bounded_lease_only(platform, flow, deployed, clock,
                                                                               monkeypatch):
     """A worker that froze mid-firing (a paused VM, a network partition: its connection stays open) must not hold
-    a due case for ever. Lease proposal: the firing transaction sets `idle_in_transaction_session_timeout`
+    a due case for ever. The lease: the firing transaction sets `idle_in_transaction_session_timeout`
     (10 s), so PostgreSQL ends the frozen transaction, the next worker fires the case, and the frozen worker's
     late save fails instead of firing twice."""
     import engine.scheduler as scheduler
@@ -438,4 +438,4 @@ def test_a_worker_frozen_while_firing_holds_the_case_for_a_bounded_lease_only(pl
     history = [h["action"] for h in flow.view(case)["history"]]
     assert history.count("timer_fired") == 1, f"the timer fired {history.count('timer_fired')} times: {outcome}"
     assert fired == [case], (f"a frozen worker held the due case for {waited:.0f} s and counting: no lease "
-                             f"(see the proposal in docs/operations.md)")
+                             f"(see docs/operations.md, timers)")
