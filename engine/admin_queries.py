@@ -1,4 +1,5 @@
-"""Administrators' queries: instance search, per-flow node counts, and the archive (统一建档) of a closed case."""
+"""Administrators' queries: instance search, per-flow node counts, where one case stands on its diagram, the data
+a case in error is retried with, and the archive (统一建档) of a closed case."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import base64
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, case, func, or_, select
 
-from .deployment import find_model
+from .deadlines import waiting_timers
+from .deployment import find_model, main_bpmn
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .identity import Actor
-from .instances import STATUSES, history_view, instance_summary
+from .instances import STATUSES, check_data, history_view, instance_summary, retry_instance
 from .models import Attachment, HistoryEntry, HumanTask, ProcessInstance
 from .runner import load_case, restore
 from .timers import waiting_timer_due_times
@@ -194,3 +197,62 @@ def _task_record(t: HumanTask) -> dict[str, Any]:
             "assignee": t.assignee, "state": t.state, "created_at": t.created_at.isoformat(),
             "due_at": t.due_at.isoformat() if t.due_at else None,
             "ended_at": t.ended_at.isoformat() if t.ended_at else None, "completed_by": t.completed_by}
+
+
+def diagram_xml(key: str, version: int, *, actor: Actor, uow: UnitOfWork) -> str:
+    """The BPMN XML of one deployed version (the file defining its top-level process), for the console's viewer."""
+    _check_admin(actor)
+    return main_bpmn(find_model(key, version, uow=uow))[1].decode("utf-8")
+
+
+def element_names(key: str, version: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, str]:
+    """Element id → the name the diagram gives it, over the flow and its called processes."""
+    _check_admin(actor)
+    bundle = uow.platform.specs.get(find_model(key, version, uow=uow).id, uow=uow)
+    processes = (bundle.spec, *bundle.subprocess_specs.values())
+    return {name: getattr(spec, "bpmn_name", None) or name for process in processes
+            for name, spec in process.task_specs.items()}
+
+
+def instance_marks(instance_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    """Where one case stands, by BPMN element id, for the overlays on its diagram: the steps completed, the
+    current (open) tasks, those of them past their deadline, the failing step of a case in error, and the
+    waiting timers with their due moments."""
+    _check_admin(actor)
+    row = load_case(instance_id, uow=uow)
+    loaded = restore(row, uow=uow, now=now)
+    completed = {task.task_spec.name for task in loaded.workflow.get_tasks(state=TaskState.COMPLETED)}
+    open_tasks = uow.session.execute(select(HumanTask.name, HumanTask.due_at).where(
+        HumanTask.instance_id == row.id, HumanTask.state.in_(OPEN))).all()
+    failing = _element_of(row.error_task) if row.status == "error" else None
+    return {
+        "id": row.id, "key": row.model_key, "version": row.version, "status": row.status,
+        "completed": sorted(completed), "current": sorted({name for name, _due in open_tasks}),
+        "overdue": sorted({name for name, due in open_tasks if due is not None and due < now}),
+        "error": None if failing is None else {"element": failing, "task": row.error_task,
+                                               "message": row.error_message,
+                                               "pending": (row.pending or {}).get("action")},
+        "timers": waiting_timers(loaded),
+    }
+
+
+def retry_baseline(instance_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[str, Any]:
+    """What a case in error would be retried with: its data, with the submission that failed laid over it
+    (``submitted``, when a task completion failed). An administrator edits this and retries."""
+    _check_admin(actor)
+    row = load_case(instance_id, uow=uow)
+    if row.status != "error":
+        raise Conflict(f"only a case in error can be retried; this one is {row.status}")
+    submitted = dict((row.pending or {}).get("data") or {})
+    return {"data": {**(row.data or {}), **submitted}, "submitted": submitted,
+            "pending": (row.pending or {}).get("action", "steps")}
+
+
+def retry_with_edits(instance_id: int, edited: dict[str, Any], *, reason: str, actor: Actor, uow: UnitOfWork,
+                     now: datetime) -> dict[str, Any]:
+    """Retry a case in error with the fields an administrator changed or added in its :func:`retry_baseline`
+    (only those go in as corrections, so the history shows exactly what was repaired). Fields cannot be removed."""
+    baseline = retry_baseline(instance_id, actor=actor, uow=uow)["data"]
+    edited = check_data(edited)
+    fixes = {key: value for key, value in edited.items() if key not in baseline or baseline[key] != value}
+    return retry_instance(instance_id, data=fixes, reason=reason, actor=actor, uow=uow, now=now)

@@ -32,6 +32,18 @@ class Deployment:
     created: bool
 
 
+def called_versions(files: Mapping[str, bytes], *, uow: UnitOfWork) -> dict[str, int]:
+    """The flows these files call by callActivity that are deployed: process id -> its newest version's row id.
+    A called flow that is not deployed is left out (validation names it)."""
+    links: dict[str, int] = {}
+    for process_id in sorted(called_elsewhere(files)):
+        try:
+            links[process_id] = latest_version(process_id, uow=uow)[0]
+        except NotFound:
+            continue
+    return links
+
+
 def content_hash(files: Mapping[str, bytes], links: Mapping[str, int] | None = None) -> str:
     """Identical files calling the same versions of other flows: identical content, no new version."""
     digest = hashlib.sha256()
@@ -46,12 +58,7 @@ def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: da
     """Validate every file, then store a new version — unless the latest version has identical content."""
     if actor.role not in DEPLOY_ROLES and actor.role != "system":
         raise PermissionDenied("only administrators and process designers deploy flows")
-    links: dict[str, int] = {}
-    for process_id in sorted(called_elsewhere(files)):
-        try:
-            links[process_id] = latest_version(process_id, uow=uow)[0]
-        except NotFound:
-            continue  # validation names the flow that is not deployed
+    links = called_versions(files, uow=uow)
     linked = {process_id: uow.platform.specs.get(model_id, uow=uow) for process_id, model_id in links.items()}
     bundle = load_bundle(files, uow.platform.organisation, linked=linked)
     digest = content_hash(files, links)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -12,9 +16,10 @@ from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from .deployment import find_model, main_bpmn
-from .errors import NotFound
+from .deployment import called_versions, find_model, main_bpmn
+from .errors import DeploymentRefused, InvalidInput, NotFound
 from .expressions import ExpressionFunctions
+from .instances import start_forms
 from .models import ProcessInstance, ProcessModel
 from .parsing import parse_xml
 from .runner import advance, make_script_engine
@@ -184,3 +189,134 @@ def _dry_run_report(workflow: Any, steps: list[dict[str, Any]], failure: Any,
     last = workflow.last_task
     return {"steps": steps, "stopped": stopped, "data": dict(last.data) if last is not None else {},
             "calendar_fallback_years": sorted(functions.fallback_years)}
+
+
+def start_form_sample(files: Mapping[str, bytes], today: date, *, uow: UnitOfWork) -> dict[str, Any]:
+    """Sample start data for a dry run: the smallest data the flow's start form accepts ({} without one)."""
+    try:
+        bundle = load_bundle(files, uow.platform.organisation, check=False)
+    except DeploymentRefused:
+        return {}  # the draft does not parse yet (or calls other flows): the designer types the data
+    return sample_data(start_forms(bundle)[0], today)
+
+
+FLOW_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+LANE_HEIGHT = 150
+POOL_WIDTH = 900
+
+
+def new_flow(key: str, name: str, departments: Sequence[str], *, uow: UnitOfWork) -> dict[str, bytes]:
+    """The files of a new flow from the template: a pool with one lane per department (in the order given),
+    start → a review task in the first lane → end, and the review task's form. Valid as it stands."""
+    organisation = uow.platform.organisation
+    problems = []
+    if not FLOW_KEY.match(key):
+        problems.append({"field": "key", "message": "letters, digits and '_', starting with a letter",
+                         "message_zh": "流程标识须以字母开头，只含字母、数字和下划线"})
+    elif uow.session.scalar(select(ProcessModel.id).where(ProcessModel.key == key).limit(1)) is not None:
+        problems.append({"field": "key", "message": f"a flow {key!r} exists already: open one of its versions",
+                         "message_zh": "已有同名流程，请打开它的版本进行修改"})
+    if not name.strip() or len(name) > 80:
+        problems.append({"field": "name", "message": "a name of 1 to 80 characters",
+                         "message_zh": "请填写1至80个字的流程名称"})
+    unknown = [code for code in departments if code not in organisation.departments]
+    if not departments or unknown or len(set(departments)) != len(departments):
+        problems.append({"field": "departments", "message": "one or more departments of the organisation",
+                         "message_zh": "请至少选择一个部门作为泳道"})
+    if problems:
+        raise InvalidInput(f"cannot start a new flow {key!r}", details=problems)
+    lanes = [(code, organisation.departments[code].name) for code in departments]
+    return {f"{key}.bpmn": _template_bpmn(key, name.strip(), lanes).encode(),
+            "review.json": json.dumps(REVIEW_FORM, ensure_ascii=False, indent=2).encode()}
+
+
+REVIEW_FORM = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema", "title": "审核", "type": "object",
+    "required": ["decision"],
+    "properties": {"decision": {"type": "string", "title": "审核结论", "enum": ["通过", "不予通过"]},
+                   "opinion": {"type": "string", "title": "审核意见", "maxLength": 500}},
+}
+
+
+def _template_bpmn(key: str, name: str, lanes: Sequence[tuple[str, str]]) -> str:
+    attr = functools.partial(html.escape, quote=True)
+    first_code = lanes[0][0]
+    lane_xml = "".join(
+        f'      <bpmn:lane id="Lane_{code}" name="{attr(title)}">\n' + (
+            "        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>\n        <bpmn:flowNodeRef>review</bpmn:flowNodeRef>\n"
+            "        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>\n" if code == first_code else "") +
+        "      </bpmn:lane>\n" for code, title in lanes)
+    lane_di = "".join(
+        f'      <bpmndi:BPMNShape id="Lane_{code}_di" bpmnElement="Lane_{code}" isHorizontal="true">\n'
+        f'        <dc:Bounds x="130" y="{60 + i * LANE_HEIGHT}" width="{POOL_WIDTH - 30}" height="{LANE_HEIGHT}" />\n'
+        "      </bpmndi:BPMNShape>\n" for i, (code, _title) in enumerate(lanes))
+    middle = 60 + LANE_HEIGHT // 2
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="{BPMN}" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" \
+xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" \
+xmlns:spiffworkflow="{SPIFF}" id="Definitions_{key}" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:collaboration id="Collaboration_{key}">
+    <bpmn:participant id="Participant_{key}" name="{attr(name)}" processRef="{key}" />
+  </bpmn:collaboration>
+  <bpmn:process id="{key}" name="{attr(name)}" isExecutable="true">
+    <bpmn:laneSet id="LaneSet_{key}">
+{lane_xml}    </bpmn:laneSet>
+    <bpmn:startEvent id="start" name="提出申请">
+      <bpmn:outgoing>f_start_review</bpmn:outgoing>
+    </bpmn:startEvent>
+    <bpmn:userTask id="review" name="审核">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="review.json" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f_start_review</bpmn:incoming>
+      <bpmn:outgoing>f_review_end</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="end" name="办结">
+      <bpmn:incoming>f_review_end</bpmn:incoming>
+    </bpmn:endEvent>
+    <bpmn:sequenceFlow id="f_start_review" sourceRef="start" targetRef="review" />
+    <bpmn:sequenceFlow id="f_review_end" sourceRef="review" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_{key}">
+    <bpmndi:BPMNPlane id="BPMNPlane_{key}" bpmnElement="Collaboration_{key}">
+      <bpmndi:BPMNShape id="Participant_{key}_di" bpmnElement="Participant_{key}" isHorizontal="true">
+        <dc:Bounds x="100" y="60" width="{POOL_WIDTH}" height="{LANE_HEIGHT * len(lanes)}" />
+      </bpmndi:BPMNShape>
+{lane_di}      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
+        <dc:Bounds x="202" y="{middle - 18}" width="36" height="36" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="review_di" bpmnElement="review">
+        <dc:Bounds x="300" y="{middle - 40}" width="100" height="80" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="end_di" bpmnElement="end">
+        <dc:Bounds x="472" y="{middle - 18}" width="36" height="36" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f_start_review_di" bpmnElement="f_start_review">
+        <di:waypoint x="238" y="{middle}" />
+        <di:waypoint x="300" y="{middle}" />
+      </bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f_review_end_di" bpmnElement="f_review_end">
+        <di:waypoint x="400" y="{middle}" />
+        <di:waypoint x="472" y="{middle}" />
+      </bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+def linked_flows(files: Mapping[str, bytes], *, uow: UnitOfWork) -> dict[str, Bundle]:
+    """The deployed flows a draft calls by callActivity (their newest versions), by process id."""
+    return {process_id: uow.platform.specs.get(model_id, uow=uow)
+            for process_id, model_id in called_versions(files, uow=uow).items()}
+
+
+def check_draft(files: Mapping[str, bytes], *, uow: UnitOfWork) -> list[dict[str, object]]:
+    """Every problem of a draft, as deploying it would find them (`onestop validate`); empty when clean."""
+    try:
+        load_bundle(files, uow.platform.organisation, linked=linked_flows(files, uow=uow))
+    except DeploymentRefused as refused:
+        return list(refused.details)
+    return []

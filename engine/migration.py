@@ -40,33 +40,45 @@ def waiting_points(workflow: Any) -> tuple[list[Any], list[Any]]:
 
 def blockers(loaded: Loaded, target: Bundle, mapping: Mapping[str, str]) -> list[str]:
     """Why this case cannot move to ``target`` (empty when it can)."""
+    return [reason for reason, _zh in explained_blockers(loaded, target, mapping)]
+
+
+def explained_blockers(loaded: Loaded, target: Bundle, mapping: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Each reason this case cannot move, in English and in Chinese (for the designers' pages)."""
     workflow = loaded.workflow
-    if loaded.row.status not in MOVABLE_STATUSES:
-        return [f"the case is {loaded.row.status}: only active or suspended cases move (retry an error first)"]
+    status = loaded.row.status
+    if status not in MOVABLE_STATUSES:
+        return [(f"the case is {status}: only active or suspended cases move (retry an error first)",
+                 f"案件状态为{status}：只有办理中或已挂起的案件可以迁移（出错的案件请先重试）")]
     engine_ready = [t for t in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY) if not t.task_spec.manual]
     if engine_ready:
-        return [f"the case is between steps at {_label(engine_ready[0])}: it only moves while waiting for a "
-                "person or a timer"]
+        step = _label(engine_ready[0])
+        return [(f"the case is between steps at {step}: it only moves while waiting for a person or a timer",
+                 f"案件正在 {step} 处自动流转：只有停在人工任务或定时器处时才能迁移")]
     reasons = []
     tasks, timers = waiting_points(workflow)
     for task in tasks + timers:
-        process_id = task.workflow.spec.name
+        process_id, step = task.workflow.spec.name, _label(task)
         spec = target.spec if task.workflow is workflow else target.subprocess_specs.get(process_id)
         if spec is None:
-            reasons.append(f"{_label(task)} waits inside '{process_id}', which the new version no longer calls")
+            reasons.append((f"{step} waits inside '{process_id}', which the new version no longer calls",
+                            f"{step} 位于子流程“{process_id}”中，新版本已不再调用它"))
             continue
         name = mapping.get(task.task_spec.name, task.task_spec.name)
         counterpart = spec.task_specs.get(name)
         if counterpart is None:
-            reasons.append(f"current step {_label(task)} does not exist in the new version: map it to a step "
-                           "that does")
+            reasons.append((f"current step {step} does not exist in the new version: map it to a step that does",
+                            f"当前环节 {step} 在新版本中不存在：请在对应关系中把它对应到新版本的环节"))
         elif task in timers and not isinstance(getattr(counterpart, "event_definition", None),
                                                TimerEventDefinition):
-            reasons.append(f"timer {_label(task)} maps to '{name}', which is not a timer")
+            reasons.append((f"timer {step} maps to '{name}', which is not a timer",
+                            f"定时器 {step} 对应到的“{name}”不是定时器"))
         elif task in tasks and not counterpart.manual:
-            reasons.append(f"user task {_label(task)} maps to '{name}', which is not a user task")
+            reasons.append((f"user task {step} maps to '{name}', which is not a user task",
+                            f"人工任务 {step} 对应到的“{name}”不是人工任务"))
     if not tasks and not timers:
-        reasons.append("the case waits nowhere a move is safe (no user task or timer)")
+        reasons.append(("the case waits nowhere a move is safe (no user task or timer)",
+                        "案件没有停在可以安全迁移的位置（既无人工任务也无定时器）"))
     return reasons
 
 
@@ -84,10 +96,14 @@ def plan_migration(key: str, from_version: int, to_version: int, *, mapping: Map
     blocked: list[dict[str, Any]] = []
     for instance_id in ids:
         loaded = restore(load_case(instance_id, uow=uow), uow=uow, now=now)
-        reasons = blockers(loaded, bundle, mapping or {})
+        explained = explained_blockers(loaded, bundle, mapping or {})
         tasks, timers = waiting_points(loaded.workflow)
         entry = {"id": instance_id, "waiting_at": [_label(t) for t in tasks + timers]}
-        (blocked if reasons else movable).append({**entry, "reasons": reasons} if reasons else entry)
+        if explained:
+            blocked.append({**entry, "reasons": [en for en, _zh in explained],
+                            "reasons_zh": [zh for _en, zh in explained]})
+        else:
+            movable.append(entry)
     return {"key": key, "from_version": from_version, "to_version": to_version, "mapping": dict(mapping or {}),
             "movable": movable, "blocked": blocked}
 

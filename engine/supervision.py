@@ -227,6 +227,9 @@ def overdue_tasks(*, actor: Actor, uow: UnitOfWork, now: datetime, department: s
 DEPARTMENT_COLUMNS = [("department", "部门代码"), ("department_name", "部门"), ("open", "在办"), ("overdue", "超期"),
                       ("completed", "期内办结"), ("with_deadline", "有时限办结"), ("on_time", "按时办结"),
                       ("on_time_rate", "按时办结率"), ("avg_working_days", "平均办理工作日")]
+FLOW_COLUMNS = [("model_key", "事项代码"), ("flow_name", "事项"), ("open", "在办"), ("overdue", "超期"),
+                ("completed", "期内办结"), ("with_deadline", "有时限办结"), ("on_time", "按时办结"),
+                ("on_time_rate", "按时办结率"), ("avg_working_days", "平均办理工作日")]
 OVERDUE_COLUMNS = [("task_id", "任务"), ("instance_id", "案件"), ("model_key", "事项"), ("title", "环节"),
                    ("department_name", "部门"), ("county", "县区"), ("assignee", "经办人"), ("due_at", "办理时限"),
                    ("working_days_late", "超期工作日")]

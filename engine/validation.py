@@ -52,9 +52,13 @@ class Problem:
     file: str
     line: int
     message: str
+    element: str | None = None  # the id of the diagram element concerned, so a modeler can mark it
 
     def as_dict(self) -> dict[str, object]:
-        return {"file": self.file, "line": self.line, "message": self.message}
+        found: dict[str, object] = {"file": self.file, "line": self.line, "message": self.message}
+        if self.element is not None:
+            found["element"] = self.element
+        return found
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
@@ -118,8 +122,10 @@ def _process_ids(files: Mapping[str, bytes]) -> tuple[set[str], set[str]]:
 class _Report:
     problems: list[Problem] = field(default_factory=list)
 
-    def add(self, file: str, line: int | None, message: str) -> None:
-        self.problems.append(Problem(file, max(int(line or 0), 0), message))
+    def add(self, file: str, line: int | None, message: str, *,
+            element: etree._Element | str | None = None) -> None:
+        owner = element if isinstance(element, str) or element is None else _diagram_element_id(element)
+        self.problems.append(Problem(file, max(int(line or 0), 0), message, owner))
 
     def has_line(self, file: str, line: int) -> bool:
         return line > 0 and any(p.file == file and p.line == line for p in self.problems)
@@ -267,6 +273,8 @@ def parse_json_files(files: Mapping[str, bytes], report: _Report) -> dict[str, A
             report.add(name, content[: error.start].count(b"\n") + 1, "not UTF-8 text")
         except json.JSONDecodeError as error:
             report.add(name, error.lineno, f"not valid JSON: {error.msg} (column {error.colno})")
+        except ValueError as error:  # a number too long to convert (sys.get_int_max_str_digits)
+            report.add(name, 0, f"not valid JSON: {error}")
         except RecursionError:
             report.add(name, 0, "not valid JSON: nested too deeply")
     return forms
@@ -293,7 +301,8 @@ def _report_schema_errors(name: str, schema: etree.XMLSchema, root: etree._Eleme
         report.add(name, 0, f"cannot check the file against its XML schema: {error}")
         return
     for entry in errors[:MAX_SCHEMA_ERRORS]:
-        report.add(name, entry.line, f"XML schema: {_short(entry.message)}")
+        report.add(name, entry.line, f"XML schema: {_short(entry.message)}",
+                   element=_element_at_line(root, entry.line))
     if len(errors) > MAX_SCHEMA_ERRORS:
         report.add(name, 0, f"XML schema: {len(errors) - MAX_SCHEMA_ERRORS} more errors not shown")
 
@@ -327,6 +336,22 @@ def _q(tag: str) -> str:
     return f"{{{NS[prefix]}}}{local}"
 
 
+_CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess", "laneSet", "childLaneSet", "collaboration")
+
+
+def _diagram_element_id(element: etree._Element) -> str | None:
+    """The id of the shape or connection that holds ``element`` (a timer's task, a condition's flow, a lane)."""
+    for candidate in (element, *element.iterancestors()):
+        parent = candidate.getparent()
+        if candidate.get("id") and parent is not None and etree.QName(parent).localname in _CONTAINERS:
+            return candidate.get("id")
+    return None
+
+
+def _element_at_line(root: etree._Element, line: int | None) -> etree._Element | None:
+    return next((e for e in root.iter() if isinstance(e.tag, str) and e.sourceline == line), None) if line else None
+
+
 def _label(element: etree._Element) -> str:
     kind = etree.QName(element).localname
     name = element.get("name")
@@ -347,23 +372,24 @@ def check_lanes(name: str, root: etree._Element, organisation: Organisation, rep
             lane_name = (lane.get("name") or "").strip()
             if not lane_name:
                 report.add(name, lane.sourceline,
-                           f"lane '{lane.get('id')}' has no name: name it after a department")
+                           f"lane '{lane.get('id')}' has no name: name it after a department", element=lane)
             elif lane_name not in SPECIAL_LANES and organisation.department_for_lane(lane_name) is None:
                 report.add(name, lane.sourceline, f"lane '{lane_name}' is not a department code or name "
-                                                  "in processes/organisation.yaml")
+                                                  "in processes/organisation.yaml", element=lane)
         in_lanes = {ref.text for ref in process.iter(_q("bpmn:flowNodeRef"))}
         for task in process.iter(_q("bpmn:userTask"), _q("bpmn:manualTask")):
             chain = [task, *task.iterancestors()]
             if not any(element.get("id") in in_lanes for element in chain):
                 report.add(name, task.sourceline,
-                           f"{_label(task)} is in no lane: put it in a department's lane")
+                           f"{_label(task)} is in no lane: put it in a department's lane", element=task)
 
 
 def check_refused_elements(name: str, root: etree._Element, report: _Report) -> None:
     """Service tasks need service operators, which this platform does not offer."""
     for task in root.iter(_q("bpmn:serviceTask")):
         report.add(name, task.sourceline, f"{_label(task)}: service tasks are not supported on this platform "
-                                          "(no service operators); use a script task or a user task")
+                                          "(no service operators); use a script task or a user task",
+                   element=task)
 
 
 def _condition(flow: etree._Element) -> str | None:
@@ -382,13 +408,13 @@ def check_gateways(name: str, root: etree._Element, report: _Report) -> None:
         default = gateway.get("default")
         if default and default not in {flow.get("id") for flow in outgoing}:
             report.add(name, gateway.sourceline, f"{_label(gateway)}: its default '{default}' is not one of "
-                                                 "its outgoing sequence flows")
+                                                 "its outgoing sequence flows", element=gateway)
         if len(outgoing) < 2:
             continue
         for flow in outgoing:
             if flow.get("id") != default and _condition(flow) is None:
                 report.add(name, flow.sourceline, f"sequence flow '{flow.get('id')}' out of "
-                           f"{_label(gateway)} has no condition and is not the gateway's default")
+                           f"{_label(gateway)} has no condition and is not the gateway's default", element=flow)
 
 
 def _properties(task: etree._Element) -> Iterator[etree._Element]:
@@ -406,14 +432,15 @@ def check_forms(name: str, root: etree._Element, forms: Mapping[str, Any], files
             filename = (prop.get("value") or "").strip()
             if filename not in files:
                 report.add(name, prop.sourceline, f"{_label(task)}: {role} '{filename}' is not among "
-                                                  "the uploaded files")
+                                                  "the uploaded files", element=task)
             elif filename not in forms:
                 pass  # unreadable JSON, reported with its own line
             elif role == "formUiSchemaFilename":
                 if not isinstance(forms[filename], dict):
-                    report.add(filename, 1, "a UI schema must be a JSON object")
+                    report.add(filename, 1, "a UI schema must be a JSON object", element=task)
             else:
-                check_form_schema(filename, files[filename], forms[filename], report)
+                check_form_schema(filename, files[filename], forms[filename], report,
+                                  element=_diagram_element_id(task))
 
 
 def _json_line(text: str, path: Iterable[Any]) -> int:
@@ -428,10 +455,11 @@ def _json_line(text: str, path: Iterable[Any]) -> int:
     return text.count("\n", 0, position) + 1
 
 
-def check_form_schema(name: str, content: bytes, schema: Any, report: _Report) -> None:
+def check_form_schema(name: str, content: bytes, schema: Any, report: _Report, *,
+                      element: str | None = None) -> None:
     """A form is a JSON Schema (Draft 2020-12 unless it says otherwise) for an object."""
     if not isinstance(schema, dict):
-        report.add(name, 1, "a form must be a JSON Schema object")
+        report.add(name, 1, "a form must be a JSON Schema object", element=element)
         return
     try:
         with warnings.catch_warnings():
@@ -440,18 +468,28 @@ def check_form_schema(name: str, content: bytes, schema: Any, report: _Report) -
             cls.check_schema(schema)
     except DeprecationWarning:
         report.add(name, _json_line(content.decode("utf-8-sig"), ["$schema"]),
-                   f"unknown $schema {schema.get('$schema')!r}; use https://json-schema.org/draft/2020-12/schema")
+                   f"unknown $schema {schema.get('$schema')!r}; use https://json-schema.org/draft/2020-12/schema",
+                   element=element)
         return
     except Exception as error:
         path = list(getattr(error, "path", []))
         message = getattr(error, "message", str(error))
         where = "/".join(str(p) for p in path) or "(top level)"
         report.add(name, _json_line(content.decode("utf-8-sig"), path),
-                   f"not a valid JSON Schema at {where}: {message}")
+                   f"not a valid JSON Schema at {where}: {message}", element=element)
         return
     if schema.get("type") != "object":
         report.add(name, _json_line(content.decode("utf-8-sig"), ["type"]),
-                   'a form schema must have "type": "object"')
+                   'a form schema must have "type": "object"', element=element)
+
+
+def form_problems(name: str, content: bytes) -> list[Problem]:
+    """Every problem of one form file on its own (the designers' form editor checks as they type)."""
+    report = _Report()
+    forms = parse_json_files({name: content}, report)
+    if name in forms:
+        check_form_schema(name, content, forms[name], report)
+    return report.problems
 
 
 # --- expressions ----------------------------------------------------------------------------------
@@ -462,10 +500,10 @@ def _check_expression(name: str, element: etree._Element, source: str, mode: Lit
     try:
         found = check_source(source, mode, reserved=tuple(reserved))
     except Exception as error:
-        report.add(name, base, f"{what}: cannot check the expression: {error}")
+        report.add(name, base, f"{what}: cannot check the expression: {error}", element=element)
         return
     for line, message in found:
-        report.add(name, base + max(line, 1) - 1, f"{what}: {message}")
+        report.add(name, base + max(line, 1) - 1, f"{what}: {message}", element=element)
 
 
 def check_bpmn_expressions(name: str, root: etree._Element, report: _Report) -> None:
@@ -493,7 +531,7 @@ def check_bpmn_expressions(name: str, root: etree._Element, report: _Report) -> 
                       ("bpmn:loopCondition", "loop condition")):
         for element in root.iter(_q(tag)):
             if not (element.text or "").strip():
-                report.add(name, element.sourceline, f"{what} is empty")
+                report.add(name, element.sourceline, f"{what} is empty", element=element)
             else:
                 _check_expression(name, element, element.text or "", "eval", what, report)
 
@@ -503,23 +541,24 @@ def check_timer(name: str, timer: etree._Element, kind: str, report: _Report) ->
     source = (timer.text or "").strip()
     line = timer.sourceline or 0
     if not source:
-        report.add(name, line, f"{kind} is empty: write an expression such as working_days(3) or 'P3D'")
+        report.add(name, line, f"{kind} is empty: write an expression such as working_days(3) or 'P3D'",
+                   element=timer)
         return
     try:
         value = ast.literal_eval(source)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         if _ISO_LOOKING.match(source):
             report.add(name, line, f"{kind} {source!r} is read as Python: quote the ISO 8601 text, "
-                                   f"'{source}'")
+                                   f"'{source}'", element=timer)
         else:
             _check_expression(name, timer, timer.text or "", "eval", kind, report)
         return
     if not isinstance(value, str):
-        report.add(name, line, f"{kind} {source} is not an ISO 8601 text")
+        report.add(name, line, f"{kind} {source} is not an ISO 8601 text", element=timer)
         return
     problem = _timer_literal_problem(kind, value)
     if problem:
-        report.add(name, line, problem)
+        report.add(name, line, problem, element=timer)
 
 
 def _timer_literal_problem(kind: str, value: str) -> str | None:
@@ -655,7 +694,8 @@ def _report_spiff_error(error: Exception, file: str, documents: Mapping[str, etr
     if "RecursionError" in message or isinstance(error, RecursionError):
         message = "the flow is chained or nested too deeply for the parser: split it with call activities"
     if not report.has_line(file, line):
-        report.add(file, line, message)
+        report.add(file, line, message,
+                   element=str(error.id) if isinstance(error, ValidationException) and error.id else None)
 
 
 def check_call_activities(bpmn: Mapping[str, etree._Element], executable: set[str], linked: set[str],
@@ -670,7 +710,7 @@ def check_call_activities(bpmn: Mapping[str, etree._Element], executable: set[st
                 known = ", ".join(sorted(executable | linked)) or "none"
                 report.add(name, call.sourceline, f"{_label(call)} calls process '{called}', which is neither an "
                                                   f"executable process of the uploaded files nor a deployed flow "
-                                                  f"({known}): deploy that flow first")
+                                                  f"({known}): deploy that flow first", element=call)
     return fine
 
 

@@ -402,11 +402,14 @@ def _step(entry: HistoryEntry, task: Any, bundle: Any, start_form: Any, applican
         "id": entry.id, "action": entry.action, "actor": entry.actor, "at": entry.at,
         "title": task.title if task is not None else _element_name(bundle, entry.task_name),
         "department": None, "county": None, "fields": [],
-        "details": {k: v for k, v in details.items() if k in ("to", "from", "note", "reason")}}
+        "details": {k: v for k, v in details.items()
+                    if k in ("to", "from", "note", "reason") or (k == "message" and not applicant_view)}}
     if task is not None:
         step["department"], step["county"] = task.department, task.county
     if entry.action == "start":
         step["fields"] = _fields(details.get("data"), start_form)
+    elif entry.action == "retry" and not applicant_view:  # the data an administrator corrected
+        step["fields"] = _fields(details.get("data"), None)
     elif entry.action == "complete" and task is not None:
         schema = bundle.form(task.process_id, task.form_file)
         staff_step = task.department is not None

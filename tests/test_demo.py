@@ -79,7 +79,9 @@ def test_demo_loads_accounts_and_a_dozen_cases_in_different_states_once(platform
                                                    or t.department == "talent_office") for t in tasks), \
         "an overdue task or a supervision task at the talent office"
     assert any(case["status"] == "completed" for case in loaded.values())
-    assert {case["status"] for case in loaded.values()} <= {"active", "completed"}, output
+    assert {case["status"] for case in loaded.values()} == {"active", "completed", "suspended", "cancelled"}, output
+    assert loaded["DEMO-HC-06"]["status"] == "suspended" and loaded["DEMO-SC-03"]["status"] == "cancelled"
+    assert not [t for t in loaded["DEMO-SC-03"]["tasks"] if t.state in ("open", "claimed")]
     departments = {t.department for t in tasks if t.state in ("open", "claimed") and t.department}
     assert len(departments) >= 4, f"open tasks in several departments, not only {departments}"
 

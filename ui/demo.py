@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.identity import Actor, create_token, create_user
-from engine.instances import start_instance
+from engine.instances import cancel_instance, start_instance, suspend_instance
 from engine.models import ProcessInstance, ProcessModel, User
 from engine.platform import Platform
 from engine.scheduler import fire_instance_timers
@@ -83,6 +83,12 @@ class CaseDriver:
 
     def claim(self, who: str, name: str, *, at: datetime) -> None:
         claim_task(self._open_task(name).id, actor=self.actor(who), uow=self.uow, now=at)
+
+    def suspend(self, reason: str, *, at: datetime) -> None:
+        suspend_instance(self.case_id, reason=reason, actor=self.actor("admin"), uow=self.uow, now=at)
+
+    def cancel(self, reason: str, *, at: datetime) -> None:
+        cancel_instance(self.case_id, reason=reason, actor=self.actor("admin"), uow=self.uow, now=at)
 
     def fire(self, *, at: datetime) -> None:
         """Fire this case's timers that are due at ``at`` (what the scheduler would have done then)."""
@@ -168,6 +174,15 @@ def health_card_at_county_window(case: CaseDriver, now: datetime) -> None:
     case.complete("applicant", "submit_materials",
                   materials("刘明远", "liumingyuan", "371502", "1986-04-12", "031", "13863501286"),
                   at=now - timedelta(hours=2, minutes=40))
+
+
+def health_card_suspended(case: CaseDriver, now: datetime) -> None:
+    case.start("health_card", {"applicant_name": "高婧", "talent_category": "高端人才", "county": "linqing",
+                               "employer": "临清市人民医院"}, at=days_ago(now, 6, 9, 0))
+    case.complete("applicant", "submit_materials",
+                  materials("高婧", "gaojing", "371581", "1983-02-17", "046", "13906351172"),
+                  at=days_ago(now, 6, 9, 30))
+    case.suspend("用人单位来函：申请人赴外地进修三个月，申请暂缓办理", at=days_ago(now, 5, 15, 0))
 
 
 def health_card_claimed_at_city_window(case: CaseDriver, now: datetime) -> None:
@@ -377,6 +392,11 @@ def schooling_at_city_window(case: CaseDriver, now: datetime) -> None:
                   at=now - timedelta(hours=1, minutes=30))
 
 
+def schooling_withdrawn(case: CaseDriver, now: datetime) -> None:
+    case.start("schooling", schooling_application("韩立新", "韩子墨", "2019-04-12", "031"), at=days_ago(now, 9, 10, 0))
+    case.cancel("申请人来电撤回申请：子女随祖父母在原籍就读", at=days_ago(now, 7, 16, 20))
+
+
 def schooling_assigned(case: CaseDriver, now: datetime) -> None:
     case.start("schooling", {}, at=days_ago(now, 15, 9, 0))
     case.complete("applicant", "apply", schooling_application("罗建国", "罗雨萱", "2017-09-01", "084",
@@ -408,6 +428,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("health_card", "HC-03", "市平台审核超过5个工作日，已转市人才办督办", health_card_escalated),
     Scenario("health_card", "HC-04", "已办结：保健证已制发", health_card_issued),
     Scenario("health_card", "HC-05", "已办结：市平台审核不予通过", health_card_refused),
+    Scenario("health_card", "HC-06", "用人单位申请暂缓，管理员已暂停", health_card_suspended),
     Scenario("problem_handling", "PH-01", "市教育局已联系人才，办结答复中", problem_with_education),
     Scenario("problem_handling", "PH-02", "已办结答复，回访满意", problem_answered_and_satisfied),
     Scenario("problem_handling", "PH-03", "窗口受理超期，已转市人才办督办", problem_escalated),
@@ -419,6 +440,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("subsidy", "SU-02", "已办结：不属于补贴对象", subsidy_refused),
     Scenario("schooling", "SC-01", "申请已提交，市窗口待受理", schooling_at_city_window),
     Scenario("schooling", "SC-02", "已办结：已安排学校并反馈归档", schooling_assigned),
+    Scenario("schooling", "SC-03", "申请人撤回，管理员已撤销案件", schooling_withdrawn),
     Scenario("one_stop_intake", "OS-01", "一站式申请待市窗口接件", intake_at_city_window),
 ]
 

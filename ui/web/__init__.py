@@ -17,13 +17,15 @@ __all__ = ["babel", "csrf", "login_manager", "register_web", "select_locale"]
 def register_web(app: Flask) -> None:
     """The web blueprints, their error pages, template helpers and security headers."""
     from .auth import auth
+    from .console import console
+    from .designer import designer
     from .display import register_display
     from .pages import register_pages
     from .portal import portal
     from .tasklist import tasklist
     from .taskpage import taskpage
 
-    for blueprint in (auth, tasklist, taskpage, portal):
+    for blueprint in (auth, tasklist, taskpage, portal, console, designer):
         app.register_blueprint(blueprint)
     register_pages(app)
     register_display(app)

@@ -56,6 +56,8 @@ def load_user(username: str) -> WebUser | None:
 
 
 def home_for(user: WebUser) -> str:
+    if user.actor.is_admin:
+        return url_for("console.index")
     return url_for("portal.home") if user.is_applicant else url_for("tasklist.index")
 
 
