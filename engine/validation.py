@@ -25,6 +25,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from .errors import DeploymentRefused
 from .organisation import Organisation
 from .parsing import MAX_FILE_BYTES, OneStopParser, parse_xml
+from .schema_safety import schema_hazards
 from .scripting import check_source
 from .timers import parse_cycle
 
@@ -481,6 +482,8 @@ def check_form_schema(name: str, content: bytes, schema: Any, report: _Report, *
     if schema.get("type") != "object":
         report.add(name, _json_line(content.decode("utf-8-sig"), ["type"]),
                    'a form schema must have "type": "object"', element=element)
+    for path, message in schema_hazards(schema):
+        report.add(name, _json_line(content.decode("utf-8-sig"), path), message, element=element)
 
 
 def form_problems(name: str, content: bytes) -> list[Problem]:

@@ -31,7 +31,8 @@ def _period() -> tuple[datetime, datetime]:
                               now=platform().now())
 
 
-def _reason(body: dict[str, Any]) -> str:
+def required_reason(body: dict[str, Any]) -> str:
+    """The reason a repair must give (it goes into the case history); 422 without one."""
     reason = body.get("reason")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 2000:
         raise InvalidInput("give a reason (at most 2000 characters): it goes into the case history",
@@ -39,7 +40,8 @@ def _reason(body: dict[str, Any]) -> str:
     return reason.strip()
 
 
-def _csv(content: bytes, filename: str) -> Response:
+def csv_download(content: bytes, filename: str) -> Response:
+    """CSV bytes as a download (the figures departments are evaluated on, for a spreadsheet)."""
     response = Response(content, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -59,7 +61,7 @@ def dashboard_csv() -> Response:
     with unit_of_work(write=False) as (uow, actor):
         figures = supervision.dashboard(actor=actor, uow=uow, now=platform().now(), start=start, end=end)
     name = f"supervision-{start.date().isoformat()}-{end.date().isoformat()}.csv"
-    return _csv(supervision.to_csv(figures["departments"], supervision.DEPARTMENT_COLUMNS), name)
+    return csv_download(supervision.to_csv(figures["departments"], supervision.DEPARTMENT_COLUMNS), name)
 
 
 def _overdue() -> dict[str, Any]:
@@ -77,7 +79,7 @@ def overdue() -> Response:
 
 @admin_api.get("/overdue.csv")
 def overdue_csv() -> Response:
-    return _csv(supervision.to_csv(_overdue()["items"], supervision.OVERDUE_COLUMNS), "overdue.csv")
+    return csv_download(supervision.to_csv(_overdue()["items"], supervision.OVERDUE_COLUMNS), "overdue.csv")
 
 
 def _started(name: str, tz: Any) -> datetime | None:
@@ -135,7 +137,7 @@ def move_timer(instance_id: int, timer: str) -> Response:
         due_at = body.get("due_at")
         if not isinstance(due_at, str):
             raise InvalidInput("due_at is required", details=[{"field": "due_at", "message": "ISO 8601 date-time"}])
-        result = deadlines.move_timer(instance_id, timer, due_at, reason=_reason(body), actor=actor, uow=uow,
+        result = deadlines.move_timer(instance_id, timer, due_at, reason=required_reason(body), actor=actor, uow=uow,
                                       now=platform().now())
         uow.commit()
     return jsonify(result)
@@ -145,7 +147,7 @@ def move_timer(instance_id: int, timer: str) -> Response:
 def recompute_year(year: int) -> Response:
     with unit_of_work(write=True) as (uow, actor):
         _admin(actor)
-        result = deadlines.recompute_year(year, reason=_reason(json_body()), actor=actor, uow=uow,
+        result = deadlines.recompute_year(year, reason=required_reason(json_body()), actor=actor, uow=uow,
                                           now=platform().now())
         uow.commit()
     return jsonify(result)
@@ -159,6 +161,7 @@ def reassign(task_id: int) -> Response:
         username = body.get("username")
         if not isinstance(username, str) or not username:
             raise InvalidInput("username is required", details=[{"field": "username", "message": "required"}])
-        result = reassign_task(task_id, username, reason=_reason(body), actor=actor, uow=uow, now=platform().now())
+        result = reassign_task(task_id, username, reason=required_reason(body), actor=actor, uow=uow,
+                               now=platform().now())
         uow.commit()
     return jsonify(result)

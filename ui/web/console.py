@@ -19,7 +19,7 @@ from engine.uow import UnitOfWork
 from tasks import handover, listing
 from tasks.reassign import reassign_task
 
-from ..admin_api import _csv, _reason
+from ..admin_api import csv_download, required_reason
 from .display import STATUS_LABELS, when
 from .pages import add_error_pages
 from .work import now, platform, unit_of_work
@@ -40,7 +40,7 @@ def _admin(actor: Actor) -> None:
 
 def _form_reason() -> str:
     """The reason typed in a repair form, checked as the API checks it; it goes into the case history."""
-    return _reason(request.form.to_dict())
+    return required_reason(request.form.to_dict())
 
 
 def _page_number() -> int:
@@ -303,7 +303,7 @@ def dashboard_csv(table: str) -> Any:
             figures = _figures(uow, actor)
             rows = figures[table]
             name = f"supervision-{table}-{figures['period']['from']}-{figures['period']['to_exclusive']}.csv"
-    return _csv(supervision.to_csv(rows, CSV_TABLES[table]), name)
+    return csv_download(supervision.to_csv(rows, CSV_TABLES[table]), name)
 
 
 @console.get("/overdue")
