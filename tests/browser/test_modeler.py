@@ -51,6 +51,9 @@ def test_a_designer_edits_checks_deploys_and_migrates_in_the_browser(signed_in, 
     page.click(".flow-table >> text=编辑")
     page.wait_for_selector("#designer[data-ready='1']")
     screenshot(page, "modeler-01-opened")
+    # The palette offers what the engine runs: tasks, events, gateways — not a data store it cannot use.
+    assert page.locator(".djs-palette .entry.bpmn-icon-task").count() == 1
+    assert page.locator(".djs-palette .entry.bpmn-icon-data-store").count() == 0
 
     select(page, "city_review")
     change(page, "name", "市平台受理复核")

@@ -19,7 +19,27 @@
   var labels = JSON.parse(root.dataset.labels);
   var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");
 
-  var modeler = new window.BpmnJS({ container: "#canvas" });
+  // Elements this engine does not run (service tasks need service operators, data stores a store): taken out of
+  // the palette and the "change type" menu, so a designer is not offered what the check would refuse.
+  var UNSUPPORTED = ["create.data-store", "replace-with-service-task", "replace-with-data-store-reference"];
+
+  function SupportedOnly(palette, popupMenu) {
+    palette.registerProvider(400, this);
+    popupMenu.registerProvider("bpmn-replace", 400, this);
+  }
+  SupportedOnly.$inject = ["palette", "popupMenu"];
+  SupportedOnly.prototype.getPaletteEntries = function () {
+    return function (entries) {
+      UNSUPPORTED.forEach(function (name) { delete entries[name]; });
+      return entries;
+    };
+  };
+  SupportedOnly.prototype.getPopupMenuEntries = SupportedOnly.prototype.getPaletteEntries;
+
+  var modeler = new window.BpmnJS({
+    container: "#canvas",
+    additionalModules: [{ __init__: ["supportedOnly"], supportedOnly: ["type", SupportedOnly] }]
+  });
   var modeling = modeler.get("modeling");
   var moddle = modeler.get("moddle");
   var registry = modeler.get("elementRegistry");
