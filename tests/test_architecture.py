@@ -80,3 +80,64 @@ def test_migrations_from_empty_produce_exactly_the_models_schema(tmp_path):
     assert diff == []
     assert version is not None
     upgrade(url)  # at head already: a no-op
+
+
+def _revisions() -> list[str]:
+    from alembic.script import ScriptDirectory
+
+    from engine.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]  # oldest first
+
+
+def test_there_is_one_line_of_revisions_from_empty_to_head():
+    from alembic.script import ScriptDirectory
+
+    from engine.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1 and len(script.get_bases()) == 1
+    assert len(_revisions()) >= 2
+
+
+@pytest.mark.parametrize("revision", _revisions()[:-1])
+def test_a_database_at_an_earlier_revision_upgrades_to_the_models_schema_and_keeps_its_rows(tmp_path, revision):
+    """A deployment running an older release: its schema at ``revision`` with data in it, then `onestop db
+    upgrade`. The rows stay, the schema becomes exactly the models', and downgrading back and up again works."""
+    from alembic import command
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from engine.db import alembic_config, make_engine, upgrade
+    from engine.models import Base
+
+    url = _fresh_url(tmp_path)
+    upgrade(url, revision)
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO users (username, display_name, role, password_hash, active, failed_logins, created_at) "
+            "VALUES ('wang', '王', 'staff', 'x', true, 0, '2026-10-01 10:00:00')"))
+        connection.execute(text(
+            "INSERT INTO process_models (key, version, name, content_hash, links, deployed_by, deployed_at) "
+            "VALUES ('flow', 1, 'flow', 'h', '{}', 'designer', '2026-10-01 10:00:00')"))
+    engine.dispose()
+
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        users = connection.execute(text("SELECT username FROM users")).scalars().all()
+        models = connection.execute(text("SELECT key, version FROM process_models")).all()
+    engine.dispose()
+    assert diff == []
+    assert users == ["wang"] and [tuple(m) for m in models] == [("flow", 1)]
+
+    config = alembic_config(url)
+    command.downgrade(config, revision)
+    command.upgrade(config, "head")
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM users")).scalar() == 1
+    engine.dispose()
