@@ -16,6 +16,7 @@ from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .identity import Actor
 from .instances import STATUSES, check_data, history_view, instance_summary, retry_instance
 from .models import Attachment, HistoryEntry, HumanTask, ProcessInstance
+from .privacy import mask_personal_data
 from .runner import load_case, restore
 from .timers import waiting_timer_due_times
 from .uow import UnitOfWork
@@ -91,8 +92,8 @@ def search_instances(filters: dict[str, Any], *, actor: Actor, uow: UnitOfWork, 
     return {
         "total": int(counts.get(status, 0)) if status else sum(int(c) for c in counts.values()),
         "counts": {s: int(counts.get(s, 0)) for s in STATUSES},
-        "items": [{**instance_summary(r), "applicant": _applicant(r.data), "error_task": r.error_task,
-                   "open_tasks": holders.get(r.id, [])} for r in rows],
+        "items": mask_personal_data([{**instance_summary(r), "applicant": _applicant(r.data),
+                                      "error_task": r.error_task, "open_tasks": holders.get(r.id, [])} for r in rows]),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from sqlalchemy import select
 
+from .calendar_store import MAX_YEAR, MIN_YEAR
 from .errors import Conflict, InvalidInput, PermissionDenied
 from .identity import Actor
 from .models import ProcessInstance
@@ -57,6 +58,9 @@ def recompute_year(year: int, *, reason: str, actor: Actor, uow: UnitOfWork, now
     Returns the cases changed and the timers moved."""
     if not actor.is_admin:
         raise PermissionDenied("only administrators recompute deadlines")
+    if not MIN_YEAR <= year <= MAX_YEAR:  # the calendar's own range; year 1 has no 1 January before it
+        raise InvalidInput(f"year {year} is outside {MIN_YEAR}–{MAX_YEAR}", details=[{"field": "year",
+                                                                                       "message": "out of range"}])
     start = to_aware(f"{year}-01-01T00:00:00", uow.platform.settings.tz)
     end = to_aware(f"{year + 1}-01-01T00:00:00", uow.platform.settings.tz)
     candidates = uow.session.scalars(select(ProcessInstance.id).where(

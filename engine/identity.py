@@ -19,6 +19,14 @@ ROLES = ("admin", "designer", "staff", "applicant")
 SYSTEM = "system"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+MIN_DISTINCT_CHARACTERS = 4
+# The most used passwords of Chinese and English leaks that pass the other rules.
+COMMON_PASSWORDS = frozenset({
+    "password", "password1", "passw0rd", "qwertyui", "qwerty123", "1q2w3e4r", "1qaz2wsx", "abc12345",
+    "abcd1234", "a1234567", "admin123", "iloveyou", "woaini1314", "aa123456", "qq123456", "zxcvbnm1",
+    "asdfghjk", "11111111a", "a123456789", "p@ssw0rd",
+})
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,40 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate.hex(), digest)
 
 
+def password_problems(password: str, *, username: str = "") -> list[dict[str, str]]:
+    """What is wrong with a new password (empty when it will do): long enough, not only digits, not a handful
+    of characters repeated, not the user name, not one of the commonest passwords."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"at least {MIN_PASSWORD_LENGTH} characters")
+    elif len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"at most {MAX_PASSWORD_LENGTH} characters")
+    if password.isdigit():
+        problems.append("not only digits")
+    if len(set(password)) < MIN_DISTINCT_CHARACTERS:
+        problems.append(f"at least {MIN_DISTINCT_CHARACTERS} different characters")
+    if username and (password.lower() == username.lower() or (len(username) >= 4 and
+                                                              username.lower() in password.lower())):
+        problems.append("must not contain the user name")
+    if password.lower() in COMMON_PASSWORDS:
+        problems.append("one of the most common passwords")
+    return [{"field": "password", "message": message} for message in problems]
+
+
+def set_password(username: str, password: str, *, uow: UnitOfWork, now: datetime) -> None:
+    """Replace a user's password (the policy of :func:`password_problems`); clears a lock-out, and revokes the
+    user's API tokens, which the old password may have leaked along with."""
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    problems = password_problems(password, username=username)
+    if problems:
+        raise InvalidInput(f"the new password of {username!r} will not do", details=problems)
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    revoke_tokens(username, uow=uow, now=now)
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -73,8 +115,7 @@ def create_user(username: str, password: str, *, role: str, department: str | No
         problems.append({"field": "username", "message": "letters, digits, '.', '-' and '_' only, at most 80"})
     if role not in ROLES:
         problems.append({"field": "role", "message": f"one of {', '.join(ROLES)}"})
-    if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append({"field": "password", "message": f"at least {MIN_PASSWORD_LENGTH} characters"})
+    problems += password_problems(password, username=username)
     if role == "staff":
         if department not in organisation.departments:
             problems.append({"field": "department", "message": "staff need a department code of the organisation"})

@@ -257,6 +257,21 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DocumentView(Base):
+    """Who opened which document of a case, and when: the audit of access to applicants' papers. It keeps the
+    document's id and name without a foreign key to it, so the record outlives a deleted document."""
+
+    __tablename__ = "document_views"
+    __table_args__ = (Index("ix_document_views_instance", "instance_id", "viewed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    attachment_id: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(80))
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SavedFilter(Base):
     """A task-list filter a user saved under a name (server-side, so it follows them between devices)."""
 

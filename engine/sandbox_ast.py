@@ -78,6 +78,7 @@ _INTROSPECTION_NAMES = frozenset({"mro", "format", "format_map", "with_traceback
 # Names of the hidden runtime helpers: they start with "_", which user code can never write.
 STEP = "_step"
 FMT = "_fmt"
+CHARGE = "_charge"
 METHOD = "_method"
 BINOP_HELPERS: dict[type[ast.operator], str] = {
     ast.Add: "_add", ast.Mult: "_mul", ast.Pow: "_pow", ast.LShift: "_lshift", ast.Mod: "_mod",
@@ -373,14 +374,18 @@ class _Instrumenter(ast.NodeTransformer):
         return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.FormattedValue:
-        self.generic_visit(node)
-        node.value = _call(FMT, [node.value], node.value)
+        # The format spec is left alone: it is constant text (checked) and must stay an f-string part.
+        node.value = _call(FMT, [self.visit(node.value)], node.value)
         return node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.expr:
+        self.generic_visit(node)
+        return _call(CHARGE, [node], node)  # an f-string can be large: it counts against the run's allocation
 
     def visit_Call(self, node: ast.Call) -> ast.Call:
         self.generic_visit(node)
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in GUARDED_METHODS:
+        if isinstance(func, ast.Attribute):  # every method: guarded by name, and its result counted
             return _call(METHOD, [func.value, ast.Constant(func.attr), *node.args], node, node.keywords)
         return node
 

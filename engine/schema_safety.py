@@ -1,5 +1,6 @@
-"""Form schemas that would fail or stall at run time: remote or dangling references, and regular expressions
-that backtrack exponentially (a quantifier inside a quantifier, like ``^(a+)+$``)."""
+"""Form schemas and instruction texts that would fail or stall at run time: remote or dangling references,
+regular expressions that backtrack exponentially (a quantifier inside a quantifier, like ``^(a+)+$``), and
+instruction templates that do more than show a value (a loop in a template has no time limit)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["MAX_PATTERN_CHARS", "schema_hazards"]
+__all__ = ["MAX_PATTERN_CHARS", "instructions_problem", "schema_hazards"]
 
 MAX_PATTERN_CHARS = 1000
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
@@ -88,3 +89,23 @@ def schema_hazards(schema: Any) -> list[tuple[Path, str]]:
             problems += [([*path, key, name], problem) for name in value
                          if isinstance(name, str) and (problem := pattern_problem(name)) is not None]
     return problems
+
+
+# {{ name }}, {{ a.b }}, {{ name | upper }}; {% if name %} / {% elif name %} / {% else %} / {% endif %}; and
+# {% autoescape ... %} blocks, which change nothing (ui/web/display.py escapes every value it prints).
+_SHOWN = re.compile(r"\{\{\s*[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9][A-Za-z0-9_]*)*(?:\s*\|\s*[a-z]+)*\s*\}\}")
+_CONDITION = re.compile(r"\{%-?\s*(?:(?:if|elif)\s+(?:not\s+)?[A-Za-z][A-Za-z0-9_.]*|else|endif|"
+                        r"autoescape\s+(?:true|false)|endautoescape)\s*-?%\}")
+_TAG = re.compile(r"\{[{%#]")
+
+
+def instructions_problem(text: str) -> str | None:
+    """Why an ``instructionsForEndUser`` template is refused, or None: it may show values and test them, nothing
+    else (no loops, calls or arithmetic, which could run for ever on the server)."""
+    rest = _CONDITION.sub("", _SHOWN.sub("", text))
+    found = _TAG.search(rest)
+    if found is None:
+        return None
+    snippet = rest[found.start(): found.start() + 40]
+    return (f"instructions may show values ({{{{ name }}}}) and test them ({{% if name %}}), nothing more: "
+            f"{snippet!r}")

@@ -6,9 +6,11 @@ import builtins
 import importlib
 import os
 import re
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sized
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -21,6 +23,7 @@ from engine.errors import ExpressionError, ExpressionTimeout
 from engine.sandbox_ast import (
     BARE,
     CALLED,
+    CHARGE,
     FMT,
     METHOD,
     PASSED,
@@ -46,6 +49,8 @@ MAX_NESTING = 100  # levels of nested containers a value may have to be shown as
 MAX_MEMORY_GROWTH = 256 * 2**20  # bytes of resident memory a looping script may add
 MEMORY_CHECK_INTERVAL = 0.005  # seconds between memory checks inside loops
 MAX_CACHED = 10_000  # compiled sources kept per mode
+MAX_RUN_ALLOCATION = MAX_MEMORY_GROWTH  # bytes of large values (strings, lists...) one run may make
+LARGE_VALUE = 64 * 1024  # bytes from which a value made by an operator or method counts against that
 
 _NO_FUNCTIONS: Mapping[str, Callable[..., Any]] = MappingProxyType({})
 _MISSING = object()
@@ -111,6 +116,23 @@ def _check_repeat(seq: Any, times: int) -> None:
         raise _too_big(f"repeating a nested {type(seq).__name__} {times:,} times")
 
 
+# The bytes of large values made so far by the current run: without a loop no memory check runs, so a script
+# of many lines each making a 10 MB string would otherwise grow the process without bound.
+_ALLOCATED: ContextVar[list[int] | None] = ContextVar("onestop_sandbox_allocated", default=None)
+
+
+def _charged(value: Any) -> Any:
+    if isinstance(value, str | bytes | list | tuple | set | frozenset | dict):
+        size = sys.getsizeof(value)
+        spent = _ALLOCATED.get() if size >= LARGE_VALUE else None
+        if spent is not None:
+            spent[0] += size
+            if spent[0] > MAX_RUN_ALLOCATION:
+                raise ExpressionError(f"stopped after making {MAX_RUN_ALLOCATION >> 20} MiB of large values "
+                                      "(the limit)")
+    return value
+
+
 def _check_int_bits(bits: int, what: str) -> None:
     if bits > MAX_INT_BITS:
         raise ExpressionError(f"{what} would give a number over {MAX_INT_BITS} bits")
@@ -125,7 +147,7 @@ def _mul(a: Any, b: Any) -> Any:
         _check_repeat(a, b)
     elif isinstance(b, _SEQUENCES) and isinstance(a, int):
         _check_repeat(b, a)
-    return a * b
+    return _charged(a * b)
 
 
 def _imul(a: Any, b: Any) -> Any:
@@ -143,24 +165,26 @@ def _sized_sum(a: Any, b: Any, kinds: tuple[type[Sized], ...]) -> None:
 
 def _add(a: Any, b: Any) -> Any:
     _sized_sum(a, b, _SEQUENCES)
-    return a + b
+    return _charged(a + b)
 
 
 def _iadd(a: Any, b: Any) -> Any:
     _sized_sum(a, b, (*_SEQUENCES, set, dict, range))
-    a += b
-    return a
+    result = a
+    result += b
+    return result if result is a else _charged(result)  # a list grown in place is not a new value
 
 
 def _or(a: Any, b: Any) -> Any:
     _sized_sum(a, b, (set, frozenset, dict))
-    return a | b
+    return _charged(a | b)
 
 
 def _ior(a: Any, b: Any) -> Any:
     _sized_sum(a, b, (set, frozenset, dict))
-    a |= b
-    return a
+    result = a
+    result |= b
+    return result if result is a else _charged(result)
 
 
 def _pow(a: Any, b: Any) -> Any:
@@ -244,10 +268,15 @@ _METHOD_GUARDS: dict[str, Callable[[Any, tuple[Any, ...], dict[str, Any]], tuple
 
 
 def _method(obj: Any, name: str, /, *args: Any, **kwargs: Any) -> Any:
-    if isinstance(obj, type):
+    if isinstance(obj, type | _CountedBuiltin):
         raise ExpressionError(f"call {name}() on a value, not on a type")
-    args = _METHOD_GUARDS[name](obj, args, kwargs)
-    return getattr(obj, name)(*args, **kwargs)
+    guard = _METHOD_GUARDS.get(name)
+    if guard is not None:
+        args = guard(obj, args, kwargs)
+    result = getattr(obj, name)(*args, **kwargs)
+    # A method that changes its object in place (append, extend...) returns None: loops that grow a list are
+    # bounded by the memory check of their steps instead of being charged the whole list at every call.
+    return result if result is None or result is obj else _charged(result)
 
 
 # --- guarded builtins ---------------------------------------------------------------------------------------
@@ -308,12 +337,27 @@ def _internal_import(name: str, globals: Any = None, locals: Any = None, fromlis
     raise ImportError(f"import of {name!r} is not allowed")
 
 
+class _CountedBuiltin:
+    """A builtin that copies (list(), sorted()...), its result counted against the run's allocation; like the
+    type it stands for, it has no methods to call."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[..., Any]) -> None:
+        self.make = make
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _charged(self.make(*args, **kwargs))
+
+
 _INTERNAL_IMPORTS = frozenset({"time", "_strptime", "datetime", "_datetime"})
 _SAFE_BUILTINS: dict[str, Any] = {
     **{name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES},
     "range": _range, "round": _round, "str": _str, "sum": _sum, "zip": _zip, "map": _map,
     "_add": _add, "_iadd": _iadd, "_mul": _mul, "_imul": _imul, "_pow": _pow, "_lshift": _lshift,
-    "_mod": _mod, "_or": _or, "_ior": _ior, FMT: _fmt, METHOD: _method, "__import__": _internal_import,
+    "_mod": _mod, "_or": _or, "_ior": _ior, FMT: _fmt, METHOD: _method, CHARGE: _charged,
+    "__import__": _internal_import,
+    **{name: _CountedBuiltin(getattr(builtins, name)) for name in ("list", "tuple", "set", "dict", "sorted")},
 }
 
 
@@ -441,12 +485,15 @@ def evaluate_expression(expression: str, data: Mapping[str, Any],
     ZeroDivisionError, ...) propagate unchanged."""
     entry = _EVAL_CACHE.get(expression) or _compiled(expression, "eval")
     namespace = _namespace(entry, data, functions, external_context, max_steps, timeout_seconds)
+    allocated = _ALLOCATED.set([0])
     try:
         # Safe: the code passed the AST whitelist and runs with the guarded builtins only.
         return eval(entry.code, namespace)  # noqa: S307
     except ExpressionError as err:
         err.line = err.line or _error_line(err)
         raise
+    finally:
+        _ALLOCATED.reset(allocated)
 
 
 def execute_script(script: str, data: dict[str, Any],
@@ -460,12 +507,15 @@ def execute_script(script: str, data: dict[str, Any],
     entry = _EXEC_CACHE.get(script) or _compiled(script, "exec")
     namespace = _namespace(entry, data, functions, external_context, max_steps, timeout_seconds)
     before = dict(namespace)
+    allocated = _ALLOCATED.set([0])
     try:
         # Safe: the code passed the AST whitelist and runs with the guarded builtins only.
         exec(entry.code, namespace)  # noqa: S102
     except ExpressionError as err:
         err.line = err.line or _error_line(err)
         raise
+    finally:
+        _ALLOCATED.reset(allocated)
     updates: dict[str, Any] = {}
     for name, value in namespace.items():
         if name.startswith("_") or name in functions or before.get(name, _MISSING) is value:

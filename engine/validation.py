@@ -25,7 +25,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from .errors import DeploymentRefused
 from .organisation import Organisation
 from .parsing import MAX_FILE_BYTES, OneStopParser, parse_xml
-from .schema_safety import schema_hazards
+from .schema_safety import instructions_problem, schema_hazards
 from .scripting import check_source
 from .timers import parse_cycle
 
@@ -161,6 +161,7 @@ def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check
             check_gateways(name, root, report)
             check_forms(name, root, forms, accepted, report)
             check_bpmn_expressions(name, root, report)
+            check_instructions(name, root, report)
         for name, root in dmn.items():
             check_dmn_schema(name, root, report)
             check_dmn_expressions(name, root, report)
@@ -507,6 +508,14 @@ def _check_expression(name: str, element: etree._Element, source: str, mode: Lit
         return
     for line, message in found:
         report.add(name, base + max(line, 1) - 1, f"{what}: {message}", element=element)
+
+
+def check_instructions(name: str, root: etree._Element, report: _Report) -> None:
+    """Instruction texts are templates rendered on the server: values and tests only (schema_safety.py)."""
+    for text in root.iter(_q("spiffworkflow:instructionsForEndUser")):
+        problem = instructions_problem(text.text or "")
+        if problem:
+            report.add(name, text.sourceline, problem, element=text)
 
 
 def check_bpmn_expressions(name: str, root: etree._Element, report: _Report) -> None:

@@ -16,6 +16,7 @@ from engine.forms import validate_form_data
 from engine.identity import Actor
 from engine.instances import get_visible, needs_county, start_forms
 from engine.models import HistoryEntry, HumanTask, ProcessInstance, ProcessModel, SavedFilter, User
+from engine.privacy import mask_text
 from engine.runner import load_case, restore
 from engine.uow import UnitOfWork
 
@@ -232,7 +233,7 @@ def _details(ids: list[int], uow: UnitOfWork) -> dict[int, dict[str, Any]]:
             "department": task.department, "county": task.county, "case_county": row.case_county,
             "assignee": task.assignee, "state": task.state, "due_at": task.due_at, "created_at": task.created_at,
             "case_started_at": row.created_at, "case_status": row.case_status,
-            "applicant": next((getattr(row, key) for key in APPLICANT_KEYS if getattr(row, key)), ""),
+            "applicant": mask_text(next((getattr(row, key) for key in APPLICANT_KEYS if getattr(row, key)), "")),
         }
     return found
 

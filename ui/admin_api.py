@@ -13,7 +13,9 @@ from flask import Blueprint, Response, jsonify, request
 from engine import admin_queries, deadlines, supervision
 from engine.errors import InvalidInput, PermissionDenied
 from engine.identity import Actor
+from engine.privacy import mask_text
 from engine.runner import load_case, restore
+from tasks import attachments
 from tasks.reassign import reassign_task
 
 from .api import _bool_arg, _int_arg, json_body, platform, unit_of_work
@@ -41,7 +43,9 @@ def required_reason(body: dict[str, Any]) -> str:
 
 
 def csv_download(content: bytes, filename: str) -> Response:
-    """CSV bytes as a download (the figures departments are evaluated on, for a spreadsheet)."""
+    """CSV bytes as a download (the figures departments are evaluated on, for a spreadsheet); exports leave the
+    building, so ID and mobile numbers in them are masked."""
+    content = mask_text(content.decode("utf-8")).encode("utf-8")
     response = Response(content, mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -165,3 +169,10 @@ def reassign(task_id: int) -> Response:
                                now=platform().now())
         uow.commit()
     return jsonify(result)
+
+
+@admin_api.get("/instances/<int:instance_id>/document-views")
+def document_views(instance_id: int) -> Response:
+    """Who opened which document of the case, and when."""
+    with unit_of_work(write=False) as (uow, actor):
+        return jsonify({"id": instance_id, "views": attachments.document_views(instance_id, actor=actor, uow=uow)})

@@ -16,7 +16,7 @@ from engine.platform import Platform
 from engine.uow import UnitOfWork
 from tasks import service as tasks
 
-from .openapi import openapi_document
+from .openapi import MAX_ID, openapi_document
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -53,10 +53,13 @@ def _int_arg(name: str, default: int) -> int:
     if raw is None:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as error:
         raise InvalidInput(f"{name} must be a whole number", details=[{"field": name, "message": "integer"}]) \
             from error
+    if not -MAX_ID <= value <= MAX_ID:  # what the database's integers hold
+        raise InvalidInput(f"{name} is out of range", details=[{"field": name, "message": "out of range"}])
+    return value
 
 
 def _bool_arg(name: str) -> bool | None:

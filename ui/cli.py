@@ -17,9 +17,10 @@ from engine import calendar_store, deployment, scheduler
 from engine.config import Settings
 from engine.db import upgrade
 from engine.errors import DeploymentRefused, OneStopError
-from engine.identity import ROLES, Actor, create_token, create_user
+from engine.identity import ROLES, Actor, create_token, create_user, revoke_tokens, set_password
 from engine.organisation import Organisation
 from engine.platform import Platform
+from engine.privacy import install_log_masking
 from engine.validation import Bundle, called_elsewhere, defined_processes, load_bundle, read_paths
 
 
@@ -53,6 +54,7 @@ def main(verbose: bool) -> None:
     """OneStop 人才一站式服务平台: the workflow engine of the city's talent services."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_masking()
     if not verbose:  # SpiffWorkflow logs every task state change at INFO
         for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
             logging.getLogger(name).setLevel(logging.WARNING)
@@ -220,6 +222,17 @@ def users() -> None:
     """User accounts."""
 
 
+def _read_password() -> str:
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+def _fail_with_details(error: OneStopError) -> None:
+    details = "; ".join(f"{d['field']}: {d['message']}" for d in error.details)
+    _fail(f"{error.message}" + (f" ({details})" if details else ""))
+
+
 @users.command("create")
 @click.argument("name")
 @click.option("--role", required=True, type=click.Choice(ROLES))
@@ -228,8 +241,7 @@ def users() -> None:
 @click.option("--display-name", default="", help="name shown in the UI")
 def users_create(name: str, role: str, department: str | None, county: str | None, display_name: str) -> None:
     """Create a user; the password is read from standard input."""
-    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else \
-        click.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = _read_password()
     platform = _platform()
     try:
         with platform.uow() as uow:
@@ -237,9 +249,23 @@ def users_create(name: str, role: str, department: str | None, county: str | Non
                         display_name=display_name, organisation=platform.organisation, uow=uow, now=platform.now())
             uow.commit()
     except OneStopError as error:
-        details = "; ".join(f"{d['field']}: {d['message']}" for d in error.details)
-        _fail(f"{error.message}" + (f" ({details})" if details else ""))
+        _fail_with_details(error)
     click.echo(f"user {name} created ({role})")
+
+
+@users.command("password")
+@click.argument("name")
+def users_password(name: str) -> None:
+    """Set user NAME's password (read from standard input); their API tokens are revoked."""
+    password = _read_password()
+    platform = _platform()
+    try:
+        with platform.uow() as uow:
+            set_password(name, password, uow=uow, now=platform.now())
+            uow.commit()
+    except OneStopError as error:
+        _fail_with_details(error)
+    click.echo(f"password of {name} changed; their API tokens are revoked")
 
 
 @main.group()
@@ -262,6 +288,20 @@ def token_create(name: str, days: int) -> None:
     except OneStopError as error:
         _fail(error.message)
     click.echo(value)
+
+
+@token.command("revoke")
+@click.argument("name")
+def token_revoke(name: str) -> None:
+    """Revoke every API token of user NAME."""
+    platform = _platform()
+    try:
+        with platform.uow() as uow:
+            count = revoke_tokens(name, uow=uow, now=platform.now())
+            uow.commit()
+    except OneStopError as error:
+        _fail(error.message)
+    click.echo(f"{count} token(s) of {name} revoked")
 
 
 @main.group()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import InterfaceError
+from sqlalchemy.exc import DataError, InterfaceError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -18,6 +18,7 @@ from engine.errors import (
     OneStopError,
     PermissionDenied,
 )
+from engine.privacy import install_log_masking
 from engine.uow import DatabaseUnavailable
 
 STATUS_BY_ERROR: list[tuple[type[OneStopError], int]] = [
@@ -44,6 +45,7 @@ def error_body(code: str, message: str, details: list[Any] | None = None) -> dic
 
 
 def register_error_handlers(app: Flask) -> None:
+    install_log_masking()  # no ID or mobile number reaches a log in clear, whoever logs it
     @app.errorhandler(OneStopError)
     def _onestop(error: OneStopError) -> tuple[Response, int]:
         status = status_for(error)
@@ -69,6 +71,18 @@ def register_error_handlers(app: Flask) -> None:
                                       "the database is unavailable for the moment; nothing was changed, try again"))
         response.headers["Retry-After"] = "5"
         return response, 503
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _out_of_range(error: Exception) -> Any:
+        # A number in the request the database cannot hold (an id of 30 digits): nothing has that id.
+        if isinstance(error, DataError) and "out of range" not in str(error.orig):
+            return _unexpected(error)
+        if not request.path.startswith("/api/"):
+            from .web.pages import error_page
+
+            return error_page(404)
+        return jsonify(error_body("not_found", "no such item: a number in the request is out of range")), 404
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response, int]:

@@ -15,6 +15,9 @@ def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+MAX_ID = 2**31 - 1  # ids and years are 32-bit integers in the database; larger ones are simply not found
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     text = {400: "Bad request", 401: "No or bad bearer token", 403: "Not allowed for this role",
             404: "Not found (or not visible to this user)", 409: "Conflict: the state moved on",
@@ -24,6 +27,8 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 def _op(summary: str, responses: dict[str, Any], *, tag: str, params: list[dict[str, Any]] | None = None,
         body: dict[str, Any] | None = None, op_id: str) -> dict[str, Any]:
+    if any(p["in"] == "path" for p in params or []):  # a path that does not match (a word for a number): 404
+        responses = {**responses, **{k: v for k, v in _errors(404).items() if k not in responses}}
     operation: dict[str, Any] = {"summary": summary, "operationId": op_id, "tags": [tag], "responses": responses}
     if params:
         operation["parameters"] = params
@@ -33,7 +38,8 @@ def _op(summary: str, responses: dict[str, Any], *, tag: str, params: list[dict[
 
 
 def _path_int(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}
 
 
 def _query(name: str, schema: dict[str, Any], description: str = "") -> dict[str, Any]:
@@ -242,6 +248,15 @@ def admin_paths() -> dict[str, Any]:
         "/admin/instances/{instance_id}/archive": {"get": _admin_op(
             "The archive (统一建档) of a completed or cancelled case: one JSON document", _json(_OBJECT),
             (404, 409), "adminArchive", params=instance_id)},
+        "/admin/instances/{instance_id}/document-views": {"get": _admin_op(
+            "Who opened which document of the case, and when (oldest first)",
+            _json({"type": "object", "required": ["id", "views"], "properties": {
+                "id": {"type": "integer"}, "views": {"type": "array", "items": {
+                    "type": "object", "required": ["attachment_id", "filename", "username", "viewed_at"],
+                    "properties": {"attachment_id": {"type": "integer"}, "filename": {"type": "string"},
+                                   "username": {"type": "string"},
+                                   "viewed_at": {"type": "string", "format": "date-time"}}}}}}),
+            (404,), "adminDocumentViews", params=instance_id)},
         "/admin/instances/{instance_id}/timers": {"get": _admin_op(
             "The case's waiting timers", _json(_OBJECT), (404,), "adminTimers", params=instance_id)},
         "/admin/instances/{instance_id}/timers/{timer}/move": {"post": _admin_op(

@@ -136,6 +136,8 @@ def test_screens_fit_a_phone_and_switch_to_english(platform, signed_in, flow):
     assert applicant.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(applicant, "12-phone-portal")
     applicant.click(".attention .task-link >> nth=0")
+    applicant.wait_for_url("**/tasks/*")
+    applicant.wait_for_load_state("load")
     assert applicant.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(applicant, "13-phone-task-form")
     window = signed_in("win_dcf", viewport=phone)

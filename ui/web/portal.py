@@ -95,8 +95,8 @@ def case(instance_id: int) -> Any:
 @portal.get("/attachments/<int:attachment_id>")
 @login_required
 def download(attachment_id: int) -> Any:
-    with unit_of_work(write=False) as (uow, actor):
-        details, content = attachments.attachment_content(attachment_id, actor=actor, uow=uow)
+    with unit_of_work(write=True) as (uow, actor):  # the opening is recorded (tasks/attachments.open_document)
+        details, content = attachments.open_document(attachment_id, actor=actor, uow=uow, now=now())
     response = send_file(BytesIO(content), mimetype=details["content_type"], as_attachment=True,
                          download_name=details["filename"], max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
