@@ -16,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "onestop_write"
+# A unit of work that reads before it takes the write lock (engine/uow.py): it must never write without it.
+OPTIMISTIC_OPTION = "onestop_optimistic"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
 
 
 class Deadlines:
@@ -105,6 +108,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _no_write_unlocked(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # Outside a transaction SQLite commits each statement on its own: an optimistic unit's writes would
+        # then be neither atomic nor serialized. Its writes must come after UnitOfWork.begin_write.
+        if connection.get_execution_options().get(OPTIMISTIC_OPTION, False) \
+                and not connection.connection.dbapi_connection.in_transaction \
+                and statement.lstrip()[:6].upper() in _WRITES:
+            raise RuntimeError("an optimistic unit of work wrote before UnitOfWork.begin_write")
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from .calendar_store import CalendarCache
 from .clock import Clock, SystemClock
 from .config import Settings
-from .db import WRITE_OPTION, make_engine, make_session_factory
+from .db import OPTIMISTIC_OPTION, WRITE_OPTION, make_engine, make_session_factory
 from .deployment import SpecCache
 from .organisation import Organisation
 from .serialization import InstanceSerializer
@@ -25,14 +25,15 @@ class Platform:
         self.engine = db_engine or make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
         self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
+        self.optimistic_engine = self.engine.execution_options(**{OPTIMISTIC_OPTION: True})
         self.local_write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         self.organisation = organisation or Organisation.load(settings.processes_dir / "organisation.yaml")
         self.specs = SpecCache(self.organisation)
         self.calendar = CalendarCache(settings)
         self.serializer = InstanceSerializer()
 
-    def uow(self, *, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self, write=write)
+    def uow(self, *, write: bool = True, optimistic: bool = False) -> UnitOfWork:
+        return UnitOfWork(self, write=write, optimistic=optimistic)
 
     def now(self) -> datetime:
         return self.clock.now()

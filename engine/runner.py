@@ -130,6 +130,7 @@ def record(loaded: Loaded, uow: UnitOfWork, *, action: str, actor: str, now: dat
 def _write_row(loaded: Loaded, uow: UnitOfWork, values: dict[str, Any]) -> None:
     """INSERT a new case, or UPDATE one guarded by its version: a writer that loaded an older version
     changes nothing and gets a Conflict, so no update is ever lost. Then the queued history rows."""
+    uow.begin_write()
     row = loaded.row
     if row.id is None:
         values = {column: getattr(row, column) for column in NEW_ROW_COLUMNS} | values | {"lock_version": 1}
@@ -140,6 +141,7 @@ def _write_row(loaded: Loaded, uow: UnitOfWork, values: dict[str, Any]) -> None:
             "case_id": row.id, "expected_version": row.lock_version, **values}).rowcount
         if written != 1:
             raise Conflict("someone else changed this case at the same moment; reload and try again")
+    uow.confirm_reads()  # the case row written (and on PostgreSQL locked): now what else the unit read
     for key, value in values.items():
         set_committed_value(row, key, value)
     if loaded.history:

@@ -193,6 +193,16 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
         raise _not_open(task)
     if task.state == "claimed" and task.assignee != actor.username:
         raise Conflict(f"the task is held by {task.assignee}: claim it only after they release it")
+
+    def still_open_to_actor() -> None:  # checked again as the writing begins, the row locked: a colleague may
+        # have claimed or completed it since it was read (engine/uow.py)
+        now_row = uow.session.execute(_TASK_BY_ID.with_for_update(), {"task_id": task_id}).first()
+        if now_row is None:
+            raise Conflict(f"task {task_id} is gone")
+        if now_row.state not in OPEN or (now_row.state == "claimed" and now_row.assignee != actor.username):
+            raise _not_open(now_row)
+
+    uow.before_write(still_open_to_actor)
     instance = load_case(task.instance_id, uow=uow)
     bundle = uow.platform.specs.get(instance.model_id, uow=uow)
     schema = bundle.form(task.process_id, task.form_file)

@@ -26,13 +26,13 @@ def platform() -> Platform:
 
 
 @contextmanager
-def unit_of_work(*, write: bool) -> Iterator[tuple[UnitOfWork, Actor]]:
-    """Authenticate the bearer token and open the request's unit of work."""
+def unit_of_work(*, write: bool, optimistic: bool = False) -> Iterator[tuple[UnitOfWork, Actor]]:
+    """Authenticate the bearer token and open the request's unit of work (``optimistic``: see engine/uow.py)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationRequired("send Authorization: Bearer <token> (create one with `onestop token create`)")
-    with platform().uow(write=write) as uow:
+    with platform().uow(write=write, optimistic=optimistic) as uow:
         actor = authenticate_token(token.strip(), uow=uow, now=platform().now())
         yield uow, actor
 
@@ -126,7 +126,7 @@ def start_instance() -> tuple[Response, int]:
     model_key = body.get("model_key")
     if not isinstance(model_key, str) or not model_key:
         raise InvalidInput("model_key is required", details=[{"field": "model_key", "message": "required"}])
-    with unit_of_work(write=True) as (uow, actor):
+    with unit_of_work(write=True, optimistic=True) as (uow, actor):
         result = instances.start_instance(model_key, body.get("data", {}), business_key=body.get("business_key"),
                                           actor=actor, uow=uow, now=platform().now())
         uow.commit()
@@ -215,7 +215,7 @@ def release(task_id: int) -> Response:
 @api.post("/tasks/<int:task_id>/complete")
 def complete(task_id: int) -> Response:
     body = json_body()
-    with unit_of_work(write=True) as (uow, actor):
+    with unit_of_work(write=True, optimistic=True) as (uow, actor):
         result = tasks.complete_task(task_id, body.get("data", {}), actor=actor, uow=uow, now=platform().now())
         uow.commit()
     return jsonify(result)
