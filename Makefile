@@ -53,7 +53,7 @@ test-system:
 test: setup-dev test-system
 	$(BIN)/ruff check engine tasks ui tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres_only"
 	url=$$(scripts/postgres.sh) && ONESTOP_TEST_DATABASE_URL=$$url $(BIN)/pytest -q -p no:cacheprovider -m "not sqlite_only"
 
 bench: setup-dev

@@ -73,12 +73,11 @@ class UnitOfWork:
 
     def before_write(self, check: Callable[[], None]) -> None:
         """Have ``check`` confirm, once the unit writes, that what it read still holds (it raises Conflict
-        otherwise). A SQLite writer that has held the lock from the start runs it now: nothing can have changed.
-        Others run it in :meth:`confirm_reads`, after the case row is written: on PostgreSQL that row is then
-        locked, and the check may lock the rows it reads again (SELECT ... FOR UPDATE), always in that order."""
-        if self._lock_held and not self.optimistic:
-            check()
-        else:
+        otherwise). A SQLite writer that has held the lock from the start needs none: nothing can have changed
+        since it read. Others run it in :meth:`confirm_reads`, after the case row is written: on PostgreSQL that
+        row is then locked, and the check may lock the rows it reads again (SELECT ... FOR UPDATE), always in
+        that order."""
+        if not (self._lock_held and not self.optimistic):
             self._write_checks.append(check)
 
     def begin_write(self) -> None:

@@ -33,6 +33,14 @@ if PG_URL is not None and not PG_URL.startswith("postgresql"):
 
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only")
+    config.addinivalue_line("markers", "postgres_only: runs on the PostgreSQL pass only (deselected in the other)")
+
+
+def pytest_runtest_setup(item: Any) -> None:
+    # Run without a PostgreSQL URL and not deselected (`make test` deselects it in the SQLite pass): a skip,
+    # or a failure under ONESTOP_TEST_REQUIRE_ALL=1.
+    if item.get_closest_marker("postgres_only") is not None:
+        need(PG_URL is not None, "needs PostgreSQL: set ONESTOP_TEST_DATABASE_URL (scripts/postgres.sh)")
 
 
 def need(condition: bool, why: str) -> None:

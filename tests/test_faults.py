@@ -41,9 +41,7 @@ from fault_harness import (
     prepare_database,
 )
 
-if PG_URL is None:
-    pytest.skip("the fault harness runs in the PostgreSQL pass (set ONESTOP_TEST_DATABASE_URL)",
-                allow_module_level=True)
+pytestmark = pytest.mark.postgres_only  # the fault harness runs in the PostgreSQL pass of `make test`
 
 SECONDS = float(os.environ.get("ONESTOP_FAULTS_SECONDS", "40"))
 SEED = int(os.environ.get("ONESTOP_FAULTS_SEED") or random.SystemRandom().randrange(1, 10**6))
