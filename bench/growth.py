@@ -8,7 +8,7 @@ six weeks, each case's next timer spread over the two months after the sweep mom
 
 - the department task list: `tasks.service.list_tasks(scope="department")` for an HRSS clerk and for the
   Dongchangfu county window, each call in its own read unit of work, p50/p95 over --repeats calls;
-- the timer sweep: `engine.scheduler.due_instance_ids` (p50 over --repeats) and a full `fire_due_timers`
+- the timer sweep: `engine.cases.scheduler.due_instance_ids` (p50 over --repeats) and a full `fire_due_timers`
   firing --due copies whose deadline has passed, while every other case's timer waits in the future.
 
 Goals (issue 7): task list p50 at the largest size <= 2x that at the smallest; the sweep's cost depends on the
@@ -47,16 +47,16 @@ from sqlalchemy import func, insert, inspect, select, text, update
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.calendar_store import seed_official_years  # noqa: E402
+from engine.calendar.store import seed_official_years  # noqa: E402
+from engine.cases.deployment import deploy  # noqa: E402
+from engine.cases.instances import start_instance  # noqa: E402
+from engine.cases.scheduler import due_instance_ids, fire_due_timers, fire_instance_timers  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
-from engine.db import make_engine, upgrade  # noqa: E402
-from engine.deployment import deploy  # noqa: E402
-from engine.identity import Actor  # noqa: E402
-from engine.instances import start_instance  # noqa: E402
-from engine.models import Base, HumanTask, ProcessInstance, table_of  # noqa: E402
+from engine.people.identity import Actor  # noqa: E402
 from engine.platform import Platform  # noqa: E402
-from engine.scheduler import due_instance_ids, fire_due_timers, fire_instance_timers  # noqa: E402
+from engine.store.db import make_engine, upgrade  # noqa: E402
+from engine.store.models import Base, HumanTask, ProcessInstance, table_of  # noqa: E402
 from tasks.service import complete_task, list_tasks  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

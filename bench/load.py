@@ -196,7 +196,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args()
     load_before = Path("/proc/loadavg").read_text().split()[0]  # other work on the machine skews every figure
-    from engine.organisation import Organisation
+    from engine.people.organisation import Organisation
 
     counties = sorted(Organisation.load(ROOT / "processes" / "organisation.yaml").counties)
     crowd = people(args.users, counties)

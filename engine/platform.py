@@ -7,14 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from .calendar_store import CalendarCache
-from .clock import Clock, SystemClock
-from .config import Settings
-from .db import OPTIMISTIC_OPTION, WRITE_OPTION, make_engine, make_session_factory
-from .deployment import SpecCache
-from .organisation import Organisation
-from .serialization import InstanceSerializer
-from .uow import UnitOfWork
+from engine.bpmn.serialization import InstanceSerializer
+from engine.calendar.store import CalendarCache
+from engine.cases.deployment import SpecCache
+from engine.clock import Clock, SystemClock
+from engine.config import Settings
+from engine.people.organisation import Organisation
+from engine.store.db import OPTIMISTIC_OPTION, WRITE_OPTION, make_engine, make_session_factory
+from engine.store.uow import UnitOfWork
 
 
 class Platform:

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.bpmn.forms import validate_form_data
+from engine.cases.instances import can_view, get_visible
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine.forms import validate_form_data
-from engine.identity import Actor
-from engine.instances import can_view, get_visible
-from engine.models import Attachment, DocumentView, ProcessInstance
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.store.models import Attachment, DocumentView, ProcessInstance
+from engine.store.uow import UnitOfWork
 
 from .service import OPEN, complete_task, get_task
 

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.history import add_history
-from engine.identity import Actor
-from engine.models import HumanTask, User, table_of
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.store.history import add_history
+from engine.store.models import HumanTask, User, table_of
+from engine.store.uow import UnitOfWork
 
 from .service import may_act, task_view
 

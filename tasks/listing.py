@@ -10,15 +10,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 
-from engine.deployment import latest_version
+from engine.bpmn.forms import validate_form_data
+from engine.cases.deployment import latest_version
+from engine.cases.instances import get_visible, needs_county, start_forms
+from engine.cases.runner import load_case, restore
 from engine.errors import InvalidInput, NotFound, PermissionDenied
-from engine.forms import validate_form_data
-from engine.identity import Actor
-from engine.instances import get_visible, needs_county, start_forms
-from engine.models import HistoryEntry, HumanTask, ProcessInstance, ProcessModel, SavedFilter, User
-from engine.privacy import mask_text
-from engine.runner import load_case, restore
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.people.privacy import mask_text
+from engine.store.models import HistoryEntry, HumanTask, ProcessInstance, ProcessModel, SavedFilter, User
+from engine.store.uow import UnitOfWork
 
 from .service import instance_task_rows
 
@@ -346,7 +346,7 @@ def start_service(key: str, data: dict[str, Any], *, actor: Actor, uow: UnitOfWo
                   now: datetime) -> dict[str, Any]:
     """Start a case of a service with the answers to its start form (the default one when the flow names none);
     ``county`` travels beside the form unless the form asks for it itself. Every problem is reported at once."""
-    from engine.instances import start_instance
+    from engine.cases.instances import start_instance
 
     found = service(key, uow=uow)
     form = found["start_form"]

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine.history import add_history
-from engine.identity import Actor
-from engine.models import HumanTask, User, table_of
+from engine.people.identity import Actor
+from engine.store.history import add_history
+from engine.store.models import HumanTask, User, table_of
 
 from .service import OPEN, task_view
 

@@ -9,14 +9,14 @@ from uuid import UUID
 
 from sqlalchemy import Integer, Select, bindparam, select, update
 
+from engine.bpmn.forms import validate_form_data
+from engine.cases.instances import can_view, check_data, complete_user_task
+from engine.cases.runner import load_case, restore
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine.forms import validate_form_data
-from engine.history import add_history, json_safe
-from engine.identity import Actor
-from engine.instances import can_view, check_data, complete_user_task
-from engine.models import HumanTask, ProcessInstance, table_of
-from engine.runner import load_case, restore
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.store.history import add_history, json_safe
+from engine.store.models import HumanTask, ProcessInstance, table_of
+from engine.store.uow import UnitOfWork
 
 SCOPES = ("mine", "department", "all")
 STATES = ("open", "claimed", "completed", "cancelled")
@@ -195,7 +195,7 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
         raise Conflict(f"the task is held by {task.assignee}: claim it only after they release it")
 
     def still_open_to_actor() -> None:  # checked again as the writing begins, the row locked: a colleague may
-        # have claimed or completed it since it was read (engine/uow.py)
+        # have claimed or completed it since it was read (engine/store/uow.py)
         now_row = uow.session.execute(_TASK_BY_ID.with_for_update(), {"task_id": task_id}).first()
         if now_row is None:
             raise Conflict(f"task {task_id} is gone")

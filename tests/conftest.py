@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from engine.calendar_store import seed_official_years
+from engine.calendar.store import seed_official_years
 from engine.clock import FixedClock
 from engine.config import Settings
-from engine.db import make_engine
-from engine.identity import Actor, create_token, create_user
-from engine.models import Base
+from engine.people.identity import Actor, create_token, create_user
 from engine.platform import Platform
+from engine.store.db import make_engine
+from engine.store.models import Base
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +125,7 @@ class People:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
 
     def actor(self, username: str, platform: Platform) -> Actor:
-        from engine.identity import authenticate_token
+        from engine.people.identity import authenticate_token
 
         with platform.uow(write=False) as uow:
             return authenticate_token(self.tokens[username], uow=uow, now=platform.now())
@@ -148,7 +148,7 @@ PEOPLE = [
 @pytest.fixture(autouse=True)
 def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """scrypt at full cost makes each test user take ~50 ms; the stored hash records its own parameters."""
-    monkeypatch.setattr("engine.identity._SCRYPT", {"n": 2**4, "r": 8, "p": 1})
+    monkeypatch.setattr("engine.people.identity._SCRYPT", {"n": 2**4, "r": 8, "p": 1})
 
 
 def everyone(platform: Platform) -> list[tuple[str, str, str | None, str | None]]:
@@ -188,7 +188,7 @@ def client(app: Any) -> Any:
 
 @pytest.fixture
 def deployed(platform: Platform) -> str:
-    from engine.deployment import deploy
+    from engine.cases.deployment import deploy
 
     with platform.uow() as uow:
         result = deploy(read_flow(ESCALATION), actor=Actor("designer", "designer"), uow=uow, now=platform.now())

@@ -149,12 +149,12 @@ class Person:
 def prepare_database(url: str, flows: Iterable[dict[str, bytes]], people: Iterable[Person],
                      instance_dir: Path) -> dict[str, str]:
     """`onestop db upgrade`, deploy ``flows``, create ``people``: their API tokens by username."""
-    from engine.calendar_store import seed_official_years
+    from engine.calendar.store import seed_official_years
+    from engine.cases.deployment import deploy
     from engine.config import Settings
-    from engine.db import upgrade
-    from engine.deployment import deploy
-    from engine.identity import Actor, create_token, create_user
+    from engine.people.identity import Actor, create_token, create_user
     from engine.platform import Platform
+    from engine.store.db import upgrade
 
     upgrade(url)
     platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes", instance_dir=instance_dir,
@@ -361,10 +361,10 @@ def audit(database_url: str, ledger: Ledger, *, now: datetime, grace: timedelta,
     nothing else writes (stop the cluster first): it reads the cases, their history and their tasks in turn."""
     from sqlalchemy import select
 
+    from engine.cases.runner import load_case, ready_manual_tasks, restore
     from engine.config import Settings
-    from engine.models import HistoryEntry, HumanTask, ProcessInstance, table_of
     from engine.platform import Platform
-    from engine.runner import load_case, ready_manual_tasks, restore
+    from engine.store.models import HistoryEntry, HumanTask, ProcessInstance, table_of
 
     result = Audit()
     problems = result.problems

@@ -7,11 +7,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.deployment import deploy
-from engine.identity import Actor
-from engine.instances import get_visible, instance_view, start_instance
+from engine.cases.deployment import deploy
+from engine.cases.instances import get_visible, instance_view, start_instance
+from engine.cases.scheduler import fire_due_timers
+from engine.people.identity import Actor
 from engine.platform import Platform
-from engine.scheduler import fire_due_timers
 from tasks import service as tasks
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
@@ -26,7 +26,7 @@ class Flow:
     def actor(self, username: str) -> Actor:
         from sqlalchemy import select
 
-        from engine.models import User
+        from engine.store.models import User
 
         with self.platform.uow(write=False) as uow:
             user = uow.session.scalar(select(User).where(User.username == username))

@@ -15,7 +15,7 @@ from conftest import at
 from sqlalchemy import update
 from test_supervision import REFUSED, scenario  # noqa: F401 — the shared fixture
 
-from engine.models import Attachment, HumanTask, ProcessInstance
+from engine.store.models import Attachment, HumanTask, ProcessInstance
 
 DASHBOARD = "/api/v1/admin/dashboard?from=2026-10-01&to=2026-11-01"
 READ_BY_TALENT_OFFICE = [DASHBOARD, "/api/v1/admin/dashboard/departments.csv?from=2026-10-01&to=2026-11-01",

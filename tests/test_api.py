@@ -27,7 +27,7 @@ def test_every_call_needs_a_valid_bearer_token(client, people):
 def test_a_revoked_or_expired_token_is_refused(client, people, platform, clock):
     from datetime import timedelta
 
-    from engine.identity import create_token, revoke_tokens
+    from engine.people.identity import create_token, revoke_tokens
 
     with platform.uow() as uow:
         short = create_token("city1", uow=uow, now=clock.now(), lifetime=timedelta(hours=1))

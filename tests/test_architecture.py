@@ -12,8 +12,13 @@ from sqlalchemy import create_engine, text
 FORBIDDEN = ("flask", "flask_login", "flask_wtf", "flask_babel", "werkzeug", "ui")
 
 
-def imported_modules(path: Path) -> set[str]:
+def imported_modules(path: Path, *, runtime_only: bool = False) -> set[str]:
+    """Modules ``path`` imports; with ``runtime_only``, not those imported for type annotations only."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    if runtime_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+                node.body = []
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -41,10 +46,58 @@ def test_engine_does_not_import_tasks():
     assert offenders == []
 
 
+# The engine's parts, lowest first: a module may import its own part, any lower rank, and a peer of its rank
+# (bpmn reads the organisation's lanes and the calendar), never a higher rank.
+ENGINE_RANKS = {
+    "errors": 0, "config": 0, "clock": 0,
+    "store": 1,
+    "bpmn": 2, "people": 2, "calendar": 2, "notify": 2,
+    "cases": 3,
+    "services": 4, "integration": 4,
+    "platform": 5,
+}
+
+
+def _engine_part(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "engine" else None
+
+
+def test_engine_parts_import_one_way():
+    offenders = []
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        relative = path.relative_to(ROOT / "engine")
+        own = relative.parts[0].removesuffix(".py")
+        if own == "__init__":
+            continue
+        assert own in ENGINE_RANKS, f"engine/{own} has no rank in ENGINE_RANKS: say where it sits"
+        # A unit of work is typed with the composition root that made it; that is an annotation, not an import.
+        for module in imported_modules(path, runtime_only=True):
+            part = _engine_part(module)
+            if part is None or part == own:
+                continue
+            if ENGINE_RANKS.get(part, 99) > ENGINE_RANKS[own]:
+                offenders.append(f"engine/{relative} ({own}) imports {module} ({part})")
+    assert offenders == []
+
+
+def test_engine_is_grouped_into_parts():
+    """The folder tree is the architecture: besides the composition root and the basics every part uses,
+    engine/ holds only its parts' packages."""
+    loose = sorted(p.name for p in (ROOT / "engine").glob("*.py")
+                   if p.stem not in ("__init__", "errors", "config", "clock", "platform"))
+    assert loose == []
+    for package in (ROOT / "engine").iterdir():
+        if package.is_dir() and package.name != "__pycache__":
+            init = package / "__init__.py"
+            assert init.exists() and ast.get_docstring(ast.parse(init.read_text())), f"{package} says what it is"
+
+
 def test_transactions_are_committed_only_where_a_unit_of_work_begins():
     """Requests and commands (ui/), and the engine's own loops that open one unit of work per case
     (timer sweeps, bulk migration) commit; service functions never do."""
-    allowed = {"engine/uow.py", "engine/scheduler.py", "engine/migration.py", "engine/identity.py"}
+    allowed = {"engine/store/uow.py", "engine/cases/scheduler.py", "engine/cases/migration.py",
+               "engine/people/identity.py"}
     callers = set()
     for path in sorted(list((ROOT / "engine").rglob("*.py")) + list((ROOT / "tasks").rglob("*.py"))):
         if ".commit()" in path.read_text():
@@ -67,8 +120,8 @@ def test_migrations_from_empty_produce_exactly_the_models_schema(tmp_path):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from engine.db import make_engine, upgrade
-    from engine.models import Base
+    from engine.store.db import make_engine, upgrade
+    from engine.store.models import Base
 
     url = _fresh_url(tmp_path)
     upgrade(url)
@@ -85,7 +138,7 @@ def test_migrations_from_empty_produce_exactly_the_models_schema(tmp_path):
 def _revisions() -> list[str]:
     from alembic.script import ScriptDirectory
 
-    from engine.db import alembic_config
+    from engine.store.db import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return [r.revision for r in reversed(list(script.walk_revisions()))]  # oldest first
@@ -94,7 +147,7 @@ def _revisions() -> list[str]:
 def test_there_is_one_line_of_revisions_from_empty_to_head():
     from alembic.script import ScriptDirectory
 
-    from engine.db import alembic_config
+    from engine.store.db import alembic_config
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert len(script.get_heads()) == 1 and len(script.get_bases()) == 1
@@ -109,8 +162,8 @@ def test_a_database_at_an_earlier_revision_upgrades_to_the_models_schema_and_kee
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from engine.db import alembic_config, make_engine, upgrade
-    from engine.models import Base
+    from engine.store.db import alembic_config, make_engine, upgrade
+    from engine.store.models import Base
 
     url = _fresh_url(tmp_path)
     upgrade(url, revision)

@@ -1,4 +1,4 @@
-"""Tests for engine.calendar: working-day deadlines on the official Chinese calendar."""
+"""Tests for engine.calendar.workdays: working-day deadlines on the official Chinese calendar."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
-from engine.calendar import (
+from engine.calendar.workdays import (
     MAX_WORKING_DAYS,
     CalendarDay,
     WorkingCalendar,

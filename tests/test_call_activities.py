@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import DATA, ESCALATION, edit, read_flow
 
-from engine.deployment import deploy
+from engine.cases.deployment import deploy
 from engine.errors import DeploymentRefused, InvalidInput
-from engine.identity import Actor
+from engine.people.identity import Actor
 
 PARENT = (DATA / "call_parent" / "parent.bpmn").read_text()
 

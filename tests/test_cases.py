@@ -6,7 +6,7 @@ from typing import Any
 
 from conftest import ESCALATION, People, at, edit, read_flow
 
-from engine.scheduler import fire_due_timers
+from engine.cases.scheduler import fire_due_timers
 
 
 def start(client: Any, people: People, who: str = "applicant", **data: Any) -> int:
@@ -163,8 +163,8 @@ def test_deadline_reaching_into_2027_falls_back_to_weekends_and_says_so(client, 
 def test_engine_error_parks_the_case_keeps_the_submission_and_retry_replays_it(client, people, platform):
     files = edit(read_flow(ESCALATION), "escalation.bpmn", "amount = 1000 * months if approved else 0",
                  "amount = 1000 * months * rate if approved else 0")
-    from engine.deployment import deploy
-    from engine.identity import Actor
+    from engine.cases.deployment import deploy
+    from engine.people.identity import Actor
 
     with platform.uow() as uow:
         deploy(files, actor=Actor("designer", "designer"), uow=uow, now=platform.now())
@@ -265,8 +265,8 @@ def test_reserved_or_dunder_field_names_are_refused(client, people, deployed):
 
 
 def test_a_deadline_already_past_when_the_task_starts_escalates_at_once_and_is_recorded(client, people, platform):
-    from engine.deployment import deploy
-    from engine.identity import Actor
+    from engine.cases.deployment import deploy
+    from engine.people.identity import Actor
 
     files = edit(read_flow(ESCALATION), "escalation.bpmn", "working_days(3)", '"2020-01-01T00:00:00+08:00"')
     with platform.uow() as uow:
@@ -280,8 +280,8 @@ def test_a_deadline_already_past_when_the_task_starts_escalates_at_once_and_is_r
 
 
 def test_a_start_form_on_the_start_event_checks_the_data_a_case_starts_with(client, people, platform):
-    from engine.deployment import deploy
-    from engine.identity import Actor
+    from engine.cases.deployment import deploy
+    from engine.people.identity import Actor
 
     files = edit(read_flow(ESCALATION), "escalation.bpmn", '''<bpmn:startEvent id="start" name="申请提交">''',
                  '''<bpmn:startEvent id="start" name="申请提交"><bpmn:extensionElements><spiffworkflow:properties>

@@ -19,12 +19,12 @@ import pytest
 from conftest import DATA, ROOT, SHANGHAI, at, read_flow
 from sqlalchemy import event, select
 
-from engine.deployment import deploy
+from engine.bpmn.validation import load_bundle
+from engine.cases.deployment import deploy
+from engine.cases.scheduler import fire_due_timers
 from engine.errors import Conflict
-from engine.identity import Actor
-from engine.models import HistoryEntry, HumanTask
-from engine.scheduler import fire_due_timers
-from engine.validation import load_bundle
+from engine.people.identity import Actor
+from engine.store.models import HistoryEntry, HumanTask
 from tasks.service import complete_task, list_tasks
 
 PARALLEL = DATA / "parallel"
@@ -291,7 +291,7 @@ def _sorts_everything(platform: Any, statement: str, parameters: Any) -> str | N
 def test_the_timer_sweep_reads_the_due_timers_in_index_order_however_many_wait(platform):
     """Proposal: an index on process_instances (status, next_due_at). Without it SQLite searches the status
     index — every active case — and sorts them: the sweep costs 113 ms at 100,000 waiting cases instead of 0.4 ms."""
-    from engine.scheduler import due_instance_ids
+    from engine.cases.scheduler import due_instance_ids
 
     def sweep() -> None:
         with platform.uow(write=False) as uow:

@@ -11,10 +11,10 @@ import pytest
 from conftest import ESCALATION, at, edit, read_flow
 from test_supervision import scenario  # noqa: F401 — the shared fixture
 
-from engine.admin_queries import diagram_xml, element_names, instance_marks, retry_baseline, retry_with_edits
-from engine.deployment import deploy
+from engine.cases.deployment import deploy
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from engine.identity import Actor
+from engine.people.identity import Actor
+from engine.services.admin_queries import diagram_xml, element_names, instance_marks, retry_baseline, retry_with_edits
 
 ADMIN = Actor("admin", "admin")
 

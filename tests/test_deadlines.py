@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 from conftest import at
 
-from engine.calendar_store import replace_year
-from engine.deadlines import move_timer, recompute_year
+from engine.calendar.store import replace_year
+from engine.cases.deadlines import move_timer, recompute_year
 from engine.errors import Conflict, InvalidInput, PermissionDenied
-from engine.identity import Actor
+from engine.people.identity import Actor
 
 ADMIN = Actor("admin", "admin")
 

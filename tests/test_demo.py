@@ -9,11 +9,11 @@ from typing import Any
 from conftest import ROOT, read_flow
 from sqlalchemy import func, select
 
-from engine.deployment import deploy
-from engine.identity import Actor
-from engine.models import HumanTask, ProcessInstance, User
+from engine.bpmn.validation import called_elsewhere, defined_processes
+from engine.cases.deployment import deploy
+from engine.people.identity import Actor
 from engine.platform import Platform
-from engine.validation import called_elsewhere, defined_processes
+from engine.store.models import HumanTask, ProcessInstance, User
 from ui import demo
 from ui.demo import DEMO_PASSWORD, demo_accounts, load_demo
 

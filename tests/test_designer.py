@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import ESCALATION, edit, read_flow
 
-from engine.deployment import deploy
-from engine.designer import diff_versions, dry_run, list_versions, sample_data
-from engine.identity import Actor
+from engine.cases.deployment import deploy
+from engine.people.identity import Actor
+from engine.services.designer import diff_versions, dry_run, list_versions, sample_data
 
 
 def deploy_files(platform, files):
@@ -61,7 +61,7 @@ def test_a_dry_run_walks_a_draft_with_sample_answers_and_stores_nothing(flow, pl
     with platform.uow(write=False) as uow:  # nothing was stored
         from sqlalchemy import func, select
 
-        from engine.models import ProcessInstance
+        from engine.store.models import ProcessInstance
 
         assert uow.session.scalar(select(func.count(ProcessInstance.id))) == 0
 

@@ -184,7 +184,7 @@ def wait_for_due_timers(url: str, timeout: float) -> int:
     """Until no active case has a timer that is due (the workers fire them); how many were still due."""
     from sqlalchemy import create_engine, func, select
 
-    from engine.models import ProcessInstance
+    from engine.store.models import ProcessInstance
 
     engine = create_engine(url)
     try:
@@ -350,7 +350,7 @@ def test_a_frozen_database_answers_json_503_within_a_bounded_time(cluster_for, p
 
 _FROZEN_WORKER = """
 import sys, time
-import engine.scheduler as scheduler
+import engine.cases.scheduler as scheduler
 from engine.config import Settings
 from engine.platform import Platform
 
@@ -367,7 +367,7 @@ scheduler.fire_due_timers(Platform(Settings.from_env()))
 def test_a_worker_killed_while_firing_leaves_the_case_to_the_next_worker_at_once(platform, flow, deployed, clock):
     """SIGKILL a worker that holds a due case locked mid-firing: PostgreSQL ends its transaction with its
     connection, so the next sweep fires the case — once."""
-    from engine.scheduler import fire_due_timers
+    from engine.cases.scheduler import fire_due_timers
 
     case = flow.start("escalation_demo", {"county": "dongchangfu"})
     clock.set(datetime(2026, 10, 20, 9, tzinfo=UTC))  # the accept deadline (working_days(3)) has passed
@@ -398,7 +398,7 @@ def test_a_worker_frozen_while_firing_holds_the_case_for_a_bounded_lease_only(pl
     a due case for ever. The lease: the firing transaction sets `idle_in_transaction_session_timeout`
     (10 s), so PostgreSQL ends the frozen transaction, the next worker fires the case, and the frozen worker's
     late save fails instead of firing twice."""
-    import engine.scheduler as scheduler
+    import engine.cases.scheduler as scheduler
 
     case = flow.start("escalation_demo", {"county": "dongchangfu"})
     clock.set(datetime(2026, 10, 20, 9, tzinfo=UTC))

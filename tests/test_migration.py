@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 from conftest import DATA, ESCALATION, at, edit, read_flow
 
-from engine.deployment import deploy
+from engine.cases.deployment import deploy
+from engine.cases.migration import migrate_case, migrate_cases, plan_migration
 from engine.errors import Conflict, PermissionDenied
-from engine.identity import Actor
-from engine.migration import migrate_case, migrate_cases, plan_migration
+from engine.people.identity import Actor
 
 DESIGNER = Actor("designer", "designer")
 

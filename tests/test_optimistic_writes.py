@@ -1,5 +1,5 @@
 """Starting a case and completing a task read and run the engine before they take SQLite's write lock
-(engine/uow.py): what they read is confirmed when the writing begins, so a colleague's claim or completion in
+(engine/store/uow.py): what they read is confirmed when the writing begins, so a colleague's claim or completion in
 between is never overwritten, and the other writers are not held up while the engine runs. The same races on
 PostgreSQL end the same way (the check there locks the task row)."""
 
@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, insert, select
 
-import engine.runner
+import engine.cases.runner
 from engine.errors import Conflict
-from engine.models import HistoryEntry, HumanTask, ProcessInstance
+from engine.store.models import HistoryEntry, HumanTask, ProcessInstance
 from tasks.service import claim_task, complete_task
 
 FORM = {"approved": True, "months": 3}
@@ -32,7 +32,7 @@ def _between_read_and_write(monkeypatch: pytest.MonkeyPatch, action: Any) -> lis
     """Run ``action`` once, in its own unit of work, after complete_task has read the task, loaded the case
     and run the engine, and before it writes the case."""
     ran: list[str] = []
-    original = engine.runner._write_row
+    original = engine.cases.runner._write_row
 
     def write_row_after(loaded: Any, uow: Any, values: Any) -> None:
         if not ran:
@@ -40,7 +40,7 @@ def _between_read_and_write(monkeypatch: pytest.MonkeyPatch, action: Any) -> lis
             action()
         original(loaded, uow, values)
 
-    monkeypatch.setattr(engine.runner, "_write_row", write_row_after)
+    monkeypatch.setattr(engine.cases.runner, "_write_row", write_row_after)
     return ran
 
 

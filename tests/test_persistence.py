@@ -9,11 +9,11 @@ from typing import Any
 from conftest import ESCALATION, at, edit, read_flow
 from sqlalchemy import func, select
 
-from engine.deployment import deploy
+from engine.cases.deployment import deploy
+from engine.cases.scheduler import fire_due_timers, fire_instance_timers
 from engine.errors import Conflict
-from engine.identity import Actor
-from engine.models import HistoryEntry, HumanTask, ProcessInstance
-from engine.scheduler import fire_due_timers, fire_instance_timers
+from engine.people.identity import Actor
+from engine.store.models import HistoryEntry, HumanTask, ProcessInstance
 from tasks.service import complete_task
 
 
@@ -155,7 +155,7 @@ def test_a_failing_start_is_stored_in_error_without_tasks_and_retry_runs_it(flow
 def test_case_data_shows_the_process_data_objects_beside_the_latest_task_data():
     from types import SimpleNamespace
 
-    from engine.runner import current_data
+    from engine.cases.runner import current_data
 
     task = SimpleNamespace(data={"approved": True})
     running = SimpleNamespace(completed=False, last_task=task,
@@ -169,7 +169,7 @@ def test_case_data_shows_the_process_data_objects_beside_the_latest_task_data():
 def test_the_in_process_scheduler_fires_due_timers_on_its_own(flow, platform, deployed, clock):
     import time
 
-    from engine.scheduler import Scheduler
+    from engine.cases.scheduler import Scheduler
 
     case = _start(flow)
     clock.set(at("2026-10-12 09:00"))

@@ -19,9 +19,9 @@ import pytest
 from conftest import ROOT, need
 from lxml import etree
 
+from engine.bpmn.validation import Bundle, called_elsewhere, defined_processes, load_bundle
 from engine.errors import DeploymentRefused
-from engine.organisation import Organisation
-from engine.validation import Bundle, called_elsewhere, defined_processes, load_bundle
+from engine.people.organisation import Organisation
 
 PROCESSES = ROOT / "processes"
 SCRIPT = ROOT / "scripts" / "moddle_roundtrip.mjs"

@@ -13,8 +13,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn.scripting import RestrictedScriptEngine, check_source, evaluate_expression, execute_script
 from engine.errors import ExpressionError, ExpressionTimeout
-from engine.scripting import RestrictedScriptEngine, check_source, evaluate_expression, execute_script
 
 FUNCTION_NAMES = ("working_days", "is_working_day", "now")
 
@@ -668,7 +668,7 @@ def test_environment_and_service_calls_are_restricted(task: Any) -> None:
 
 
 def test_a_condition_laid_out_on_its_own_lines_in_the_xml_evaluates():
-    from engine.scripting import evaluate_expression
+    from engine.bpmn.scripting import evaluate_expression
 
     assert evaluate_expression("\n    amount > 1000\n    ", {"amount": 1500}) is True
     assert check_source("\n    amount > 1000\n    ", "eval") == []

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from conftest import ESCALATION, at, read_flow
 
-from engine.deployment import deploy
+from engine.cases.deployment import deploy
 from engine.errors import PermissionDenied
-from engine.history import add_history
-from engine.identity import Actor
-from engine.supervision import DEPARTMENT_COLUMNS, OVERDUE_COLUMNS, dashboard, overdue_tasks, period, to_csv
+from engine.people.identity import Actor
+from engine.services.supervision import DEPARTMENT_COLUMNS, OVERDUE_COLUMNS, dashboard, overdue_tasks, period, to_csv
+from engine.store.history import add_history
 
 REFUSED = {"approved": False, "months": 0}
 WINDOW = "win_dcf"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from engine.bpmn.parsing import MAX_FILE_BYTES
+from engine.bpmn.validation import Bundle, Problem, load_bundle, read_paths
 from engine.errors import DeploymentRefused
-from engine.organisation import Organisation
-from engine.parsing import MAX_FILE_BYTES
-from engine.validation import Bundle, Problem, load_bundle, read_paths
+from engine.people.organisation import Organisation
 
 DATA = Path(__file__).parent / "data"
 ESCALATION = DATA / "escalation"

@@ -10,11 +10,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from engine import admin_queries, deadlines, supervision
+from engine.cases import deadlines
+from engine.cases.runner import load_case, restore
 from engine.errors import InvalidInput, PermissionDenied
-from engine.identity import Actor
-from engine.privacy import mask_text
-from engine.runner import load_case, restore
+from engine.people.identity import Actor
+from engine.people.privacy import mask_text
+from engine.services import admin_queries, supervision
 from tasks import attachments
 from tasks.reassign import reassign_task
 

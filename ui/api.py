@@ -8,12 +8,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from engine import calendar_store, deployment, instances
+from engine.calendar import store as calendar_store
+from engine.cases import deployment, instances
+from engine.cases.instances import get_visible, instance_view
 from engine.errors import AuthenticationRequired, InvalidInput, PermissionDenied
-from engine.identity import Actor, authenticate_token
-from engine.instances import get_visible, instance_view
+from engine.people.identity import Actor, authenticate_token
 from engine.platform import Platform
-from engine.uow import UnitOfWork
+from engine.store.uow import UnitOfWork
 from tasks import service as tasks
 
 from .openapi import MAX_ID, openapi_document
@@ -27,7 +28,7 @@ def platform() -> Platform:
 
 @contextmanager
 def unit_of_work(*, write: bool, optimistic: bool = False) -> Iterator[tuple[UnitOfWork, Actor]]:
-    """Authenticate the bearer token and open the request's unit of work (``optimistic``: see engine/uow.py)."""
+    """Authenticate the bearer token and open the request's unit of work (``optimistic``: see engine/store/uow.py)."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -13,15 +13,16 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import calendar_store, deployment, scheduler
+from engine.bpmn.validation import Bundle, called_elsewhere, defined_processes, load_bundle, read_paths
+from engine.calendar import store as calendar_store
+from engine.cases import deployment, scheduler
 from engine.config import Settings
-from engine.db import upgrade
 from engine.errors import DeploymentRefused, OneStopError
-from engine.identity import ROLES, Actor, create_token, create_user, revoke_tokens, set_password
-from engine.organisation import Organisation
+from engine.people.identity import ROLES, Actor, create_token, create_user, revoke_tokens, set_password
+from engine.people.organisation import Organisation
+from engine.people.privacy import install_log_masking
 from engine.platform import Platform
-from engine.privacy import install_log_masking
-from engine.validation import Bundle, called_elsewhere, defined_processes, load_bundle, read_paths
+from engine.store.db import upgrade
 
 
 def _platform() -> Platform:

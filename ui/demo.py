@@ -6,7 +6,7 @@ API makes — so the task lists show cases in different states: just arrived at 
 by a member of staff, waiting in another department, overdue and escalated to the talent office, completed with
 a card issued, refused, a subsidy being paid month by month, a problem closed with a satisfaction record, and a
 one-window intake waiting at the city window. The timers a case would have seen are fired for that case
-alone (engine.scheduler.fire_instance_timers, what fire_due_timers does per case) at the moment they fell due.
+alone (engine.cases.scheduler.fire_instance_timers, what fire_due_timers does per case) at the moment they fell due.
 
 Each case is built in its own unit of work at moments in the recent past (time is an argument everywhere), so a
 case that fails rolls back alone, is reported, and does not stop the others. A flow that is not deployed is
@@ -21,12 +21,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.identity import Actor, create_token, create_user
-from engine.instances import cancel_instance, start_instance, suspend_instance
-from engine.models import ProcessInstance, ProcessModel, User
+from engine.cases.instances import cancel_instance, start_instance, suspend_instance
+from engine.cases.scheduler import fire_instance_timers
+from engine.people.identity import Actor, create_token, create_user
 from engine.platform import Platform
-from engine.scheduler import fire_instance_timers
-from engine.uow import UnitOfWork
+from engine.store.models import ProcessInstance, ProcessModel, User
+from engine.store.uow import UnitOfWork
 from tasks.service import claim_task, complete_task, instance_task_rows
 
 DEMO_PASSWORD = "onestop-demo"  # noqa: S105 — printed for the demo; never used outside `onestop demo`

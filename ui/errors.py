@@ -18,8 +18,8 @@ from engine.errors import (
     OneStopError,
     PermissionDenied,
 )
-from engine.privacy import install_log_masking
-from engine.uow import DatabaseUnavailable
+from engine.people.privacy import install_log_masking
+from engine.store.uow import DatabaseUnavailable
 
 STATUS_BY_ERROR: list[tuple[type[OneStopError], int]] = [
     (AuthenticationRequired, 401),

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, g, request
 
 from engine.errors import PermissionDenied
-from engine.metrics import LatencyHistogram, exposition
+from engine.services.metrics import LatencyHistogram, exposition
 
 from .api import platform, unit_of_work
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from engine.scheduler import Scheduler
+from engine.cases.scheduler import Scheduler
 
 
 class _OneStopServer(BaseApplication):  # type: ignore[misc]

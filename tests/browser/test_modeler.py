@@ -134,7 +134,7 @@ def test_a_designer_edits_checks_deploys_and_migrates_in_the_browser(signed_in, 
 
 
 def flow_versions(platform, key: str) -> list[int]:
-    from engine.designer import list_versions
+    from engine.services.designer import list_versions
 
     with platform.uow(write=False) as uow:
         return [v["version"] for v in list_versions(key, uow=uow)]

@@ -13,9 +13,9 @@ from conftest import at
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
+from engine.cases.runner import load_case, restore
 from engine.errors import DeploymentRefused, InvalidInput
-from engine.models import HumanTask
-from engine.runner import load_case, restore
+from engine.store.models import HumanTask
 from tasks import service as tasks
 
 FLOW = Path(__file__).resolve().parents[2] / "processes" / "one_stop_intake" / "one_stop_intake.bpmn"

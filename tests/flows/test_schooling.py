@@ -14,9 +14,9 @@ import pytest
 from conftest import at
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
+from engine.bpmn.scripting import RestrictedScriptEngine
+from engine.bpmn.validation import load_bundle
 from engine.errors import InvalidInput
-from engine.scripting import RestrictedScriptEngine
-from engine.validation import load_bundle
 
 APPLICATION = {
     "talent_name": "王立新",

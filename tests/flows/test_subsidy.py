@@ -11,10 +11,10 @@ import pytest
 from conftest import at
 from flowkit import PROCESSES
 
+from engine.bpmn.parsing import parse_xml
+from engine.bpmn.scripting import execute_script
 from engine.errors import InvalidInput
-from engine.models import ProcessInstance
-from engine.parsing import parse_xml
-from engine.scripting import execute_script
+from engine.store.models import ProcessInstance
 
 FOLDER = PROCESSES / "subsidy"
 DMN = "{https://www.omg.org/spec/DMN/20191111/MODEL/}"

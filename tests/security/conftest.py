@@ -10,9 +10,9 @@ from sqlalchemy import select
 from web.conftest import MATERIALS, START
 from web.webkit import PDF, compile_catalogues, deploy_files, health_card_files
 
-from engine.identity import Actor
-from engine.instances import cancel_instance, suspend_instance
-from engine.models import Attachment
+from engine.cases.instances import cancel_instance, suspend_instance
+from engine.people.identity import Actor
+from engine.store.models import Attachment
 from tasks import listing
 from tasks import service as tasks
 from tasks.attachments import Upload, submit_with_attachments

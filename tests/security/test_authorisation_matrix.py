@@ -17,7 +17,7 @@ from sqlalchemy import select
 from web.conftest import FORWARD, START
 from web.webkit import PDF, sign_in
 
-from engine.models import HumanTask, ProcessInstance, SavedFilter
+from engine.store.models import HumanTask, ProcessInstance, SavedFilter
 
 from .conftest import ROLES, USERS, World
 from .diagrams import escalation_files

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from web.webkit import PDF, sign_in
 
-from engine.privacy import mask_personal_data, mask_text
+from engine.people.privacy import mask_personal_data, mask_text
 
 from .conftest import World
 
@@ -38,7 +38,7 @@ def case_with_numbers(world: World) -> dict[str, Any]:
                                                 "talent_category": "顶尖人才", "county": "dongchangfu",
                                                 "employer": "聊城大学"})
     with world.platform.uow() as uow:
-        from engine.models import ProcessInstance
+        from engine.store.models import ProcessInstance
         row = uow.session.get(ProcessInstance, case)
         assert row is not None
         row.business_key = ID_NUMBER
@@ -78,7 +78,7 @@ def test_a_failing_request_logs_the_numbers_masked(client: Any, people: Any, wor
     with caplog.at_level(logging.INFO):
         response = client.post(f"/api/v1/tasks/{target['task']}/complete", headers=people.headers("win_dcf"),
                                json={"data": {"county_decision": "转报市平台", "id_number": ID_NUMBER}})
-        logging.getLogger("engine.scheduler").warning("timer of case with %s failed", ID_NUMBER)
+        logging.getLogger("engine.cases.scheduler").warning("timer of case with %s failed", ID_NUMBER)
     assert response.status_code == 500
     assert ID_NUMBER not in response.get_data(as_text=True)
     assert ID_NUMBER not in caplog.text and PHONE not in caplog.text

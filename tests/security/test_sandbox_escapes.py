@@ -157,8 +157,8 @@ def test_plain_instruction_templates_still_deploy(api: Any, people: Any) -> None
 
 
 def test_the_allocation_budget_counts_new_large_values_not_lists_grown_in_place() -> None:
+    from engine.bpmn.scripting import MAX_RUN_ALLOCATION, execute_script
     from engine.errors import ExpressionError
-    from engine.scripting import MAX_RUN_ALLOCATION, execute_script
 
     data: dict[str, Any] = {"x": [3, 1, 2]}
     execute_script("y = x.sort()\nt = []\nfor i in range(30000):\n    t.append(i)\nfor i in range(30000):\n"

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from engine.models import HistoryEntry, ProcessFile, ProcessModel
-from engine.parsing import MAX_FILE_BYTES
+from engine.bpmn.parsing import MAX_FILE_BYTES
+from engine.store.models import HistoryEntry, ProcessFile, ProcessModel
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 FOLDERS = sorted(p.name for p in PROCESSES.iterdir() if p.is_dir())

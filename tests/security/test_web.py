@@ -16,7 +16,7 @@ from web.conftest import MATERIALS, START
 from web.webkit import PDF, deploy_files, health_card_files, sign_in
 
 from engine.errors import AccountLocked, AuthenticationRequired, InvalidInput
-from engine.identity import (
+from engine.people.identity import (
     authenticate_password,
     authenticate_token,
     create_token,
@@ -25,7 +25,7 @@ from engine.identity import (
     revoke_tokens,
     set_password,
 )
-from engine.models import Attachment
+from engine.store.models import Attachment
 from ui import create_app
 from ui.web.pages import CONTENT_SECURITY_POLICY
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.models import Attachment
+from engine.store.models import Attachment
 from tasks.attachments import Upload, parse_reference, reference, sniff
 
 from .conftest import MATERIALS, open_task

@@ -17,7 +17,7 @@ from conftest import at
 from test_console_queries import with_a_case_in_error
 from test_supervision import scenario  # noqa: F401 — the shared fixture
 
-from engine.history import add_history
+from engine.store.history import add_history
 
 from .webkit import text
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import ProcessModel
+from engine.store.models import ProcessModel
 
 from .conftest import FORWARD, open_task
 from .webkit import health_card_files, text
@@ -151,7 +151,7 @@ def test_deploying_an_edited_draft_makes_a_new_version_and_an_identical_one_does
     assert answer["migrate_url"] == f"/designer/flows/{HC}/migrate?to=2"
     assert model_count(platform) == 2
     with platform.uow(write=False) as uow:
-        from engine.designer import list_versions
+        from engine.services.designer import list_versions
 
         assert list_versions(HC, uow=uow)[0]["deployed_by"] == "designer"
 

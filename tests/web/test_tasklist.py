@@ -10,7 +10,7 @@ import pytest
 from conftest import at
 from sqlalchemy import insert
 
-from engine.models import HumanTask, ProcessInstance, ProcessModel, table_of
+from engine.store.models import HumanTask, ProcessInstance, ProcessModel, table_of
 from tasks import listing
 
 from .conftest import FORWARD, MATERIALS, open_task

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.deployment import deploy
-from engine.identity import Actor
+from engine.cases.deployment import deploy
+from engine.people.identity import Actor
 
 ROOT = Path(__file__).resolve().parents[2]
 HEALTH_CARD = ROOT / "processes" / "health_card"

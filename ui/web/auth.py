@@ -13,8 +13,8 @@ from flask_login import LoginManager, UserMixin, current_user, login_required, l
 from sqlalchemy import select
 
 from engine.errors import AccountLocked, AuthenticationRequired
-from engine.identity import Actor, authenticate_password
-from engine.models import User
+from engine.people.identity import Actor, authenticate_password
+from engine.store.models import User
 
 from .pages import add_error_pages
 from .work import now, platform, transaction

@@ -12,10 +12,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from engine import admin_queries, calendar_store, deadlines, designer, instances, supervision
+from engine.calendar import store as calendar_store
+from engine.cases import deadlines, instances
 from engine.errors import Conflict, InvalidInput, NotFound, OneStopError, PermissionDenied
-from engine.identity import Actor
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.services import admin_queries, designer, supervision
+from engine.store.uow import UnitOfWork
 from tasks import handover, listing
 from tasks.reassign import reassign_task
 

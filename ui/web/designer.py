@@ -11,11 +11,11 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from engine import deployment
-from engine import designer as designs
+from engine.bpmn.validation import Problem, form_problems
+from engine.cases import deployment
+from engine.cases.migration import migrate_cases, plan_migration
 from engine.errors import Conflict, DeploymentRefused, InvalidInput, NotFound
-from engine.migration import migrate_cases, plan_migration
-from engine.validation import Problem, form_problems
+from engine.services import designer as designs
 
 from .auth import login_manager
 from .pages import add_error_pages, error_page

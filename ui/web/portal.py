@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from engine.errors import InvalidInput
-from engine.identity import Actor
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.store.uow import UnitOfWork
 from tasks import attachments, listing
 from tasks import service as tasks
 

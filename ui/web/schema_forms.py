@@ -19,7 +19,7 @@ from tasks.attachments import MAX_BYTES, Upload, parse_reference
 FILE_WIDGETS = ("file", "attachment")
 ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 KEPT = "__kept"  # suffix of the hidden field that keeps an uploaded document across a failed submission
-# engine.forms gives these Chinese field messages; listed so the English catalogue translates them.
+# engine.bpmn.forms gives these Chinese field messages; listed so the English catalogue translates them.
 ENGINE_MESSAGES = (lazy_gettext("必填"), lazy_gettext("类型不正确"), lazy_gettext("不在可选范围内"),
                    lazy_gettext("小于允许的最小值"), lazy_gettext("大于允许的最大值"), lazy_gettext("内容太短"),
                    lazy_gettext("内容太长"), lazy_gettext("格式不正确"), lazy_gettext("不是此表单的字段"),
@@ -31,7 +31,7 @@ ENGINE_MESSAGES = (lazy_gettext("必填"), lazy_gettext("类型不正确"), lazy
 
 
 def problem_text(problem: dict[str, Any], default: str = "不符合要求") -> str:
-    """A problem's message in the reader's language (the services and engine.forms give it in Chinese)."""
+    """A problem's message in the reader's language (the services and engine.bpmn.forms give it in Chinese)."""
     message = str(problem.get("message_zh") or default)
     return _(message)
 

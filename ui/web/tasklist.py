@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.errors import InvalidInput
-from engine.identity import Actor
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.store.uow import UnitOfWork
 from tasks import listing
 
 from .pages import add_error_pages

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.identity import Actor
-from engine.uow import UnitOfWork
+from engine.people.identity import Actor
+from engine.store.uow import UnitOfWork
 from tasks import attachments, handover, listing
 from tasks import service as tasks
 from tasks.attachments import SubmissionRejected

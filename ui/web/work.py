@@ -9,10 +9,10 @@ from datetime import datetime
 from flask import current_app, g
 from flask_login import current_user
 
-from engine.calendar import WorkingCalendar
-from engine.identity import Actor
+from engine.calendar.workdays import WorkingCalendar
+from engine.people.identity import Actor
 from engine.platform import Platform
-from engine.uow import UnitOfWork
+from engine.store.uow import UnitOfWork
 
 
 def platform() -> Platform:

@@ -1,0 +1,1 @@
+"""The BPMN runtime: parsing, validation, sandboxed expressions, timers, serialization, forms."""

@@ -1,0 +1,1 @@
+"""Deploying flows and running cases: start, advance, task projection, timers, deadlines, migration."""

@@ -1,0 +1,106 @@
+"""Administrators' changes to waiting deadlines: move one timer, or recompute a year's after its calendar changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
+from sqlalchemy import select
+
+from engine.bpmn.timers import to_aware, waiting_timer_due_times
+from engine.calendar.store import MAX_YEAR, MIN_YEAR
+from engine.cases.runner import Loaded, load_case, record, restore, save
+from engine.errors import Conflict, InvalidInput, PermissionDenied
+from engine.people.identity import Actor
+from engine.store.models import ProcessInstance
+from engine.store.uow import UnitOfWork
+
+
+def waiting_timers(loaded: Loaded) -> list[dict[str, Any]]:
+    """The case's waiting timers: element id, name, due moment, and when the token reached it."""
+    return [{"timer": task.task_spec.name, "name": getattr(task.task_spec, "bpmn_name", None) or task.task_spec.name,
+             "due_at": due.isoformat(), "started_at": task._get_internal_data("timer_started"),
+             "expression": getattr(task.task_spec.event_definition, "expression", None)}
+            for task, due in waiting_timer_due_times(loaded.workflow)]
+
+
+def move_timer(instance_id: int, timer: str, due_at: str, *, reason: str, actor: Actor, uow: UnitOfWork,
+               now: datetime) -> dict[str, Any]:
+    """Give one waiting timer (by element id) a new due moment; the task list and timer index follow."""
+    if not actor.is_admin:
+        raise PermissionDenied("only administrators move a deadline")
+    if not reason.strip():
+        raise InvalidInput("give a reason: it goes into the case history", details=[{"field": "reason",
+                                                                                  "message": "required"}])
+    try:
+        moment = to_aware(due_at, uow.platform.settings.tz)
+    except ValueError as error:
+        raise InvalidInput(f"{due_at!r} is not an ISO 8601 date-time",
+                           details=[{"field": "due_at", "message": "ISO 8601, e.g. 2026-10-12T18:00:00+08:00"}]) \
+            from error
+    loaded = _active_case(instance_id, uow, now)
+    matches = [task for task, _due in waiting_timer_due_times(loaded.workflow) if task.task_spec.name == timer]
+    if not matches:
+        raise Conflict(f"no waiting timer {timer!r} in case {instance_id}: it fired or its step is over")
+    for task in matches:
+        before = task._get_internal_data("event_value")
+        task._set_internal_data(event_value=moment.isoformat())
+        record(loaded, uow, action="timer_moved", actor=actor.username, now=now, task_name=timer, reason=reason,
+               due_before=before, due_after=moment.isoformat())
+    save(loaded, uow=uow, now=now, actor=actor.username)
+    return {"id": instance_id, "timers": waiting_timers(loaded)}
+
+
+def recompute_year(year: int, *, reason: str, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    """Evaluate again, with the current calendar and from the moment each token arrived, every waiting
+    timer of an active case whose due moment falls in ``year`` (e.g. after that year's holidays were entered).
+    Returns the cases changed and the timers moved."""
+    if not actor.is_admin:
+        raise PermissionDenied("only administrators recompute deadlines")
+    if not MIN_YEAR <= year <= MAX_YEAR:  # the calendar's own range; year 1 has no 1 January before it
+        raise InvalidInput(f"year {year} is outside {MIN_YEAR}–{MAX_YEAR}", details=[{"field": "year",
+                                                                                       "message": "out of range"}])
+    start = to_aware(f"{year}-01-01T00:00:00", uow.platform.settings.tz)
+    end = to_aware(f"{year + 1}-01-01T00:00:00", uow.platform.settings.tz)
+    candidates = uow.session.scalars(select(ProcessInstance.id).where(
+        ProcessInstance.status == "active", ProcessInstance.next_due_at.is_not(None))).all()
+    changed: list[dict[str, Any]] = []
+    for instance_id in candidates:
+        loaded = restore(load_case(instance_id, uow=uow), uow=uow, now=now)
+        moves = []
+        for task, due in waiting_timer_due_times(loaded.workflow):
+            started = task._get_internal_data("timer_started")
+            if not (start <= due < end) or started is None or \
+                    not isinstance(task.task_spec.event_definition, TimeDateEventDefinition):
+                continue  # durations and cycles do not follow the calendar
+            new_due = _evaluate_at(loaded, task, datetime.fromisoformat(started), uow)
+            if new_due != due:
+                task._set_internal_data(event_value=new_due.isoformat())
+                moves.append({"timer": task.task_spec.name, "before": due.isoformat(), "after": new_due.isoformat()})
+                record(loaded, uow, action="timer_recomputed", actor=actor.username, now=now,
+                       task_name=task.task_spec.name, reason=reason, due_before=due.isoformat(),
+                       due_after=new_due.isoformat())
+        if moves:
+            save(loaded, uow=uow, now=now, actor=actor.username)
+            changed.append({"id": instance_id, "timers": moves})
+    return {"year": year, "cases": changed}
+
+
+def _evaluate_at(loaded: Loaded, task: Any, started: datetime, uow: UnitOfWork) -> datetime:
+    """The timer's expression evaluated as if the token arrived at ``started``, on today's calendar."""
+    engine = loaded.workflow.script_engine
+    functions = loaded.functions
+    moment, functions.moment = functions.moment, started
+    try:
+        value = engine.evaluate(task, task.task_spec.event_definition.expression)
+    finally:
+        functions.moment = moment
+    return to_aware(value.isoformat() if isinstance(value, datetime) else value, uow.platform.settings.tz)
+
+
+def _active_case(instance_id: int, uow: UnitOfWork, now: datetime) -> Loaded:
+    row = load_case(instance_id, uow=uow)
+    if row.status not in ("active", "suspended"):
+        raise Conflict(f"a {row.status} case has no deadlines to move")
+    return restore(row, uow=uow, now=now)

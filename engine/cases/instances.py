@@ -1,0 +1,306 @@
+"""Service functions for process instances: start, view, list, suspend, resume, cancel, retry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Select, select
+
+from engine.bpmn.expressions import FUNCTION_NAMES
+from engine.bpmn.forms import validate_form_data
+from engine.bpmn.validation import Bundle
+from engine.cases.deployment import latest_version
+from engine.cases.runner import Loaded, advance, new_workflow, record, restore, save, save_failure
+from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.people.identity import Actor
+from engine.store.history import add_history, json_safe
+from engine.store.models import HistoryEntry, HumanTask, ProcessInstance
+from engine.store.uow import UnitOfWork
+
+STATUSES = ("active", "suspended", "completed", "cancelled", "error")
+ADMIN_ONLY = "only administrators suspend, resume, cancel or retry a case"
+MAX_DATA_BYTES = 256 * 1024
+
+
+def check_data(data: Any, *, field: str = "data") -> dict[str, Any]:
+    """Case data must be a JSON object whose keys cannot be mistaken for functions or engine internals."""
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{field} must be a JSON object", details=[{"field": field, "message": "an object"}])
+    problems = []
+    for key in data:
+        if not isinstance(key, str) or not key.isidentifier() or key.startswith("_"):
+            problems.append({"field": f"{field}.{key}", "message": "a field name is a Python identifier "
+                                                                  "not starting with '_'"})
+        elif key in FUNCTION_NAMES or key == "typename":
+            problems.append({"field": f"{field}.{key}", "message": f"{key!r} is reserved"})
+    if len(repr(data)) > MAX_DATA_BYTES:
+        problems.append({"field": field, "message": f"larger than {MAX_DATA_BYTES // 1024} KiB"})
+    if problems:
+        raise InvalidInput("the data has fields that cannot be used", details=problems)
+    return data
+
+
+def needs_county(bundle: Bundle, uow: UnitOfWork) -> bool:
+    """Whether a case of this flow passes a county window, so it must know the applicant's county."""
+    organisation = uow.platform.organisation
+    specs = [bundle.spec, *bundle.subprocess_specs.values()]
+    return any(organisation.is_per_county(organisation.department_for_lane(getattr(ts, "lane", None)))
+               for spec in specs for ts in spec.task_specs.values())
+
+
+def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | None = None, actor: Actor,
+                   uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    """Start a case on the latest version of a flow and run it to its first wait."""
+    if actor.role not in ("admin", "designer", "staff", "applicant", "system"):
+        raise PermissionDenied("this account may not start cases")
+    data = dict(check_data(data))
+    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 120):
+        raise InvalidInput("business_key must be text of at most 120 characters")
+    model_id, model_key, version = latest_version(model_key, uow=uow)
+    bundle = uow.platform.specs.get(model_id, uow=uow)
+    start_form = start_forms(bundle)[0]
+    if start_form is not None:
+        validate_form_data(start_form, data)
+    organisation = uow.platform.organisation
+    county = organisation.county_code(data.get("county")) if data.get("county") is not None else actor.county
+    if data.get("county") is not None and county is None:
+        raise InvalidInput("unknown county", details=[{"field": "data.county", "message": "one of " + ", ".join(
+            organisation.counties)}])
+    if county is None and needs_county(bundle, uow):
+        raise InvalidInput(f"{model_key} goes through a county window: give the applicant's county",
+                           details=[{"field": "data.county", "message": "required: one of " + ", ".join(
+                               organisation.counties)}])
+    if county is not None:
+        data["county"] = county
+    workflow, functions = new_workflow(bundle, uow, now)
+    _enter_data(workflow, data)
+    row = ProcessInstance(model_id=model_id, model_key=model_key, version=version, status=None,
+                          business_key=business_key, county=county, started_by=actor.username, created_at=now,
+                          data=json_safe(data))
+    loaded = Loaded(row=row, bundle=bundle, workflow=workflow, functions=functions)
+    record(loaded, uow, action="start", actor=actor.username, now=now, version=version, data=data,
+           business_key=business_key)
+    failure = advance(workflow, lambda wf: None)
+    if failure is not None:
+        fresh, _functions = new_workflow(bundle, uow, now)  # the state before the failing step, to retry from
+        _enter_data(fresh, data)
+        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={"action": "steps"},
+                     state=uow.platform.serializer.dumps(fresh))
+    else:
+        save(loaded, uow=uow, now=now, actor=actor.username)
+    return {"id": row.id, "status": row.status}
+
+
+def start_forms(bundle: Bundle) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The JSON Schema and UI schema the flow's start event names (`formJsonSchemaFilename`,
+    `formUiSchemaFilename`), each None when it names none."""
+    for spec in bundle.spec.task_specs.values():
+        if isinstance(spec, StartEvent):
+            properties = (getattr(spec, "extensions", None) or {}).get("properties") or {}
+            if properties.get("formJsonSchemaFilename"):
+                return (bundle.form(None, properties["formJsonSchemaFilename"]),
+                        bundle.form(None, properties.get("formUiSchemaFilename")))
+    return None, None
+
+
+def _enter_data(workflow: Any, data: dict[str, Any]) -> None:
+    for task in workflow.get_tasks(state=TaskState.READY):  # the READY start task: the case data enters here
+        task.data.update(data)
+
+
+def can_view(actor: Actor, row: ProcessInstance, uow: UnitOfWork) -> bool:
+    if actor.role in ("admin", "designer", "system") or row.started_by == actor.username:
+        return True
+    if actor.role != "staff":
+        return False
+    query = select(HumanTask.id).where(HumanTask.instance_id == row.id, _department_filter(actor, uow)).limit(1)
+    return uow.session.scalar(query) is not None
+
+
+def _department_filter(actor: Actor, uow: UnitOfWork) -> Any:
+    condition = HumanTask.department == actor.department
+    if uow.platform.organisation.is_per_county(actor.department):
+        condition = condition & (HumanTask.county == actor.county)
+    return condition
+
+
+def get_visible(instance_id: int, *, actor: Actor, uow: UnitOfWork) -> ProcessInstance:
+    row = uow.session.get(ProcessInstance, instance_id)
+    if row is None or not can_view(actor, row, uow):
+        raise NotFound(f"no process instance {instance_id}")
+    return row
+
+
+def instance_view(row: ProcessInstance, *, uow: UnitOfWork, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    history = uow.session.scalars(select(HistoryEntry).where(HistoryEntry.instance_id == row.id)
+                                  .order_by(HistoryEntry.id)).all()
+    return {
+        **instance_summary(row),
+        "data": row.data,
+        "tasks": tasks,
+        "history": [history_view(h) for h in history],
+        "error": {"message": row.error_message, "task": row.error_task,
+                  "pending": (row.pending or {}).get("action")} if row.status == "error" else None,
+    }
+
+
+def instance_summary(row: ProcessInstance) -> dict[str, Any]:
+    return {
+        "id": row.id, "model_key": row.model_key, "version": row.version, "status": row.status,
+        "business_key": row.business_key, "county": row.county, "started_by": row.started_by,
+        "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
+        "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+        "next_due_at": row.next_due_at.isoformat() if row.next_due_at else None,
+    }
+
+
+def history_view(entry: HistoryEntry) -> dict[str, Any]:
+    return {"id": entry.id, "action": entry.action, "actor": entry.actor, "at": entry.at.isoformat(),
+            "task_id": entry.task_id, "task_name": entry.task_name, "details": entry.details}
+
+
+def list_instances(*, actor: Actor, uow: UnitOfWork, now: datetime, status: str | None = None,
+                   model_key: str | None = None, overdue: bool | None = None, limit: int = 50,
+                   offset: int = 0) -> list[dict[str, Any]]:
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}")
+    query: Select[ProcessInstance] = select(ProcessInstance)
+    if actor.role == "staff":  # uncorrelated IN: a correlated EXISTS scans every case on SQLite
+        query = query.where(ProcessInstance.id.in_(select(HumanTask.instance_id).where(
+            _department_filter(actor, uow))) | (ProcessInstance.started_by == actor.username))
+    elif actor.role not in ("admin", "designer"):
+        query = query.where(ProcessInstance.started_by == actor.username)
+    if status:
+        query = query.where(ProcessInstance.status == status)
+    if model_key:
+        query = query.where(ProcessInstance.model_key == model_key)
+    if overdue is not None:
+        late = ProcessInstance.id.in_(select(HumanTask.instance_id).where(
+            HumanTask.state.in_(("open", "claimed")), HumanTask.due_at < now))
+        query = query.where(late if overdue else ~late)
+    rows = uow.session.scalars(query.order_by(ProcessInstance.id.desc()).limit(min(max(limit, 1), 500))
+                               .offset(max(offset, 0))).all()
+    return [instance_summary(r) for r in rows]
+
+
+def _admin_row(instance_id: int, actor: Actor, uow: UnitOfWork) -> ProcessInstance:
+    if not actor.is_admin:
+        raise PermissionDenied(ADMIN_ONLY)
+    row = uow.session.get(ProcessInstance, instance_id)
+    if row is None:
+        raise NotFound(f"no process instance {instance_id}")
+    return row
+
+
+def _history(row: ProcessInstance, uow: UnitOfWork, action: str, actor: Actor, now: datetime,
+             **details: Any) -> None:
+    add_history(uow, instance_id=row.id, model_key=row.model_key, action=action, actor=actor.username, now=now,
+                details=details)
+
+
+def suspend_instance(instance_id: int, *, reason: str = "", actor: Actor, uow: UnitOfWork,
+                     now: datetime) -> dict[str, Any]:
+    row = _admin_row(instance_id, actor, uow)
+    if row.status not in ("active", "error"):
+        raise Conflict(f"a {row.status} case cannot be suspended")
+    row.status, row.updated_at = "suspended", now
+    _history(row, uow, "suspend", actor, now, reason=reason)
+    return instance_summary(row)
+
+
+def resume_instance(instance_id: int, *, reason: str = "", actor: Actor, uow: UnitOfWork,
+                    now: datetime) -> dict[str, Any]:
+    row = _admin_row(instance_id, actor, uow)
+    if row.status != "suspended":
+        raise Conflict(f"a {row.status} case cannot be resumed")
+    row.status, row.updated_at = ("error" if row.pending else "active"), now
+    _history(row, uow, "resume", actor, now, reason=reason)
+    return instance_summary(row)
+
+
+def cancel_instance(instance_id: int, *, reason: str = "", actor: Actor, uow: UnitOfWork,
+                    now: datetime) -> dict[str, Any]:
+    row = _admin_row(instance_id, actor, uow)
+    if row.status in ("completed", "cancelled"):
+        raise Conflict(f"a {row.status} case cannot be cancelled")
+    row.status, row.updated_at, row.ended_at, row.next_due_at = "cancelled", now, now, None
+    for task in uow.session.scalars(select(HumanTask).where(HumanTask.instance_id == row.id,
+                                                            HumanTask.state.in_(("open", "claimed")))):
+        task.state, task.ended_at = "cancelled", now
+    _history(row, uow, "cancel", actor, now, reason=reason)
+    return instance_summary(row)
+
+
+def retry_instance(instance_id: int, *, data: dict[str, Any] | None = None, reason: str = "", actor: Actor,
+                   uow: UnitOfWork, now: datetime) -> dict[str, Any]:
+    """Replay what failed (engine steps, a task completion or timers), with corrected data merged in first."""
+    row = _admin_row(instance_id, actor, uow)
+    if row.status != "error":
+        raise Conflict(f"only a case in error can be retried; this one is {row.status}")
+    fixes = dict(check_data(data)) if data else {}
+    pending = dict(row.pending or {"action": "steps"})
+    loaded = restore(row, uow=uow, now=now)
+    record(loaded, uow, action="retry", actor=actor.username, now=now, reason=reason, data=fixes,
+           pending=pending.get("action"))
+    completed = None
+    if pending.get("action") == "complete":
+        submitted = {**pending.get("data", {}), **fixes}
+        task = _ready_manual_task(loaded, pending["task"])
+        completed = (pending["task"], pending.get("user", actor.username))
+
+        def replay(wf: Any) -> None:
+            task.set_data(**submitted)
+            task.run()
+    else:
+        def replay(wf: Any) -> None:  # type: ignore[misc]  # one of two replays, chosen by what failed
+            for ready in wf.get_tasks(state=TaskState.READY):
+                if not ready.task_spec.manual:
+                    ready.data.update(fixes)
+    failure = advance(loaded.workflow, replay)
+    if failure is not None:
+        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending=pending)
+    else:
+        if completed is not None:
+            record(loaded, uow, action="complete", actor=completed[1], now=now,
+                   task_name=pending.get("task_name"), task_id=pending.get("human_task_id"),
+                   data={**pending.get("data", {}), **fixes}, replayed=True)
+        save(loaded, uow=uow, now=now, actor=actor.username, completed=completed)
+    return instance_summary(row)
+
+
+def _ready_manual_task(loaded: Loaded, spiff_task_id: str) -> Any:
+    try:
+        task = loaded.workflow.get_task_from_id(UUID(spiff_task_id))
+    except (ValueError, KeyError, Exception) as error:  # noqa: BLE001 — Spiff raises its own TaskNotFound
+        raise Conflict("the task is no longer part of this case") from error
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        raise Conflict("the task is no longer waiting for a person")
+    return task
+
+
+def complete_user_task(row: ProcessInstance, spiff_task_id: str, data: dict[str, Any], *, actor: Actor,
+                       uow: UnitOfWork, now: datetime, human_task_id: int, task_name: str) -> Loaded:
+    """Complete one READY manual task with ``data`` and run the engine; an engine failure parks the case."""
+    if row.status != "active":
+        raise Conflict(f"the case is {row.status}: nothing can be completed until it is active again")
+    loaded = restore(row, uow=uow, now=now)
+    task = _ready_manual_task(loaded, spiff_task_id)
+
+    def run(_wf: Any) -> None:
+        task.set_data(**data)
+        task.run()
+
+    failure = advance(loaded.workflow, run)
+    if failure is not None:
+        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={
+            "action": "complete", "task": spiff_task_id, "data": data, "user": actor.username,
+            "human_task_id": human_task_id, "task_name": task_name})
+    else:
+        record(loaded, uow, action="complete", actor=actor.username, now=now, task_id=human_task_id,
+               task_name=task_name, data=data)
+        save(loaded, uow=uow, now=now, actor=actor.username, completed=(spiff_task_id, actor.username))
+    return loaded

@@ -1,0 +1,1 @@
+"""Users, roles, departments and counties, and the personal data rules."""

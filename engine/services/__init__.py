@@ -1,0 +1,1 @@
+"""Read models for the console, the supervision dashboard, the designer and metrics."""

@@ -1,0 +1,254 @@
+"""The supervision dashboard (督办): per department and per flow, open, overdue and on-time figures in working days.
+
+Definitions (the figures departments are evaluated on):
+
+- *open now*: task rows in state open or claimed; *overdue now*: those with ``due_at < now``.
+- *completed in the period*: task rows in state ``completed`` with ``from <= ended_at < to``.
+- *on-time rate*: among the completed tasks that had a deadline, the share with ``ended_at <= due_at``;
+  ``None`` when none had a deadline.
+- *handling time* of one task: ``WorkingCalendar.working_days_between(created_at, ended_at)`` — the number of
+  working days after the day the task arrived, up to and including the day it was completed (a task done the
+  day it arrived counts 0; one arriving on 30 September 2026 and done on 9 October counts 2 — 8 and 9 October —
+  the National Day holiday of 1–7 October not counting). It is the count a deadline ``working_days(n)`` uses,
+  so a task done on time never exceeds its ``n``. The average is over all completed tasks of the period, rounded
+  to 2 places.
+- the county windows (one department, a window per county) also get a row per county.
+- *working days late* of an overdue task: ``working_days_between(due_at, now)`` (0 = late since today).
+
+Counts are SQL aggregates on the task-list rows; working days are counted from (arrival date, completion date)
+pairs grouped in SQL, so the work done in Python grows with the distinct date pairs, not with the tasks.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, and_, case, func, select
+
+from engine.calendar.workdays import WorkingCalendar
+from engine.errors import InvalidInput, PermissionDenied
+from engine.people.identity import Actor
+from engine.store.models import HistoryEntry, HumanTask
+from engine.store.uow import UnitOfWork
+
+OPEN = ("open", "claimed")
+GROUPINGS = {"department": HumanTask.department, "model_key": HumanTask.model_key, "county": HumanTask.county}
+SATISFACTION_ANSWERS = ("满意", "基本满意", "不满意")
+FOLLOW_UP = ("problem_handling", "follow_up")  # flow key and element id of the follow-up visit (跟踪回访)
+MAX_PERIOD_DAYS = 3 * 366
+
+
+def may_supervise(actor: Actor) -> bool:
+    """Administrators, and the staff of the talent office (which supervises every department, art. 8)."""
+    return actor.is_admin or (actor.role == "staff" and actor.department == "talent_office")
+
+
+def check_supervisor(actor: Actor) -> None:
+    if not may_supervise(actor):
+        raise PermissionDenied("only administrators and the talent office see the supervision figures")
+
+
+def period(start: str | None, end: str | None, *, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    """[from, to) from ISO dates in the configured zone; default: the current month up to tomorrow."""
+    today = now.astimezone(tz).date()
+    try:
+        first = date.fromisoformat(start) if start else today.replace(day=1)
+        last = date.fromisoformat(end) if end else today + timedelta(days=1)
+    except ValueError as error:
+        raise InvalidInput("from and to are dates like 2026-10-01", details=[
+            {"field": "from/to", "message": "YYYY-MM-DD"}]) from error
+    if last <= first or (last - first).days > MAX_PERIOD_DAYS:
+        raise InvalidInput("the period needs from < to and at most three years", details=[
+            {"field": "to", "message": "after from, within three years"}])
+    return datetime.combine(first, time(), tzinfo=tz), datetime.combine(last, time(), tzinfo=tz)
+
+
+def local_date(column: Any, uow: UnitOfWork, at: datetime) -> ColumnElement[Any]:
+    """The date of a UTC timestamp column in the configured zone, computed by the database.
+
+    PostgreSQL converts with the zone's rules; SQLite stores naive UTC text, so it adds the zone's offset at
+    ``at`` (exact for Asia/Shanghai, which has no daylight saving time)."""
+    tz = uow.platform.settings.tz
+    if uow.session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(str(tz.key), column))
+    offset = at.astimezone(tz).utcoffset() or timedelta()
+    return func.date(column, f"{int(offset.total_seconds())} seconds")
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _noon(day: date, calendar: WorkingCalendar) -> datetime:
+    return datetime.combine(day, time(12), tzinfo=calendar.tz)
+
+
+def _open_counts(key: Any, uow: UnitOfWork, now: datetime, only: list[Any]) -> dict[Any, tuple[int, int]]:
+    overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
+    rows = uow.session.execute(select(key, func.count(), overdue).where(HumanTask.state.in_(OPEN), *only)
+                               .group_by(key)).all()
+    return {group: (int(count), int(late or 0)) for group, count, late in rows}
+
+
+def _completed_groups(key: Any, uow: UnitOfWork, start: datetime, end: datetime, only: list[Any]) -> list[Any]:
+    """Completed tasks of the period grouped by (group, arrival date, completion date, deadline, on time)."""
+    created = local_date(HumanTask.created_at, uow, start)
+    ended = local_date(HumanTask.ended_at, uow, start)
+    has_deadline = case((HumanTask.due_at.is_not(None), 1), else_=0)
+    on_time = case((and_(HumanTask.due_at.is_not(None), HumanTask.ended_at <= HumanTask.due_at), 1), else_=0)
+    query = select(key, created, ended, has_deadline, on_time, func.count()).where(
+        HumanTask.state == "completed", HumanTask.ended_at >= start, HumanTask.ended_at < end, *only
+    ).group_by(key, created, ended, has_deadline, on_time)
+    return list(uow.session.execute(query).all())
+
+
+def _figures(by: str, uow: UnitOfWork, now: datetime, start: datetime, end: datetime,
+             calendar: WorkingCalendar) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows and weekly trend grouped ``by`` department, flow, or county (the county windows' tasks only)."""
+    key = GROUPINGS[by]
+    only = [HumanTask.department.in_(_per_county(uow))] if by == "county" else []
+    open_counts = _open_counts(key, uow, now, only)
+    done, weeks = _tally(_completed_groups(key, uow, start, end, only), calendar)
+    rows = []
+    for group in sorted(set(open_counts) | set(done), key=lambda g: (g is None, g or "")):
+        figures = done.get(group) or _bucket()
+        open_now, overdue_now = open_counts.get(group, (0, 0))
+        rows.append({by: group, "open": open_now, "overdue": overdue_now, "completed": figures["completed"],
+                     "with_deadline": figures["with_deadline"], "on_time": figures["on_time"],
+                     "on_time_rate": _rate(figures["on_time"], figures["with_deadline"]),
+                     "avg_working_days": round(figures["working_days"] / figures["completed"], 2)
+                     if figures["completed"] else None})
+    trend = [{by: group, "week": week, **{k: v for k, v in counts.items() if k != "working_days"},
+              "on_time_rate": _rate(counts["on_time"], counts["with_deadline"])}
+             for (group, week), counts in sorted(weeks.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))]
+    return rows, trend
+
+
+def _bucket() -> dict[str, int]:
+    return {"completed": 0, "with_deadline": 0, "on_time": 0, "working_days": 0}
+
+
+def _tally(groups: list[Any], calendar: WorkingCalendar) -> tuple[dict[Any, dict[str, int]],
+                                                                   dict[tuple[Any, str], dict[str, int]]]:
+    """Sum the grouped completions per group and per (group, ISO week of completion), with working days."""
+    done: dict[Any, dict[str, int]] = defaultdict(_bucket)
+    weeks: dict[tuple[Any, str], dict[str, int]] = defaultdict(_bucket)
+    for group, created, ended, has_deadline, on_time, count in groups:
+        created, ended = _as_date(created), _as_date(ended)
+        days = calendar.working_days_between(_noon(created, calendar), _noon(ended, calendar))
+        for bucket in (done[group], weeks[(group, _iso_week(ended))]):
+            bucket["completed"] += count
+            bucket["with_deadline"] += count * has_deadline
+            bucket["on_time"] += count * on_time
+            bucket["working_days"] += count * days
+    return done, weeks
+
+
+def _per_county(uow: UnitOfWork) -> list[str]:
+    return [code for code, d in uow.platform.organisation.departments.items() if d.per_county]
+
+
+def _iso_week(day: date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def dashboard(*, actor: Actor, uow: UnitOfWork, now: datetime, start: datetime, end: datetime) -> dict[str, Any]:
+    """Every figure of the 督办 page for [start, end): per department, per flow, weekly trends, satisfaction."""
+    check_supervisor(actor)
+    calendar = uow.platform.calendar.get(uow)
+    departments, department_trend = _figures("department", uow, now, start, end, calendar)
+    flows, flow_trend = _figures("model_key", uow, now, start, end, calendar)
+    county_windows, _county_trend = _figures("county", uow, now, start, end, calendar)
+    organisation = uow.platform.organisation
+    names = {code: d.name for code, d in organisation.departments.items()}
+    for row in departments:
+        row["department_name"] = names.get(row["department"] or "", "申请人本人" if row["department"] is None else "")
+    for row in county_windows:
+        county = organisation.counties.get(row["county"] or "")
+        row["window"] = county.window if county else ""
+    return {
+        "from": start.isoformat(), "to": end.isoformat(), "now": now.isoformat(),
+        "departments": departments, "department_trend": department_trend,
+        "flows": flows, "flow_trend": flow_trend, "county_windows": county_windows,
+        "satisfaction": satisfaction(uow=uow, start=start, end=end),
+        "unofficial_years": calendar.unofficial_years(start, max(end, now) + timedelta(days=366)),
+    }
+
+
+def satisfaction(*, uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
+    """Answers of the problem-handling follow-up visits completed in [start, end), from the case history."""
+    answer = HistoryEntry.details[("data", "satisfaction")].as_string()
+    rows = uow.session.execute(select(answer, func.count()).where(
+        HistoryEntry.action == "complete", HistoryEntry.model_key == FOLLOW_UP[0],
+        HistoryEntry.task_name == FOLLOW_UP[1], HistoryEntry.at >= start, HistoryEntry.at < end)
+        .group_by(answer)).all()
+    counts = {value: 0 for value in SATISFACTION_ANSWERS}
+    for value, count in rows:
+        counts[value or "未填写"] = counts.get(value or "未填写", 0) + int(count)
+    total = sum(counts.values())
+    rated = counts["满意"] + counts["基本满意"]
+    return {"counts": counts, "total": total, "satisfied_rate": _rate(rated, total)}
+
+
+def overdue_tasks(*, actor: Actor, uow: UnitOfWork, now: datetime, department: str | None = None,
+                  model_key: str | None = None, limit: int = 200, offset: int = 0) -> dict[str, Any]:
+    """Open tasks past their deadline, longest overdue first, each with how many working days late."""
+    check_supervisor(actor)
+    where = [HumanTask.state.in_(OPEN), HumanTask.due_at < now]
+    if department:
+        where.append(HumanTask.department == department)
+    if model_key:
+        where.append(HumanTask.model_key == model_key)
+    total = uow.session.scalar(select(func.count()).select_from(HumanTask).where(*where)) or 0
+    rows = uow.session.scalars(select(HumanTask).where(*where).order_by(HumanTask.due_at, HumanTask.id)
+                               .limit(min(max(limit, 1), 1000)).offset(max(offset, 0))).all()
+    calendar = uow.platform.calendar.get(uow)
+    names = {code: d.name for code, d in uow.platform.organisation.departments.items()}
+    return {"total": int(total), "items": [{
+        "task_id": t.id, "instance_id": t.instance_id, "model_key": t.model_key, "name": t.name, "title": t.title,
+        "department": t.department, "department_name": names.get(t.department or "", ""), "county": t.county,
+        "assignee": t.assignee, "state": t.state, "created_at": t.created_at.isoformat(),
+        "due_at": t.due_at.isoformat() if t.due_at else None,
+        "working_days_late": calendar.working_days_between(t.due_at, now) if t.due_at else None,
+    } for t in rows]}
+
+
+DEPARTMENT_COLUMNS = [("department", "部门代码"), ("department_name", "部门"), ("open", "在办"), ("overdue", "超期"),
+                      ("completed", "期内办结"), ("with_deadline", "有时限办结"), ("on_time", "按时办结"),
+                      ("on_time_rate", "按时办结率"), ("avg_working_days", "平均办理工作日")]
+FLOW_COLUMNS = [("model_key", "事项代码"), ("flow_name", "事项"), ("open", "在办"), ("overdue", "超期"),
+                ("completed", "期内办结"), ("with_deadline", "有时限办结"), ("on_time", "按时办结"),
+                ("on_time_rate", "按时办结率"), ("avg_working_days", "平均办理工作日")]
+OVERDUE_COLUMNS = [("task_id", "任务"), ("instance_id", "案件"), ("model_key", "事项"), ("title", "环节"),
+                   ("department_name", "部门"), ("county", "县区"), ("assignee", "经办人"), ("due_at", "办理时限"),
+                   ("working_days_late", "超期工作日")]
+
+
+def to_csv(rows: Iterable[dict[str, Any]], columns: list[tuple[str, str]]) -> bytes:
+    """CSV with a header row in Chinese, UTF-8 with a byte-order mark so that Excel reads the characters."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([title for _key, title in columns])
+    for row in rows:
+        writer.writerow([_cell(row.get(key)) for key, _title in columns])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _cell(value: Any) -> Any:
+    """A cell as Excel should show it: text that looks like a formula is quoted, never evaluated."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value

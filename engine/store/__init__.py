@@ -1,0 +1,1 @@
+"""Persistence: schema, database engines, the unit of work and case history."""
