@@ -10,7 +10,9 @@
     ├── ExpressionError          an expression was refused by the restricted engine or failed while running
     │   └── ExpressionTimeout    an expression ran past its step or time budget
     ├── CalendarError            a working-day calculation could not be done
-    └── EngineError              SpiffWorkflow failed while running an instance; carries task and line
+    ├── EngineError              SpiffWorkflow failed while running an instance; carries task and line
+    │   └── RunStopped           a run overran its time, memory or step limit; carries the element it was at
+    └── Busy                     every engine process is busy: try again in a moment (HTTP 503)
 """
 
 from __future__ import annotations
@@ -83,3 +85,15 @@ class EngineError(OneStopError):
         super().__init__(message, details=details)
         self.task = task
         self.line = line
+
+
+class RunStopped(EngineError):
+    code = "run_stopped"
+
+    def __init__(self, message: str, *, element: str | None = None) -> None:
+        super().__init__(message, task=element)
+        self.element = element
+
+
+class Busy(OneStopError):
+    code = "busy"

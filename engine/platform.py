@@ -13,13 +13,18 @@ from engine.cases.deployment import SpecCache
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.people.organisation import Organisation
+from engine.sandbox.limits import RunLimits
+from engine.sandbox.pool import shared_pool
 from engine.store.db import OPTIMISTIC_OPTION, WRITE_OPTION, make_engine, make_session_factory
 from engine.store.uow import UnitOfWork
+
+# What a child process has imported before it is forked, so a run never waits for an import.
+ENGINE_MODULES = ("engine.cases.jobs",)
 
 
 class Platform:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, organisation: Organisation | None = None,
-                 db_engine: Engine | None = None) -> None:
+                 db_engine: Engine | None = None, limits: RunLimits | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.engine = db_engine or make_engine(settings.database_url)
@@ -31,6 +36,10 @@ class Platform:
         self.specs = SpecCache(self.organisation)
         self.calendar = CalendarCache(settings)
         self.serializer = InstanceSerializer()
+        self.limits = limits or RunLimits.from_env()
+        # Diagram code runs in these child processes (engine/sandbox/), started when the first run needs one and
+        # shared by every platform of this process.
+        self.sandbox = shared_pool(self.limits, preload=ENGINE_MODULES)
 
     def uow(self, *, write: bool = True, optimistic: bool = False) -> UnitOfWork:
         return UnitOfWork(self, write=write, optimistic=optimistic)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine.bpmn.forms import validate_form_data
 from engine.cases.instances import can_view, get_visible
@@ -22,11 +22,11 @@ from engine.people.identity import Actor
 from engine.store.models import Attachment, DocumentView, ProcessInstance
 from engine.store.uow import UnitOfWork
 
-from .service import OPEN, complete_task, get_task
+from .service import OPEN, get_task
 
-__all__ = ["MAX_BYTES", "SubmissionRejected", "Upload", "attachment_content", "case_attachments", "document_views",
-           "open_document",
-           "parse_reference", "reference", "sniff", "submit_with_attachments"]
+__all__ = ["MAX_BYTES", "StoredSubmission", "SubmissionRejected", "Upload", "attachment_content", "case_attachments",
+           "discard", "document_views", "open_document", "parse_reference", "reference", "sniff",
+           "store_submission"]
 
 MAX_BYTES = 10 * 1024 * 1024
 # (content type, leading bytes, file name extensions): PDF, JPEG and PNG only.
@@ -126,9 +126,20 @@ def _foreign_references(data: dict[str, Any], instance_id: int, uow: UnitOfWork)
             for key, attachment_id in wanted.items() if attachment_id not in own]
 
 
-def submit_with_attachments(task_id: int, data: dict[str, Any], uploads: list[Upload], *, actor: Actor,
-                            uow: UnitOfWork, now: datetime) -> dict[str, Any]:
-    """Store the form's documents, put their references into ``data`` and complete the task.
+@dataclass(frozen=True)
+class StoredSubmission:
+    """A form that passed its checks: its data, with references to the documents stored for it."""
+
+    task_id: int
+    data: dict[str, Any]
+    attachment_ids: list[int]
+
+
+def store_submission(task_id: int, data: dict[str, Any], uploads: list[Upload], *, actor: Actor,
+                     uow: UnitOfWork, now: datetime) -> StoredSubmission:
+    """Store the form's documents and put their references into ``data`` — the first of a submission's two
+    units of work; the second completes the task (:func:`tasks.service.complete_task`, in a unit that may run
+    the case's diagram) and, if that fails, :func:`discard` takes the documents away again.
 
     When the form fails its checks, SubmissionRejected carries every problem and the data with the references
     of the documents that were stored, so the person need not upload them again."""
@@ -137,12 +148,14 @@ def submit_with_attachments(task_id: int, data: dict[str, Any], uploads: list[Up
     schema = task["form_schema"] or {}
     data = dict(data)
     problems: list[dict[str, Any]] = []
+    stored: list[int] = []
     for upload in uploads:
         if upload.field not in (schema.get("properties") or {}):
             problems.append(_problem(upload.field, "not a field of this form", "不是此表单的字段"))
             continue
         try:
             data[upload.field] = _store(task, upload, actor=actor, uow=uow, now=now)
+            stored.append(parse_reference(data[upload.field])[0])  # type: ignore[index]
         except InvalidInput as error:
             problems += error.details
             data.pop(upload.field, None)
@@ -154,7 +167,14 @@ def submit_with_attachments(task_id: int, data: dict[str, Any], uploads: list[Up
         problems += [d for d in error.details if d.get("field") not in failed]
     if problems:
         raise SubmissionRejected("the data does not satisfy the task's form", details=problems, data=data)
-    return complete_task(task_id, data, actor=actor, uow=uow, now=now)
+    return StoredSubmission(task_id, data, stored)
+
+
+def discard(submission: StoredSubmission, *, uow: UnitOfWork) -> None:
+    """Take away the documents stored for a submission whose task could not be completed."""
+    if submission.attachment_ids:
+        uow.begin_write()
+        uow.session.execute(delete(Attachment).where(Attachment.id.in_(submission.attachment_ids)))
 
 
 def case_attachments(instance_id: int, *, actor: Actor, uow: UnitOfWork) -> list[dict[str, Any]]:

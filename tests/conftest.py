@@ -19,6 +19,7 @@ from engine.clock import FixedClock
 from engine.config import Settings
 from engine.people.identity import Actor, create_token, create_user
 from engine.platform import Platform
+from engine.sandbox.limits import RunLimits
 from engine.store.db import make_engine
 from engine.store.models import Base
 
@@ -85,13 +86,20 @@ def database_url(tmp_path: Path, pg_engine: Any) -> str:
 
 
 @pytest.fixture
-def platform(database_url: str, tmp_path: Path, clock: FixedClock, pg_engine: Any) -> Iterator[Platform]:
+def limits() -> RunLimits | None:
+    """The limits of one engine run (None: the defaults); a test module overrides this fixture to tighten them."""
+    return None
+
+
+@pytest.fixture
+def platform(database_url: str, tmp_path: Path, clock: FixedClock, pg_engine: Any,
+             limits: RunLimits | None) -> Iterator[Platform]:
     settings = Settings(database_url=database_url, processes_dir=ROOT / "processes", instance_dir=tmp_path,
                         secret_key="test-secret")
     engine = pg_engine if pg_engine is not None else make_engine(database_url)
     if pg_engine is None:
         Base.metadata.create_all(engine)
-    platform = Platform(settings, clock=clock, db_engine=engine)
+    platform = Platform(settings, clock=clock, db_engine=engine, limits=limits)
     with platform.uow() as uow:
         seed_official_years(uow=uow, now=clock.now())
         uow.commit()

@@ -361,7 +361,8 @@ def audit(database_url: str, ledger: Ledger, *, now: datetime, grace: timedelta,
     nothing else writes (stop the cluster first): it reads the cases, their history and their tasks in turn."""
     from sqlalchemy import select
 
-    from engine.cases.runner import load_case, ready_manual_tasks, restore
+    from engine.cases.runner import load_case, restore
+    from engine.cases.summary import ready_manual_tasks
     from engine.config import Settings
     from engine.platform import Platform
     from engine.store.models import HistoryEntry, HumanTask, ProcessInstance, table_of

@@ -42,7 +42,7 @@ class Flow:
         return result.key
 
     def start(self, key: str, data: dict[str, Any], who: str = "applicant") -> int:
-        with self.platform.uow() as uow:
+        with self.platform.uow(optimistic=True) as uow:
             result = start_instance(key, data, actor=self.actor(who), uow=uow, now=self.platform.now())
             uow.commit()
         return int(result["id"])
@@ -61,7 +61,7 @@ class Flow:
 
     def complete(self, who: str, name: str, data: dict[str, Any], instance_id: int | None = None) -> None:
         task = self.task(who, name, instance_id)
-        with self.platform.uow() as uow:
+        with self.platform.uow(optimistic=True) as uow:
             tasks.complete_task(task["id"], data, actor=self.actor(who), uow=uow, now=self.platform.now())
             uow.commit()
 

@@ -51,7 +51,7 @@ def test_engine_does_not_import_tasks():
 ENGINE_RANKS = {
     "errors": 0, "config": 0, "clock": 0,
     "store": 1,
-    "bpmn": 2, "people": 2, "calendar": 2, "notify": 2,
+    "bpmn": 2, "people": 2, "calendar": 2, "notify": 2, "sandbox": 2,
     "cases": 3,
     "services": 4, "integration": 4,
     "platform": 5,

@@ -112,7 +112,7 @@ def test_two_people_finishing_parallel_branches_at_once_both_completions_are_kep
             task_id, actor = flow.task(who, name, case)["id"], flow.actor(who)
 
             def complete(task_id: int = task_id, actor: Actor = actor, data: dict[str, Any] = data) -> None:
-                with platform.uow() as uow:
+                with platform.uow(optimistic=True) as uow:
                     complete_task(task_id, data, actor=actor, uow=uow, now=platform.now())
                     uow.commit()
 

@@ -68,7 +68,7 @@ def test_a_retry_takes_only_the_fields_the_administrator_changed_or_added(platfo
     with platform.uow() as uow, pytest.raises(InvalidInput):
         retry_with_edits(f, {**baseline["data"], "_engine": 1}, reason="修正", actor=ADMIN, uow=uow,
                          now=platform.now())
-    with platform.uow() as uow:
+    with platform.uow(optimistic=True) as uow:
         result = retry_with_edits(f, {**baseline["data"], "months": 3, "rate": 0.5}, reason="补充费率",
                                   actor=ADMIN, uow=uow, now=platform.now())
         uow.commit()

@@ -62,7 +62,7 @@ def test_recomputing_2027_after_its_holidays_are_entered_moves_deadlines_counted
                      actor="admin", uow=uow, now=clock.now())
         uow.commit()
     platform.calendar.invalidate()
-    with platform.uow() as uow:
+    with platform.uow(optimistic=True) as uow:
         result = recompute_year(2027, reason="国务院公布2027年节假日", actor=ADMIN, uow=uow, now=clock.now())
         uow.commit()
     assert [c["id"] for c in result["cases"]] == [case, untouched]
@@ -70,6 +70,6 @@ def test_recomputing_2027_after_its_holidays_are_entered_moves_deadlines_counted
                                              "after": "2027-01-05T18:00:00+08:00"}]
     [task] = flow.tasks("county_window_dongchangfu")
     assert datetime.fromisoformat(task["due_at"]) == at("2027-01-05 18:00"), "counted from 2026-12-30, not today"
-    with platform.uow() as uow:
+    with platform.uow(optimistic=True) as uow:
         again = recompute_year(2027, reason="再算一次", actor=ADMIN, uow=uow, now=clock.now())
     assert again["cases"] == [], "nothing left to move"

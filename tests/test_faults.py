@@ -354,12 +354,12 @@ import engine.cases.scheduler as scheduler
 from engine.config import Settings
 from engine.platform import Platform
 
-real_restore = scheduler.restore
-def frozen(row, **kwargs):
-    print("locked", row.id, flush=True)
+real_load_case = scheduler.load_case
+def frozen(instance_id, **kwargs):  # called once the case's lease is held, before its timers run
+    print("locked", instance_id, flush=True)
     time.sleep(300)  # killed long before this ends
-    return real_restore(row, **kwargs)
-scheduler.restore = frozen
+    return real_load_case(instance_id, **kwargs)
+scheduler.load_case = frozen
 scheduler.fire_due_timers(Platform(Settings.from_env()))
 """
 
@@ -403,15 +403,15 @@ def test_a_worker_frozen_while_firing_holds_the_case_for_a_bounded_lease_only(pl
     case = flow.start("escalation_demo", {"county": "dongchangfu"})
     clock.set(datetime(2026, 10, 20, 9, tzinfo=UTC))
     locked, release = threading.Event(), threading.Event()
-    real_restore = scheduler.restore
+    real_load_case = scheduler.load_case
 
-    def frozen(row: Any, **kwargs: Any) -> Any:
+    def frozen(instance_id: int, **kwargs: Any) -> Any:  # called once the case's lease is held
         if threading.current_thread().name == "frozen-worker":
             locked.set()
             release.wait(40)
-        return real_restore(row, **kwargs)
+        return real_load_case(instance_id, **kwargs)
 
-    monkeypatch.setattr(scheduler, "restore", frozen)
+    monkeypatch.setattr(scheduler, "load_case", frozen)
     outcome: list[Any] = []
 
     def frozen_worker() -> None:

@@ -43,7 +43,7 @@ def test_two_users_completing_the_same_task_at_once_one_wins_the_other_gets_409(
         actor = flow.actor(username)
         barrier.wait()
         try:
-            with platform.uow() as uow:
+            with platform.uow(optimistic=True) as uow:
                 complete_task(task["id"], {"approved": True, "months": 1}, actor=actor, uow=uow,
                               now=platform.now())
                 uow.commit()
@@ -109,10 +109,10 @@ def test_racing_timer_workers_fire_each_timer_once(flow, platform, deployed):
 def test_a_worker_that_finds_the_timer_already_fired_does_nothing(flow, platform, deployed):
     case = _start(flow)
     moment = at("2026-10-12 09:00")
-    with platform.uow() as uow:
+    with platform.uow(optimistic=True) as uow:
         assert fire_instance_timers(case, uow=uow, now=moment) == "fired"
         uow.commit()
-    with platform.uow() as uow:
+    with platform.uow(optimistic=True) as uow:
         assert fire_instance_timers(case, uow=uow, now=moment) == "skipped"
 
 
@@ -155,7 +155,7 @@ def test_a_failing_start_is_stored_in_error_without_tasks_and_retry_runs_it(flow
 def test_case_data_shows_the_process_data_objects_beside_the_latest_task_data():
     from types import SimpleNamespace
 
-    from engine.cases.runner import current_data
+    from engine.cases.summary import current_data
 
     task = SimpleNamespace(data={"approved": True})
     running = SimpleNamespace(completed=False, last_task=task,

@@ -150,7 +150,7 @@ def move_timer(instance_id: int, timer: str) -> Response:
 
 @admin_api.post("/calendar/<int:year>/recompute")
 def recompute_year(year: int) -> Response:
-    with unit_of_work(write=True) as (uow, actor):
+    with unit_of_work(write=True, optimistic=True) as (uow, actor):
         _admin(actor)
         result = deadlines.recompute_year(year, reason=required_reason(json_body()), actor=actor, uow=uow,
                                           now=platform().now())

@@ -155,7 +155,7 @@ def _instance_action(action: Callable[..., dict[str, Any]], instance_id: int, **
     reason = body.get("reason", "")
     if not isinstance(reason, str) or len(reason) > 2000:
         raise InvalidInput("reason must be text of at most 2000 characters")
-    with unit_of_work(write=True) as (uow, actor):
+    with unit_of_work(write=True, optimistic=action is instances.retry_instance) as (uow, actor):
         if action is instances.retry_instance:
             extra["data"] = body.get("data")
         result = action(instance_id, reason=reason, actor=actor, uow=uow, now=platform().now(), **extra)

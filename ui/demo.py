@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engine.cases.instances import cancel_instance, start_instance, suspend_instance
 from engine.cases.scheduler import fire_instance_timers
@@ -57,10 +57,11 @@ class DemoStepFailed(Exception):
 
 
 class CaseDriver:
-    """Drives one case through the service layer inside one unit of work, each step at its own moment."""
+    """Drives one case through the service layer, each step in its own unit of work at its own moment (a step
+    that runs the diagram may not hold the database's write lock while it runs: engine/cases/runner.py)."""
 
-    def __init__(self, uow: UnitOfWork, actors: dict[str, Actor], business_key: str) -> None:
-        self.uow = uow
+    def __init__(self, platform: Platform, actors: dict[str, Actor], business_key: str) -> None:
+        self.platform = platform
         self.actors = actors
         self.business_key = business_key
         self.id: int | None = None
@@ -70,31 +71,47 @@ class CaseDriver:
             raise DemoStepFailed(f"no demo account {username!r}")
         return self.actors[username]
 
+    def _step(self, action: Callable[[UnitOfWork], Any], *, runs_diagram: bool = False) -> Any:
+        with self.platform.uow(optimistic=runs_diagram) as uow:
+            result = action(uow)
+            uow.commit()
+        return result
+
     def start(self, key: str, data: dict[str, Any], *, at: datetime, who: str = "applicant") -> None:
-        result = start_instance(key, data, business_key=self.business_key, actor=self.actor(who), uow=self.uow,
-                                now=at)
+        result = self._step(lambda uow: start_instance(key, data, business_key=self.business_key,
+                                                       actor=self.actor(who), uow=uow, now=at), runs_diagram=True)
         self.id = int(result["id"])
         self._check()
 
     def complete(self, who: str, name: str, data: dict[str, Any], *, at: datetime) -> None:
         task = self._open_task(name)
-        complete_task(task.id, data, actor=self.actor(who), uow=self.uow, now=at)
+        self._step(lambda uow: complete_task(task.id, data, actor=self.actor(who), uow=uow, now=at),
+                   runs_diagram=True)
         self._check()
 
     def claim(self, who: str, name: str, *, at: datetime) -> None:
-        claim_task(self._open_task(name).id, actor=self.actor(who), uow=self.uow, now=at)
+        task = self._open_task(name)
+        self._step(lambda uow: claim_task(task.id, actor=self.actor(who), uow=uow, now=at))
 
     def suspend(self, reason: str, *, at: datetime) -> None:
-        suspend_instance(self.case_id, reason=reason, actor=self.actor("admin"), uow=self.uow, now=at)
+        self._step(lambda uow: suspend_instance(self.case_id, reason=reason, actor=self.actor("admin"), uow=uow,
+                                                now=at))
 
     def cancel(self, reason: str, *, at: datetime) -> None:
-        cancel_instance(self.case_id, reason=reason, actor=self.actor("admin"), uow=self.uow, now=at)
+        self._step(lambda uow: cancel_instance(self.case_id, reason=reason, actor=self.actor("admin"), uow=uow,
+                                               now=at))
 
     def fire(self, *, at: datetime) -> None:
         """Fire this case's timers that are due at ``at`` (what the scheduler would have done then)."""
-        if fire_instance_timers(self.case_id, uow=self.uow, now=at) != "fired":
+        if self._step(lambda uow: fire_instance_timers(self.case_id, uow=uow, now=at), runs_diagram=True) \
+                != "fired":
             raise DemoStepFailed(f"no timer of the case was due at {at.isoformat()}")
         self._check()
+
+    def remove(self) -> None:
+        """Take away what a sample case that failed half-way left (its tasks, history and documents go with it)."""
+        if self.id is not None:
+            self._step(lambda uow: uow.session.execute(delete(ProcessInstance).where(ProcessInstance.id == self.id)))
 
     @property
     def case_id(self) -> int:
@@ -103,13 +120,17 @@ class CaseDriver:
         return self.id
 
     def row(self) -> ProcessInstance:
-        row = self.uow.session.get(ProcessInstance, self.case_id)
+        with self.platform.uow(write=False) as uow:
+            row = uow.session.get(ProcessInstance, self.case_id)
+            if row is not None:
+                uow.session.expunge(row)  # read as it is now; the unit's rollback must not expire it
         if row is None:
             raise DemoStepFailed(f"case {self.case_id} vanished")
         return row
 
     def open_tasks(self) -> list[Any]:
-        return [t for t in instance_task_rows(self.case_id, uow=self.uow) if t.state in OPEN]
+        with self.platform.uow(write=False) as uow:
+            return [t for t in instance_task_rows(self.case_id, uow=uow) if t.state in OPEN]
 
     def _open_task(self, name: str) -> Any:
         found = [t for t in self.open_tasks() if t.name == name]
@@ -488,15 +509,14 @@ def load_demo(platform: Platform) -> Iterator[str]:
 
 
 def _load_case(platform: Platform, scenario: Scenario, actors: dict[str, Actor], now: datetime) -> str:
-    """One sample case in its own unit of work: its line for the output, or why it failed (nothing kept)."""
+    """One sample case, step by step: its line for the output, or why it failed (then nothing of it is kept)."""
     business_key = f"DEMO-{scenario.ref}"
+    case = CaseDriver(platform, actors, business_key)
     try:
-        with platform.uow() as uow:
-            case = CaseDriver(uow, actors, business_key)
-            scenario.run(case, now)
-            line = _describe(case, scenario, now)
-            uow.commit()
+        scenario.run(case, now)
+        line = _describe(case, scenario, now)
     except Exception as error:  # noqa: BLE001 — a sample case that fails is reported; the others go on
+        case.remove()
         message = getattr(error, "message", None) or str(error) or type(error).__name__
         return f"demo: failed {business_key} ({scenario.key}): {message}; not loaded"
     return line

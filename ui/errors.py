@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
     AuthenticationRequired,
+    Busy,
     Conflict,
     DeploymentRefused,
     InvalidInput,
@@ -29,6 +30,7 @@ STATUS_BY_ERROR: list[tuple[type[OneStopError], int]] = [
     (DeploymentRefused, 422),
     (InvalidInput, 422),
     (DatabaseUnavailable, 503),
+    (Busy, 503),
     (OneStopError, 400),
 ]
 

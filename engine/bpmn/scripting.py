@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.bpmn.case_data import UnstorableValue, check_value
 from engine.bpmn.sandbox_ast import (
     BARE,
     CALLED,
@@ -35,6 +36,7 @@ from engine.bpmn.sandbox_ast import (
 )
 from engine.bpmn.sandbox_ast import check_source as check_source
 from engine.errors import ExpressionError, ExpressionTimeout
+from engine.sandbox.child import report_progress
 
 __all__ = ["RestrictedScriptEngine", "check_source", "evaluate_expression", "execute_script"]
 
@@ -531,6 +533,25 @@ def execute_script(script: str, data: dict[str, Any],
 
 # --- the SpiffWorkflow engine ------------------------------------------------------------------------------
 
+def _report(task: Any) -> None:
+    """Say which element's code runs now: if the run is killed at its limit, the error names it."""
+    spec = getattr(task, "task_spec", None)
+    if spec is not None:
+        name = getattr(spec, "bpmn_name", None)
+        report_progress(f"{spec.name} ({name})" if name else str(spec.name))
+
+
+def _check_results(data: Mapping[str, Any], before: Mapping[str, int]) -> None:
+    """What a script stored must be case data (engine/bpmn/case_data.py): a `range`, `1j` or a list holding
+    itself is refused here, naming the variable, instead of breaking the save and every later view."""
+    for name, value in data.items():
+        if before.get(name) != id(value):
+            try:
+                check_value(name, value)
+            except UnstorableValue as err:
+                raise ExpressionError(f"the script stored {err}") from None
+
+
 def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
@@ -571,6 +592,7 @@ class RestrictedScriptEngine(PythonScriptEngine):
         self.timeout_seconds = timeout_seconds
 
     def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
+        _report(task)
         try:
             return evaluate_expression(expression, task.data, self.functions,
                                        external_context=external_context, max_steps=self.max_steps,
@@ -583,9 +605,12 @@ class RestrictedScriptEngine(PythonScriptEngine):
                                         task=task, exception=err, line_number=_error_line(err)) from err
 
     def execute(self, task: Any, script: str, external_context: Mapping[str, Any] | None = None) -> bool:
+        _report(task)
         try:
+            before = {name: id(value) for name, value in task.data.items()}
             execute_script(script, task.data, self.functions, external_context=external_context,
                            max_steps=self.max_steps, timeout_seconds=self.timeout_seconds)
+            _check_results(task.data, before)
         except SpiffWorkflowException as err:
             raise self.create_task_exec_exception(task, script, err)  # noqa: B904 - it is err itself
         except Exception as err:

@@ -36,7 +36,11 @@ def to_aware(value: Any, tz: tzinfo) -> datetime:
 
 
 def _note_fired(my_task: Any, due: datetime) -> None:
-    """Tell the runner a timer fired (it writes the history row), whichever call made it fire."""
+    """Tell the runner a timer fired (it writes the history row), whichever call made it fire; the run's step
+    budget counts it (a cycle that keeps firing is stopped there)."""
+    budget = getattr(my_task.workflow.script_engine, "budget", None)
+    if budget is not None:
+        budget.fire_timer(my_task.task_spec)
     fired = getattr(my_task.workflow.script_engine, "fired_timers", None)
     if fired is not None:
         spec = my_task.task_spec

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import hashlib
 import json
 import pathlib
 import re
@@ -22,6 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from engine.bpmn.bounds import bound_problems
 from engine.bpmn.parsing import MAX_FILE_BYTES, OneStopParser, parse_xml
 from engine.bpmn.schema_safety import instructions_problem, schema_hazards
 from engine.bpmn.scripting import check_source
@@ -74,6 +77,17 @@ class Bundle:
     forms: dict[str, Any]
     files: dict[str, bytes]
     linked: dict[str, Bundle] = field(default_factory=dict)  # other deployed flows called by callActivity
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """Identifies the content: these files, calling these flows (the engine's child processes keep parsed
+        bundles by it)."""
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(self.files[name]).digest())
+        for process_id, bundle in sorted(self.linked.items()):
+            digest.update(f"\0link:{process_id}={bundle.fingerprint}".encode())
+        return digest.hexdigest()
 
     def bundle_of(self, process_id: str) -> Bundle:
         """The bundle whose files define ``process_id``: a linked flow (at any depth), else this one."""
@@ -161,6 +175,8 @@ def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check
             check_gateways(name, root, report)
             check_forms(name, root, forms, accepted, report)
             check_bpmn_expressions(name, root, report)
+            for line, message, element in bound_problems(root):
+                report.add(name, line, message, element=element)
             check_instructions(name, root, report)
         for name, root in dmn.items():
             check_dmn_schema(name, root, report)

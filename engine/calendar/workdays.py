@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime
 import functools
+import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -130,6 +131,7 @@ class WorkingCalendar:
         # working_days_between() bisect to a range instead of scanning every listed day.
         self._deviations = sorted(day for day, working in listed.items() if working != _plain_working(day))
         self._official = frozenset(official_years)
+        self.token = uuid.uuid4().hex  # identifies this calendar's content (the engine's child processes keep it)
 
     # -- single days --------------------------------------------------------------------------------------
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from sqlalchemy import select
 
 from engine.bpmn.timers import to_aware, waiting_timer_due_times
 from engine.calendar.store import MAX_YEAR, MIN_YEAR
-from engine.cases.runner import Loaded, load_case, record, restore, save
+from engine.cases.jobs import RecomputeRun
+from engine.cases.runner import Case, Loaded, load_case, record, restore, run_args, run_case, save, save_workflow
 from engine.errors import Conflict, InvalidInput, PermissionDenied
 from engine.people.identity import Actor
 from engine.store.models import ProcessInstance
@@ -48,7 +48,7 @@ def move_timer(instance_id: int, timer: str, due_at: str, *, reason: str, actor:
         task._set_internal_data(event_value=moment.isoformat())
         record(loaded, uow, action="timer_moved", actor=actor.username, now=now, task_name=timer, reason=reason,
                due_before=before, due_after=moment.isoformat())
-    save(loaded, uow=uow, now=now, actor=actor.username)
+    save_workflow(loaded, uow=uow, now=now, actor=actor.username)
     return {"id": instance_id, "timers": waiting_timers(loaded)}
 
 
@@ -65,38 +65,23 @@ def recompute_year(year: int, *, reason: str, actor: Actor, uow: UnitOfWork, now
     end = to_aware(f"{year + 1}-01-01T00:00:00", uow.platform.settings.tz)
     candidates = uow.session.scalars(select(ProcessInstance.id).where(
         ProcessInstance.status == "active", ProcessInstance.next_due_at.is_not(None))).all()
+    runs = []
+    for instance_id in candidates:  # every case's timers evaluated first; the writing comes after, all at once
+        row = load_case(instance_id, uow=uow)
+        case = Case(row=row, bundle=uow.platform.specs.get(row.model_id, uow=uow))
+        fields, assets = run_args(uow, case.bundle, now)
+        result = run_case(uow, "recompute", RecomputeRun(**fields, state=row.state, start=start, end=end), assets)
+        if result.failure is None and result.extra.get("moves"):
+            runs.append((case, result))  # else nothing moves (a timer that cannot be evaluated keeps its moment)
     changed: list[dict[str, Any]] = []
-    for instance_id in candidates:
-        loaded = restore(load_case(instance_id, uow=uow), uow=uow, now=now)
-        moves = []
-        for task, due in waiting_timer_due_times(loaded.workflow):
-            started = task._get_internal_data("timer_started")
-            if not (start <= due < end) or started is None or \
-                    not isinstance(task.task_spec.event_definition, TimeDateEventDefinition):
-                continue  # durations and cycles do not follow the calendar
-            new_due = _evaluate_at(loaded, task, datetime.fromisoformat(started), uow)
-            if new_due != due:
-                task._set_internal_data(event_value=new_due.isoformat())
-                moves.append({"timer": task.task_spec.name, "before": due.isoformat(), "after": new_due.isoformat()})
-                record(loaded, uow, action="timer_recomputed", actor=actor.username, now=now,
-                       task_name=task.task_spec.name, reason=reason, due_before=due.isoformat(),
-                       due_after=new_due.isoformat())
-        if moves:
-            save(loaded, uow=uow, now=now, actor=actor.username)
-            changed.append({"id": instance_id, "timers": moves})
+    for case, result in runs:
+        instance_id, moves = case.row.id, result.extra["moves"]
+        for move in moves:
+            record(case, uow, action="timer_recomputed", actor=actor.username, now=now, task_name=move["timer"],
+                   reason=reason, due_before=move["before"], due_after=move["after"])
+        save(case, result, uow=uow, now=now, actor=actor.username)
+        changed.append({"id": instance_id, "timers": moves})
     return {"year": year, "cases": changed}
-
-
-def _evaluate_at(loaded: Loaded, task: Any, started: datetime, uow: UnitOfWork) -> datetime:
-    """The timer's expression evaluated as if the token arrived at ``started``, on today's calendar."""
-    engine = loaded.workflow.script_engine
-    functions = loaded.functions
-    moment, functions.moment = functions.moment, started
-    try:
-        value = engine.evaluate(task, task.task_spec.event_definition.expression)
-    finally:
-        functions.moment = moment
-    return to_aware(value.isoformat() if isinstance(value, datetime) else value, uow.platform.settings.tz)
 
 
 def _active_case(instance_id: int, uow: UnitOfWork, now: datetime) -> Loaded:

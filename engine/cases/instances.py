@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Select, select
 
 from engine.bpmn.expressions import FUNCTION_NAMES
 from engine.bpmn.forms import validate_form_data
 from engine.bpmn.validation import Bundle
 from engine.cases.deployment import latest_version
-from engine.cases.runner import Loaded, advance, new_workflow, record, restore, save, save_failure
+from engine.cases.jobs import CompleteRun, RetryRun, StartRun, initial_state
+from engine.cases.runner import Case, checked, load_case, record, run_args, run_case, save, save_failure
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.store.history import add_history, json_safe
@@ -76,22 +75,22 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
                                organisation.counties)}])
     if county is not None:
         data["county"] = county
-    workflow, functions = new_workflow(bundle, uow, now)
-    _enter_data(workflow, data)
     row = ProcessInstance(model_id=model_id, model_key=model_key, version=version, status=None,
                           business_key=business_key, county=county, started_by=actor.username, created_at=now,
                           data=json_safe(data))
-    loaded = Loaded(row=row, bundle=bundle, workflow=workflow, functions=functions)
-    record(loaded, uow, action="start", actor=actor.username, now=now, version=version, data=data,
+    case = Case(row=row, bundle=bundle)
+    record(case, uow, action="start", actor=actor.username, now=now, version=version, data=data,
            business_key=business_key)
-    failure = advance(workflow, lambda wf: None)
-    if failure is not None:
-        fresh, _functions = new_workflow(bundle, uow, now)  # the state before the failing step, to retry from
-        _enter_data(fresh, data)
-        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={"action": "steps"},
-                     state=uow.platform.serializer.dumps(fresh))
+    fields, assets = run_args(uow, bundle, now)
+    run = StartRun(**fields, data=data)
+    result = run_case(uow, "start", run, assets)
+    if result.failure is not None:
+        retry_from = result.state or initial_state(  # the run was stopped at a limit: made here, no code runs
+            run, {run.bundle: bundle, run.calendar: uow.platform.calendar.get(uow)})
+        save_failure(case, result.failure, uow=uow, now=now, actor="system", pending={"action": "steps"},
+                     state=retry_from)
     else:
-        save(loaded, uow=uow, now=now, actor=actor.username)
+        save(case, result, uow=uow, now=now, actor=actor.username)
     return {"id": row.id, "status": row.status}
 
 
@@ -105,11 +104,6 @@ def start_forms(bundle: Bundle) -> tuple[dict[str, Any] | None, dict[str, Any] |
                 return (bundle.form(None, properties["formJsonSchemaFilename"]),
                         bundle.form(None, properties.get("formUiSchemaFilename")))
     return None, None
-
-
-def _enter_data(workflow: Any, data: dict[str, Any]) -> None:
-    for task in workflow.get_tasks(state=TaskState.READY):  # the READY start task: the case data enters here
-        task.data.update(data)
 
 
 def can_view(actor: Actor, row: ProcessInstance, uow: UnitOfWork) -> bool:
@@ -243,64 +237,39 @@ def retry_instance(instance_id: int, *, data: dict[str, Any] | None = None, reas
         raise Conflict(f"only a case in error can be retried; this one is {row.status}")
     fixes = dict(check_data(data)) if data else {}
     pending = dict(row.pending or {"action": "steps"})
-    loaded = restore(row, uow=uow, now=now)
-    record(loaded, uow, action="retry", actor=actor.username, now=now, reason=reason, data=fixes,
+    case = Case(row=load_case(instance_id, uow=uow), bundle=uow.platform.specs.get(row.model_id, uow=uow))
+    record(case, uow, action="retry", actor=actor.username, now=now, reason=reason, data=fixes,
            pending=pending.get("action"))
+    fields, assets = run_args(uow, case.bundle, now)
+    result = checked(run_case(uow, "retry", RetryRun(**fields, state=row.state, pending=pending, fixes=fixes),
+                              assets))
+    if result.failure is not None:
+        save_failure(case, result.failure, uow=uow, now=now, actor="system", pending=pending)
+        return instance_summary(case.row)
     completed = None
     if pending.get("action") == "complete":
-        submitted = {**pending.get("data", {}), **fixes}
-        task = _ready_manual_task(loaded, pending["task"])
         completed = (pending["task"], pending.get("user", actor.username))
-
-        def replay(wf: Any) -> None:
-            task.set_data(**submitted)
-            task.run()
-    else:
-        def replay(wf: Any) -> None:  # type: ignore[misc]  # one of two replays, chosen by what failed
-            for ready in wf.get_tasks(state=TaskState.READY):
-                if not ready.task_spec.manual:
-                    ready.data.update(fixes)
-    failure = advance(loaded.workflow, replay)
-    if failure is not None:
-        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending=pending)
-    else:
-        if completed is not None:
-            record(loaded, uow, action="complete", actor=completed[1], now=now,
-                   task_name=pending.get("task_name"), task_id=pending.get("human_task_id"),
-                   data={**pending.get("data", {}), **fixes}, replayed=True)
-        save(loaded, uow=uow, now=now, actor=actor.username, completed=completed)
-    return instance_summary(row)
-
-
-def _ready_manual_task(loaded: Loaded, spiff_task_id: str) -> Any:
-    try:
-        task = loaded.workflow.get_task_from_id(UUID(spiff_task_id))
-    except (ValueError, KeyError, Exception) as error:  # noqa: BLE001 — Spiff raises its own TaskNotFound
-        raise Conflict("the task is no longer part of this case") from error
-    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
-        raise Conflict("the task is no longer waiting for a person")
-    return task
+        record(case, uow, action="complete", actor=completed[1], now=now, task_name=pending.get("task_name"),
+               task_id=pending.get("human_task_id"), data={**pending.get("data", {}), **fixes}, replayed=True)
+    save(case, result, uow=uow, now=now, actor=actor.username, completed=completed)
+    return instance_summary(case.row)
 
 
 def complete_user_task(row: ProcessInstance, spiff_task_id: str, data: dict[str, Any], *, actor: Actor,
-                       uow: UnitOfWork, now: datetime, human_task_id: int, task_name: str) -> Loaded:
+                       uow: UnitOfWork, now: datetime, human_task_id: int, task_name: str) -> Case:
     """Complete one READY manual task with ``data`` and run the engine; an engine failure parks the case."""
     if row.status != "active":
         raise Conflict(f"the case is {row.status}: nothing can be completed until it is active again")
-    loaded = restore(row, uow=uow, now=now)
-    task = _ready_manual_task(loaded, spiff_task_id)
-
-    def run(_wf: Any) -> None:
-        task.set_data(**data)
-        task.run()
-
-    failure = advance(loaded.workflow, run)
-    if failure is not None:
-        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={
+    case = Case(row=row, bundle=uow.platform.specs.get(row.model_id, uow=uow))
+    fields, assets = run_args(uow, case.bundle, now)
+    result = checked(run_case(uow, "complete", CompleteRun(**fields, state=row.state, task_id=spiff_task_id,
+                                                           data=data), assets))
+    if result.failure is not None:
+        save_failure(case, result.failure, uow=uow, now=now, actor="system", pending={
             "action": "complete", "task": spiff_task_id, "data": data, "user": actor.username,
             "human_task_id": human_task_id, "task_name": task_name})
     else:
-        record(loaded, uow, action="complete", actor=actor.username, now=now, task_id=human_task_id,
+        record(case, uow, action="complete", actor=actor.username, now=now, task_id=human_task_id,
                task_name=task_name, data=data)
-        save(loaded, uow=uow, now=now, actor=actor.username, completed=(spiff_task_id, actor.username))
-    return loaded
+        save(case, result, uow=uow, now=now, actor=actor.username, completed=(spiff_task_id, actor.username))
+    return case

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -15,7 +14,8 @@ from sqlalchemy import select
 from engine.bpmn.timers import waiting_timer_due_times
 from engine.bpmn.validation import Bundle
 from engine.cases.deployment import find_model
-from engine.cases.runner import Loaded, advance, load_case, record, restore, save
+from engine.cases.jobs import MigrateRun
+from engine.cases.runner import Case, Loaded, bundle_asset, load_case, record, restore, run_args, run_case, save
 from engine.errors import Conflict, EngineError, PermissionDenied
 from engine.people.identity import Actor
 from engine.store.models import ProcessInstance
@@ -123,48 +123,17 @@ def migrate_case(instance_id: int, to_version: int, *, mapping: Mapping[str, str
     if reasons:
         raise Conflict(f"case {instance_id} cannot move to version {to_version}: {'; '.join(reasons)}",
                        details=[{"message": r} for r in reasons])
-    workflow = loaded.workflow
-    presets = {mapping.get(task.task_spec.name, task.task_spec.name): {
-        "event_value": task._get_internal_data("event_value"),
-        "timer_started": task._get_internal_data("timer_started")} for task in waiting_points(workflow)[1]}
-    workflow.script_engine.preset_timers = presets  # read when the moved timers are re-armed below
-    registry = uow.platform.serializer.registry
-    top_diff, sub_diffs = diff_workflow(registry, workflow, bundle.spec, bundle.subprocess_specs)
-    _apply_mapping(top_diff, bundle.spec, mapping)
-    migrate_workflow(top_diff, workflow, bundle.spec)
-    for sub_id, sub_diff in sub_diffs.items():
-        sub = workflow.subprocesses[sub_id]
-        if sub_diff is not None:
-            new_spec = bundle.subprocess_specs[sub.spec.name]
-            _apply_mapping(sub_diff, new_spec, mapping)
-            migrate_workflow(sub_diff, sub, new_spec)
-    workflow.subprocess_specs = bundle.subprocess_specs
-    failure = advance(workflow, lambda wf: None)
-    if failure is not None:
-        raise EngineError(f"case {instance_id} could not run on version {to_version}: {failure.message}",
-                          task=failure.task, line=failure.line)
-    loaded.bundle = bundle
-    record(loaded, uow, action="migrate", actor=actor.username, now=now, from_version=row.version,
+    case = Case(row=row, bundle=bundle)
+    fields, assets = run_args(uow, loaded.bundle, now)
+    result = run_case(uow, "migrate", MigrateRun(**fields, state=row.state, target=bundle.fingerprint,
+                                                 mapping=mapping), (*assets, bundle_asset(bundle)))
+    if result.failure is not None:
+        raise EngineError(f"case {instance_id} could not run on version {to_version}: {result.failure.message}",
+                          task=result.failure.task, line=result.failure.line)
+    record(case, uow, action="migrate", actor=actor.username, now=now, from_version=row.version,
            to_version=to_version, mapping=mapping, reason=reason)
-    save(loaded, uow=uow, now=now, actor=actor.username, moved_to=(target.id, target.version))
-    return {"id": instance_id, "version": to_version, "status": loaded.row.status}
-
-
-def _mapped(name: str, mapping: Mapping[str, str]) -> str | None:
-    """The new id of a step; the engine's helper specs of a task (``accept.BoundaryEventSplit``) follow it."""
-    if name in mapping:
-        return mapping[name]
-    head, dot, tail = name.partition(".")
-    return f"{mapping[head]}.{tail}" if dot and head in mapping else None
-
-
-def _apply_mapping(diff: Any, spec: Any, mapping: Mapping[str, str]) -> None:
-    for task in [*diff.alignment, *diff.removed]:
-        new_name = _mapped(task.task_spec.name, mapping)
-        if new_name is not None and new_name in spec.task_specs:
-            diff.alignment[task] = spec.task_specs[new_name]
-            if task in diff.removed:
-                diff.removed.remove(task)
+    save(case, result, uow=uow, now=now, actor=actor.username, moved_to=(target.id, target.version))
+    return {"id": instance_id, "version": to_version, "status": case.row.status}
 
 
 def migrate_cases(platform: Any, key: str, from_version: int, to_version: int, *,
@@ -176,7 +145,7 @@ def migrate_cases(platform: Any, key: str, from_version: int, to_version: int, *
     moved, failed = [], []
     for entry in report["movable"]:
         try:
-            with platform.uow() as uow:
+            with platform.uow(optimistic=True) as uow:
                 migrate_case(entry["id"], to_version, mapping=mapping, reason=reason, actor=actor, uow=uow,
                              now=now)
                 uow.commit()

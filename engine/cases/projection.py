@@ -1,46 +1,19 @@
-"""Keeps the ``human_tasks`` rows in step with the workflow's READY manual tasks after every save."""
+"""Keeps the ``human_tasks`` rows in step with the case's READY user tasks after every save."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 
-from engine.bpmn.validation import SPECIAL_LANES, Bundle
+from engine.bpmn.validation import SPECIAL_LANES
 from engine.store.models import HumanTask, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
 
 OPEN_STATES = ("open", "claimed")
 REFRESHED = ("name", "title", "lane", "department", "county", "process_id", "form_file", "ui_form_file",
              "instructions", "due_at")
-
-
-def task_properties(task_spec: Any) -> dict[str, str]:
-    extensions = getattr(task_spec, "extensions", None) or {}
-    return dict(extensions.get("properties") or {})
-
-
-def deadline_of(task: Any) -> datetime | None:
-    """The earliest boundary timer of a user task: its parent split holds the boundary events."""
-    parent = task.parent
-    if parent is None:
-        return None
-    moments = []
-    for sibling in parent.children:
-        definition = getattr(sibling.task_spec, "event_definition", None)
-        if sibling is task or not isinstance(definition, TimerEventDefinition):
-            continue
-        value = sibling._get_internal_data("event_value")
-        if isinstance(value, dict):
-            value = value.get("next")
-        if isinstance(value, str):
-            moments.append(datetime.fromisoformat(value))
-    return min(moments) if moments else None
-
 
 _TASKS = table_of(HumanTask)
 _OPEN_TASKS_OF_CASE = select(_TASKS.c.id, _TASKS.c.spiff_task_id, _TASKS.c.due_at).where(
@@ -49,13 +22,18 @@ _UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
 _INSERT_TASK = insert(_TASKS)
 
 
-def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, workflow: Any, bundle: Bundle, *, now: datetime,
+def _due(ready: dict[str, Any]) -> datetime | None:
+    return datetime.fromisoformat(ready["due_at"]) if ready.get("due_at") else None
+
+
+def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, ready_tasks: list[dict[str, Any]], *, now: datetime,
                      completed: tuple[str, str] | None, is_new: bool = False, refresh: bool = False) -> None:
     """Open rows for new READY user tasks; close rows whose task finished (completed) or vanished (cancelled).
 
-    ``refresh`` rewrites the descriptive columns of rows that stay open (the case moved to a new version:
-    a task may have a new name, lane or form) while keeping who holds them."""
-    ready = {str(t.id): t for t in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True)}
+    ``ready_tasks`` are the run's READY user tasks (engine/cases/summary.py::ready_task). ``refresh`` rewrites
+    the descriptive columns of rows that stay open (the case moved to a new version: a task may have a new
+    name, lane or form) while keeping who holds them."""
+    ready = {task["spiff_task_id"]: task for task in ready_tasks}
     existing = [] if is_new else uow.session.execute(_OPEN_TASKS_OF_CASE, {"case_id": row.id}).all()
     for human_id, spiff_id, due_at in existing:
         task = ready.pop(spiff_id, None)
@@ -65,7 +43,7 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, workflow: Any, bundl
                 uow.session.execute(_UPDATE_TASK, {"task_id": human_id, **{
                     key: fresh[key] for key in REFRESHED}})
                 continue
-            deadline = deadline_of(task)
+            deadline = _due(task)
             if deadline != due_at:
                 uow.session.execute(_UPDATE_TASK, {"task_id": human_id, "due_at": deadline})
             continue
@@ -78,25 +56,20 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, workflow: Any, bundl
         uow.session.execute(_INSERT_TASK, [new_row(uow, row, task, now) for task in ready.values()])
 
 
-def new_row(uow: UnitOfWork, row: ProcessInstance, task: Any, now: datetime) -> dict[str, Any]:
+def new_row(uow: UnitOfWork, row: ProcessInstance, task: dict[str, Any], now: datetime) -> dict[str, Any]:
     """The task-list row of a READY user task: department from its lane, county for per-county windows."""
     organisation = uow.platform.organisation
-    spec = task.task_spec
-    properties = task_properties(spec)
-    lane = spec.lane
+    lane = task["lane"]
     department = organisation.department_for_lane(lane)
     applicant_lane = lane is not None and lane.strip() in SPECIAL_LANES
-    extensions = getattr(spec, "extensions", None) or {}
     return {
-        "instance_id": row.id, "spiff_task_id": str(task.id), "name": spec.name,
-        "title": getattr(spec, "bpmn_name", None) or spec.name, "model_key": row.model_key, "lane": lane,
+        "instance_id": row.id, "spiff_task_id": task["spiff_task_id"], "name": task["name"],
+        "title": task["title"], "model_key": row.model_key, "lane": lane,
         "department": None if applicant_lane else department,
         "county": row.county if organisation.is_per_county(department) else None,
         "assignee": row.started_by if applicant_lane else None,
         "state": "claimed" if applicant_lane else "open",
-        "process_id": task.workflow.spec.name,
-        "form_file": properties.get("formJsonSchemaFilename"),
-        "ui_form_file": properties.get("formUiSchemaFilename"),
-        "instructions": extensions.get("instructionsForEndUser"), "due_at": deadline_of(task), "created_at": now,
+        "process_id": task["process_id"], "form_file": task["form_file"], "ui_form_file": task["ui_form_file"],
+        "instructions": task["instructions"], "due_at": _due(task), "created_at": now,
         "claimed_at": now if applicant_lane else None, "ended_at": None, "completed_by": None,
     }

@@ -1,63 +1,52 @@
-"""Loads an instance, advances its workflow with the restricted engine, and saves everything together."""
+"""Runs a case's diagram code in the engine's child process, then writes what the run left in one transaction.
+
+The server never runs diagram code itself: a run (engine/cases/jobs.py) happens in a child process with hard
+time and memory limits (engine/sandbox/), and answers plain data — the new state, the case data, the tasks
+waiting for people, the due timers. Writing that takes the case row guarded by its version (a writer that
+read an older version changes nothing and gets a Conflict), the task-list rows and the history, or nothing.
+On SQLite the write lock is never held while a run goes on (:func:`run_case` refuses to start one then)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
-from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.expressions import ExpressionFunctions
-from engine.bpmn.scripting import RestrictedScriptEngine
-from engine.bpmn.timers import waiting_timer_due_times
 from engine.bpmn.validation import Bundle
+from engine.cases.jobs import BundleFiles, Run, make_script_engine
 from engine.cases.projection import sync_human_tasks
-from engine.clock import FixedClock
-from engine.errors import Conflict, NotFound, OneStopError
+from engine.cases.summary import RunResult, StepFailure, summarize
+from engine.errors import Conflict, EngineError, NotFound, RunStopped
+from engine.sandbox.pool import Asset, Job
 from engine.store.history import json_safe
 from engine.store.models import HistoryEntry, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
 
+__all__ = ["Case", "Loaded", "RunResult", "StepFailure", "load_case", "record", "restore", "run_case", "save",
+           "save_failure", "save_workflow"]
+
 
 @dataclass
-class Loaded:
-    """An instance row with its workflow restored from the version's cached spec."""
+class Case:
+    """A case row being written, the flow version it runs on, and the history rows to write with it."""
 
     row: ProcessInstance
     bundle: Bundle
-    workflow: BpmnWorkflow
-    functions: ExpressionFunctions
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class StepFailure:
-    task: str | None
-    message: str
-    line: int | None
+@dataclass(kw_only=True)
+class Loaded(Case):
+    """A case with its workflow restored in this process — to read it, or for a change that runs no diagram
+    code (moving a timer); anything that runs the diagram goes through :func:`run_case`."""
 
-
-def make_script_engine(uow: UnitOfWork, now: datetime) -> tuple[RestrictedScriptEngine, ExpressionFunctions]:
-    settings = uow.platform.settings
-    functions = ExpressionFunctions(uow.platform.calendar.get(uow), now, settings.tz)
-    engine = RestrictedScriptEngine(functions.as_mapping())
-    engine.clock = FixedClock(now)  # type: ignore[attr-defined]
-    engine.tz = settings.tz  # type: ignore[attr-defined]
-    engine.fired_timers = []  # type: ignore[attr-defined]  # filled by engine/bpmn/timers.py as timers fire
-    return engine, functions
-
-
-def new_workflow(bundle: Bundle, uow: UnitOfWork, now: datetime) -> tuple[BpmnWorkflow, ExpressionFunctions]:
-    engine, functions = make_script_engine(uow, now)
-    return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine), functions
+    workflow: BpmnWorkflow
+    functions: ExpressionFunctions
 
 
 _CASES = table_of(ProcessInstance)
@@ -79,59 +68,54 @@ def load_case(instance_id: int, *, uow: UnitOfWork) -> ProcessInstance:
 
 def restore(row: ProcessInstance, *, uow: UnitOfWork, now: datetime) -> Loaded:
     bundle = uow.platform.specs.get(row.model_id, uow=uow)
-    engine, functions = make_script_engine(uow, now)
+    engine, functions = make_script_engine(uow.platform.calendar.get(uow), now)
     workflow = uow.platform.serializer.loads(row.state, bundle.spec, bundle.subprocess_specs)
     workflow.script_engine = engine  # the script engine is not serialized: re-attach after every load
     return Loaded(row=row, bundle=bundle, workflow=workflow, functions=functions)
 
 
-def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None]) -> StepFailure | None:
-    """Run ``action`` then the engine; any failure is returned, and the workflow must then be discarded."""
+def bundle_asset(bundle: Bundle) -> Asset:
+    return Asset(bundle.fingerprint, "engine.cases.jobs:build_bundle", BundleFiles.of(bundle))
+
+
+def run_args(uow: UnitOfWork, bundle: Bundle, now: datetime) -> tuple[dict[str, Any], tuple[Asset, ...]]:
+    """The fields every :class:`engine.cases.jobs.Run` has, and the assets they name."""
+    calendar = uow.platform.calendar.get(uow)
+    return ({"bundle": bundle.fingerprint, "calendar": calendar.token, "now": now},
+            (bundle_asset(bundle), Asset(calendar.token, "engine.cases.jobs:build_calendar", calendar)))
+
+
+def run_case(uow: UnitOfWork, handler: str, args: Run, assets: tuple[Asset, ...]) -> Any:
+    """Run ``engine.cases.jobs.<handler>(args)`` in a child process. A run stopped at a limit answers a failed
+    RunResult naming where it was, like any other failure of a diagram."""
+    if uow.holds_write_lock:
+        raise RuntimeError("diagram code must not run while this unit of work holds the database's write lock: "
+                           "open it with optimistic=True")
     try:
-        action(workflow)
-        workflow.do_engine_steps()
-    except SpiffWorkflowException as error:
-        task = getattr(error, "task", None)
-        spec = getattr(task, "task_spec", None)
-        label = f"{spec.name} ({spec.bpmn_name})" if spec is not None and getattr(spec, "bpmn_name", None) \
-            else getattr(spec, "name", None)
-        cause = getattr(error, "exception", None) or error.__cause__
-        message = str(error)
-        if cause is not None and str(cause) not in message:
-            message = f"{message}: {type(cause).__name__}: {cause}"
-        return StepFailure(task=label, message=message, line=getattr(error, "line_number", None) or None)
-    except OneStopError as error:
-        return StepFailure(task=None, message=error.message, line=None)
-    except Exception as error:  # noqa: BLE001 — any failure inside a diagram must end as an instance error
-        return StepFailure(task=None, message=f"{type(error).__name__}: {error}", line=None)
-    return None
+        return uow.platform.sandbox.run(Job(f"engine.cases.jobs:{handler}", args, assets))
+    except RunStopped as stopped:
+        return RunResult(state=None, failure=StepFailure(task=stopped.element, message=stopped.message, line=None))
 
 
-def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """What the case knows now: the latest task's data, with the process's data objects (kept once per case
-    by SpiffWorkflow, so lists that grow — payments — need not be copied into every task)."""
-    if workflow.completed and workflow.data:
-        data = {k: v for k, v in workflow.data.items() if k != "data_objects"}
-    else:
-        task = workflow.last_task
-        data = dict(task.data) if task is not None else {}
-    objects = workflow.data.get("data_objects") or {}
-    data.update({name: value for name, value in objects.items() if value is not None})
-    return data
+def checked(result: RunResult) -> RunResult:
+    """A run that found the case moved on (its task no longer waits) changed nothing: 409."""
+    if result.conflict is not None:
+        raise Conflict(result.conflict)
+    return result
 
 
-def record(loaded: Loaded, uow: UnitOfWork, *, action: str, actor: str, now: datetime,
+def record(case: Case, uow: UnitOfWork, *, action: str, actor: str, now: datetime,
            task_id: int | None = None, task_name: str | None = None, **details: Any) -> None:
     """Queue a history row; ``save``/``save_failure`` write the queue right after the instance row."""
-    loaded.history.append({"model_key": loaded.row.model_key, "action": action, "actor": actor, "at": now,
-                           "task_id": task_id, "task_name": task_name, "details": json_safe(details)})
+    case.history.append({"model_key": case.row.model_key, "action": action, "actor": actor, "at": now,
+                         "task_id": task_id, "task_name": task_name, "details": json_safe(details)})
 
 
-def _write_row(loaded: Loaded, uow: UnitOfWork, values: dict[str, Any]) -> None:
+def _write_row(case: Case, uow: UnitOfWork, values: dict[str, Any]) -> None:
     """INSERT a new case, or UPDATE one guarded by its version: a writer that loaded an older version
     changes nothing and gets a Conflict, so no update is ever lost. Then the queued history rows."""
     uow.begin_write()
-    row = loaded.row
+    row = case.row
     if row.id is None:
         values = {column: getattr(row, column) for column in NEW_ROW_COLUMNS} | values | {"lock_version": 1}
         set_committed_value(row, "id", uow.session.execute(_INSERT_CASE, values).scalar_one())
@@ -144,62 +128,60 @@ def _write_row(loaded: Loaded, uow: UnitOfWork, values: dict[str, Any]) -> None:
     uow.confirm_reads()  # the case row written (and on PostgreSQL locked): now what else the unit read
     for key, value in values.items():
         set_committed_value(row, key, value)
-    if loaded.history:
-        uow.session.execute(_INSERT_HISTORY, [{"instance_id": row.id, **entry} for entry in loaded.history])
-        loaded.history.clear()
+    if case.history:
+        uow.session.execute(_INSERT_HISTORY, [{"instance_id": row.id, **entry} for entry in case.history])
+        case.history.clear()
 
 
 NEW_ROW_COLUMNS = ("model_id", "model_key", "version", "business_key", "county", "started_by", "created_at")
 
 
-def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
+def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor: str,
          completed: tuple[str, str] | None = None, moved_to: tuple[int, int] | None = None) -> None:
-    """Persist state, status, timer index, task list rows and history in the caller's transaction."""
-    row, workflow = loaded.row, loaded.workflow
-    for fired in workflow.script_engine.fired_timers:
-        record(loaded, uow, action="timer_fired", actor="system", now=now, task_name=fired["task_name"],
+    """Persist a successful run: state, status, timer index, task list rows and history, in the caller's
+    transaction."""
+    if result.failure is not None or result.state is None:
+        raise EngineError("a failed run cannot be saved", task=result.failure.task if result.failure else None)
+    row = case.row
+    for fired in result.fired_timers:
+        record(case, uow, action="timer_fired", actor="system", now=now, task_name=fired["task_name"],
                timer=fired["timer"], due_at=fired["due_at"])
-    workflow.script_engine.fired_timers.clear()
-    for year in sorted(loaded.functions.fallback_years):
-        record(loaded, uow, action="calendar_fallback", actor="system", now=now, year=year,
+    for year in result.fallback_years:
+        record(case, uow, action="calendar_fallback", actor="system", now=now, year=year,
                message=f"{year} has no official holiday data: a deadline was counted with weekends only")
-    loaded.functions.fallback_years.clear()
-    if workflow.completed:
-        record(loaded, uow, action="completed", actor=actor, now=now)
-    due = [moment for _task, moment in waiting_timer_due_times(workflow)]
+    if result.completed:
+        record(case, uow, action="completed", actor=actor, now=now)
     is_new = row.id is None
     values: dict[str, Any] = {
-        "state": uow.platform.serializer.dumps(workflow), "next_due_at": min(due) if due else None,
-        "data": json_safe(current_data(workflow)), "updated_at": now, "pending": None, "error_message": None,
-        "error_task": None, "status": "active" if row.status in (None, "error") else row.status,
-        "ended_at": None,
+        "state": result.state, "next_due_at": result.next_due_at, "data": result.data, "updated_at": now,
+        "pending": None, "error_message": None, "error_task": None,
+        "status": "active" if row.status in (None, "error") else row.status, "ended_at": None,
     }
-    if workflow.completed:
+    if result.completed:
         values.update(status="completed", ended_at=now, next_due_at=None)
     if moved_to is not None:  # migrated to another version of its flow
         values.update(model_id=moved_to[0], version=moved_to[1])
-    _write_row(loaded, uow, values)
-    sync_human_tasks(uow, row, workflow, loaded.bundle, now=now, completed=completed, is_new=is_new,
+    _write_row(case, uow, values)
+    sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
                      refresh=moved_to is not None)
 
 
-def save_failure(loaded: Loaded, failure: StepFailure, *, uow: UnitOfWork, now: datetime, actor: str,
+def save_workflow(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str) -> None:
+    """Persist a workflow changed in this process by something that ran no diagram code (a timer moved)."""
+    result = summarize(loaded.workflow, uow.platform.serializer, fallback_years=loaded.functions.fallback_years)
+    if result.failure is not None:
+        raise EngineError(result.failure.message, task=result.failure.task)
+    save(loaded, result, uow=uow, now=now, actor=actor)
+
+
+def save_failure(case: Case, failure: StepFailure, *, uow: UnitOfWork, now: datetime, actor: str,
                  pending: dict[str, Any], state: str | None = None) -> None:
     """Keep the last good state (``state`` for a new case); mark the case in error with what failed and what
     to replay on retry."""
-    record(loaded, uow, action="error", actor=actor, now=now, task=failure.task, message=failure.message,
+    record(case, uow, action="error", actor=actor, now=now, task=failure.task, message=failure.message,
            line=failure.line, pending=pending.get("action"))
     values: dict[str, Any] = {"status": "error", "error_message": failure.message, "error_task": failure.task,
                               "pending": json_safe(pending), "updated_at": now}
-    if loaded.row.id is None:
-        values |= {"state": state, "data": loaded.row.data, "next_due_at": None}
-    loaded.functions.fallback_years.clear()
-    _write_row(loaded, uow, values)
-
-
-def ready_manual_tasks(workflow: BpmnWorkflow) -> list[Any]:
-    return list(BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True))
-
-
-def dumps_json(value: Any) -> str:
-    return json.dumps(json_safe(value), ensure_ascii=False)
+    if case.row.id is None:
+        values |= {"state": state, "data": case.row.data, "next_due_at": None}
+    _write_row(case, uow, values)

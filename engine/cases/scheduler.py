@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text
 
-from engine.cases.runner import advance, restore, save, save_failure
+from engine.cases.jobs import TimersRun
+from engine.cases.runner import Case, load_case, run_args, run_case, save, save_failure
 from engine.errors import Conflict, OneStopError
 from engine.store.models import ProcessInstance
 from engine.store.uow import UnitOfWork
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from engine.platform import Platform
 
 log = logging.getLogger(__name__)
+
+TIMER_LEASE_SPACE = 7_001  # the advisory-lock key space of timer leases (pg_try_advisory_xact_lock(space, id))
 
 
 @dataclass
@@ -38,22 +41,28 @@ def due_instance_ids(*, uow: UnitOfWork, now: datetime, limit: int) -> list[int]
 
 
 def fire_instance_timers(instance_id: int, *, uow: UnitOfWork, now: datetime) -> str:
-    """Fire the due timers of one instance; returns 'fired', 'skipped' (not due any more) or 'error'."""
-    query = select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    """Fire the due timers of one instance; returns 'fired', 'skipped' (not due any more, or another worker
+    has it) or 'error'. The timers run in the engine's child process while nothing is locked: the case row is
+    written guarded by its version, so a worker that lost a race changes nothing."""
     if uow.session.get_bind().dialect.name == "postgresql":
-        # The lease: a worker that freezes while it holds this row (a paused VM, a network partition) loses the
-        # row and its transaction after 10 s idle; its late save then fails instead of firing a second time.
+        # The lease: another worker sweeping at the same moment skips this case instead of firing it twice. It is
+        # an advisory lock, not a row lock, so people working on the case are never held up while the timers
+        # run; and a worker that freezes with it (a paused VM, a network partition) loses it, with its
+        # transaction, after 10 s idle — its late save then fails instead of firing a second time.
         uow.session.execute(text("SET LOCAL idle_in_transaction_session_timeout = '10s'"))
-        query = query.with_for_update(skip_locked=True)
-    row = uow.session.scalar(query)
-    if row is None or row.status != "active" or row.next_due_at is None or row.next_due_at > now:
+        if not uow.session.scalar(text("SELECT pg_try_advisory_xact_lock(:space, :id)"),
+                                  {"space": TIMER_LEASE_SPACE, "id": instance_id}):
+            return "skipped"
+    row = load_case(instance_id, uow=uow)
+    if row.status != "active" or row.next_due_at is None or row.next_due_at > now:
         return "skipped"
-    loaded = restore(row, uow=uow, now=now)
-    failure = advance(loaded.workflow, lambda wf: wf.refresh_timers())  # each timer that fires is recorded
-    if failure is not None:
-        save_failure(loaded, failure, uow=uow, now=now, actor="system", pending={"action": "timers"})
+    case = Case(row=row, bundle=uow.platform.specs.get(row.model_id, uow=uow))
+    fields, assets = run_args(uow, case.bundle, now)
+    result = run_case(uow, "fire_timers", TimersRun(**fields, state=row.state), assets)
+    if result.failure is not None:
+        save_failure(case, result.failure, uow=uow, now=now, actor="system", pending={"action": "timers"})
         return "error"
-    save(loaded, uow=uow, now=now, actor="system")
+    save(case, result, uow=uow, now=now, actor="system")
     return "fired"
 
 
@@ -66,7 +75,7 @@ def fire_due_timers(platform: Platform, *, now: datetime | None = None, limit: i
     report.due = len(ids)
     for instance_id in ids:
         try:
-            with platform.uow() as uow:
+            with platform.uow(optimistic=True) as uow:
                 outcome = fire_instance_timers(instance_id, uow=uow, now=moment)
                 uow.commit()
         except Conflict:

@@ -11,18 +11,14 @@ from datetime import date, datetime
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.parsing import parse_xml
-from engine.bpmn.timers import waiting_timer_due_times
 from engine.bpmn.validation import Bundle, load_bundle
 from engine.cases.deployment import called_versions, find_model, main_bpmn
 from engine.cases.instances import start_forms
-from engine.cases.runner import advance, make_script_engine
+from engine.cases.jobs import DryRun
+from engine.cases.runner import RunResult, run_args, run_case
 from engine.errors import DeploymentRefused, InvalidInput, NotFound
 from engine.store.models import ProcessInstance, ProcessModel
 from engine.store.uow import UnitOfWork
@@ -145,50 +141,32 @@ def _sample(field: Mapping[str, Any], today: date) -> Any:
 def dry_run(files: Mapping[str, bytes], data: Mapping[str, Any], *, answers: Mapping[str, Mapping[str, Any]]
             | None = None, linked: Mapping[str, Bundle] | None = None, uow: UnitOfWork,
             now: datetime) -> dict[str, Any]:
-    """Start a case of a draft in memory with ``data`` and walk it as far as it goes: each user task is
-    completed with ``answers[task id]`` or the smallest data its form accepts. Nothing is stored."""
+    """Start a case of a draft in memory with ``data`` and walk it as far as it goes, in the engine's child
+    process: each user task is completed with ``answers[task id]`` or the smallest data its form accepts.
+    Nothing is stored."""
     bundle = load_bundle(files, uow.platform.organisation, linked=linked)
-    engine, functions = make_script_engine(uow, now)
-    workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine)
-    for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(dict(data))
-    steps: list[dict[str, Any]] = []
-    failure = advance(workflow, lambda wf: None)
-    while failure is None and not workflow.completed and len(steps) < MAX_DRY_RUN_STEPS:
-        ready = list(BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True))
-        if not ready:
-            break
-        task = ready[0]
-        spec = task.task_spec
-        properties = ((getattr(spec, "extensions", None) or {}).get("properties") or {})
-        form = bundle.form(task.workflow.spec.name, properties.get("formJsonSchemaFilename"))
-        submitted = dict((answers or {}).get(spec.name) or sample_data(form, now.date()))
-        steps.append({"task": spec.name, "title": getattr(spec, "bpmn_name", None) or spec.name,
-                      "lane": spec.lane, "data": submitted})
-
-        def run(_wf: Any, task: Any = task, submitted: dict[str, Any] = submitted) -> None:
-            task.set_data(**submitted)
-            task.run()
-
-        failure = advance(workflow, run)
-    return _dry_run_report(workflow, steps, failure, functions)
+    fields, assets = run_args(uow, bundle, now)
+    report: dict[str, Any] = run_case(uow, "dry_run", DryRun(
+        **fields, data=dict(data), answers={key: dict(value) for key, value in (answers or {}).items()},
+        samples=form_samples(bundle, now.astimezone(uow.platform.settings.tz).date())), assets)
+    if isinstance(report, RunResult):  # the run was stopped at a limit
+        failure = report.failure
+        return {"steps": [], "stopped": {"reason": "error", "task": failure.task if failure else None,
+                                         "message": failure.message if failure else "", "line": None},
+                "data": {}, "calendar_fallback_years": []}
+    return report
 
 
-def _dry_run_report(workflow: Any, steps: list[dict[str, Any]], failure: Any,
-                    functions: ExpressionFunctions) -> dict[str, Any]:
-    if failure is not None:
-        stopped = {"reason": "error", "task": failure.task, "message": failure.message, "line": failure.line}
-    elif workflow.completed:
-        stopped = {"reason": "completed"}
-    elif len(steps) >= MAX_DRY_RUN_STEPS:
-        stopped = {"reason": "step limit", "message": f"stopped after {MAX_DRY_RUN_STEPS} user tasks: a loop?"}
-    else:
-        timers = [{"timer": task.task_spec.name, "due_at": due.isoformat()}
-                  for task, due in waiting_timer_due_times(workflow)]
-        stopped = {"reason": "waiting for a timer", "timers": timers}
-    last = workflow.last_task
-    return {"steps": steps, "stopped": stopped, "data": dict(last.data) if last is not None else {},
-            "calendar_fallback_years": sorted(functions.fallback_years)}
+def form_samples(bundle: Bundle, today: date) -> dict[str, dict[str, Any]]:
+    """The smallest data each user task's form accepts, by "process id/form file"."""
+    samples: dict[str, dict[str, Any]] = {}
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            properties = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+            form = properties.get("formJsonSchemaFilename")
+            if form and getattr(task_spec, "manual", False):
+                samples[f"{spec.name}/{form}"] = sample_data(bundle.form(spec.name, form), today)
+    return samples
 
 
 def start_form_sample(files: Mapping[str, bytes], today: date, *, uow: UnitOfWork) -> dict[str, Any]:

@@ -71,6 +71,11 @@ class UnitOfWork:
                 self._lock_held = False
                 self._lock.release()
 
+    @property
+    def holds_write_lock(self) -> bool:
+        """Whether this unit holds SQLite's write lock now (no diagram code may run then: engine/cases/runner.py)."""
+        return self._lock_held
+
     def before_write(self, check: Callable[[], None]) -> None:
         """Have ``check`` confirm, once the unit writes, that what it read still holds (it raises Conflict
         otherwise). A SQLite writer that has held the lock from the start needs none: nothing can have changed

@@ -91,7 +91,7 @@ def complete(flow: Any, who: str, case: int, process_id: str, name: str, data: d
         [task_id] = uow.session.scalars(select(HumanTask.id).where(
             HumanTask.instance_id == case, HumanTask.process_id == process_id, HumanTask.name == name,
             HumanTask.state.in_(("open", "claimed")))).all()
-    with flow.platform.uow() as uow:
+    with flow.platform.uow(optimistic=True) as uow:
         tasks.complete_task(task_id, data, actor=flow.actor(who), uow=uow, now=flow.platform.now())
         uow.commit()
 

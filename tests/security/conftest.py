@@ -15,7 +15,7 @@ from engine.people.identity import Actor
 from engine.store.models import Attachment
 from tasks import listing
 from tasks import service as tasks
-from tasks.attachments import Upload, submit_with_attachments
+from tasks.attachments import Upload, store_submission
 
 from .diagrams import escalation_files
 
@@ -51,8 +51,12 @@ class World:
         task = self.flow.task("applicant", "submit_materials", case)
         data = {k: v for k, v in MATERIALS.items() if k != "certification_proof"}
         with self.platform.uow() as uow:
-            submit_with_attachments(task["id"], data, [Upload("certification_proof", "rencai.pdf", PDF)],
-                                    actor=self.actor("applicant"), uow=uow, now=self.platform.now())
+            submission = store_submission(task["id"], data, [Upload("certification_proof", "rencai.pdf", PDF)],
+                                          actor=self.actor("applicant"), uow=uow, now=self.platform.now())
+            uow.commit()
+        with self.platform.uow(optimistic=True) as uow:
+            tasks.complete_task(task["id"], submission.data, actor=self.actor("applicant"), uow=uow,
+                                now=self.platform.now())
             uow.commit()
             document = uow.session.scalar(select(Attachment.id).where(Attachment.instance_id == case))
         county = self.flow.task("win_dcf", "county_check", case)

@@ -151,10 +151,11 @@ def _explain(instance_id: int, error: OneStopError) -> str:
              status=STATUS_LABELS.get(status, status), detail=error.message)
 
 
-def _act(instance_id: int, action: Callable[[UnitOfWork, Actor], Any], done: str) -> Any:
+def _act(instance_id: int, action: Callable[[UnitOfWork, Actor], Any], done: str, *,
+         runs_diagram: bool = False) -> Any:
     """Run one repair in its own transaction; a conflict or a refused input is explained on the case page."""
     try:
-        with unit_of_work(write=True) as (uow, actor):
+        with unit_of_work(write=True, optimistic=runs_diagram) as (uow, actor):
             _admin(actor)
             action(uow, actor)
         flash(done, "success")
@@ -186,7 +187,7 @@ def retry(instance_id: int) -> Any:
         outcome.update(admin_queries.retry_with_edits(instance_id, edited, reason=_form_reason(),
                                                       actor=actor, uow=uow, now=now()))
 
-    response = _act(instance_id, run, _("已重新处理。"))
+    response = _act(instance_id, run, _("已重新处理。"), runs_diagram=True)
     if outcome.get("status") == "error":
         flash(_("重新处理后仍然出错，请查看错误信息并再次修正数据。"), "error")
     return response
@@ -386,7 +387,7 @@ def save_calendar(year: int) -> Any:
 @login_required
 def recompute(year: int) -> Any:
     try:
-        with unit_of_work(write=True) as (uow, actor):
+        with unit_of_work(write=True, optimistic=True) as (uow, actor):
             _admin(actor)
             result = deadlines.recompute_year(year, reason=_form_reason(), actor=actor, uow=uow, now=now())
         moved = sum(len(case["timers"]) for case in result["cases"])

@@ -57,7 +57,7 @@ def start_form(key: str) -> Any:
 @portal.post("/portal/services/<key>")
 @login_required
 def start(key: str) -> Any:
-    with unit_of_work(write=True) as (uow, actor):
+    with unit_of_work(write=True, optimistic=True) as (uow, actor):
         service = listing.service(key, uow=uow)
         data, _uploads, unreadable = read_submission(service["start_form"], service["ui_schema"], request.form,
                                                      request.files)

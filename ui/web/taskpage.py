@@ -123,18 +123,29 @@ def hand_over(task_id: int) -> Any:
 @taskpage.post("/<int:task_id>")
 @login_required
 def submit(task_id: int) -> Any:
+    """Two units of work: the documents are stored (and, when the form is refused, kept for the next try);
+    then the task is completed in a unit that runs the case's diagram without holding the database's write
+    lock. If that fails, the documents stored for it go again."""
+    with unit_of_work(write=True, optimistic=True) as (uow, actor):
+        task = tasks.get_task(task_id, actor=actor, uow=uow)
+        data, uploads, unreadable = read_submission(task["form_schema"], task["ui_schema"], request.form,
+                                                    request.files)
+        try:
+            submission = attachments.store_submission(task_id, data, uploads, actor=actor, uow=uow, now=now())
+        except SubmissionRejected as rejected:  # the documents that passed are kept (committed)
+            fields = {p["field"] for p in unreadable}
+            problems = unreadable + [p for p in rejected.details if p.get("field") not in fields]
+            return _page(task_id, uow, actor, values=rejected.data, problems=problems), 422
+        except Conflict:
+            return _page(task_id, uow, actor, conflict=_explain(task_id, uow, actor)), 409
     try:
+        with unit_of_work(write=True, optimistic=True) as (uow, actor):
+            tasks.complete_task(task_id, submission.data, actor=actor, uow=uow, now=now())
+    except BaseException as error:
         with unit_of_work(write=True) as (uow, actor):
-            task = tasks.get_task(task_id, actor=actor, uow=uow)
-            data, uploads, unreadable = read_submission(task["form_schema"], task["ui_schema"], request.form,
-                                                        request.files)
-            try:
-                attachments.submit_with_attachments(task_id, data, uploads, actor=actor, uow=uow, now=now())
-            except SubmissionRejected as rejected:  # the documents that passed are kept (committed)
-                fields = {p["field"] for p in unreadable}
-                problems = unreadable + [p for p in rejected.details if p.get("field") not in fields]
-                return _page(task_id, uow, actor, values=rejected.data, problems=problems), 422
-    except Conflict:
+            attachments.discard(submission, uow=uow)
+        if not isinstance(error, Conflict):
+            raise
         with unit_of_work(write=False) as (uow, actor):
             return _page(task_id, uow, actor, conflict=_explain(task_id, uow, actor)), 409
     flash(_("已提交：%(title)s。", title=task["title"]), "success")

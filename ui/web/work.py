@@ -33,11 +33,12 @@ def calendar() -> WorkingCalendar | None:
 
 
 @contextmanager
-def transaction(*, write: bool) -> Iterator[UnitOfWork]:
+def transaction(*, write: bool, optimistic: bool = False) -> Iterator[UnitOfWork]:
     """The request's transaction. Leaving with an exception rolls back; leaving a writing block normally commits —
     so an error a view handles inside the block (a form to show again) still keeps what the block stored on
-    purpose (uploaded documents, a failed sign-in count)."""
-    with platform().uow(write=write) as uow:
+    purpose (uploaded documents, a failed sign-in count). ``optimistic``: the unit runs a case's diagram, so it
+    takes SQLite's write lock only to write (engine/store/uow.py)."""
+    with platform().uow(write=write, optimistic=optimistic) as uow:
         g.onestop_calendar = uow.platform.calendar.get(uow)
         yield uow
         if write:
@@ -45,7 +46,7 @@ def transaction(*, write: bool) -> Iterator[UnitOfWork]:
 
 
 @contextmanager
-def unit_of_work(*, write: bool) -> Iterator[tuple[UnitOfWork, Actor]]:
+def unit_of_work(*, write: bool, optimistic: bool = False) -> Iterator[tuple[UnitOfWork, Actor]]:
     """The request's transaction, opened as the signed-in person."""
-    with transaction(write=write) as uow:
+    with transaction(write=write, optimistic=optimistic) as uow:
         yield uow, current_actor()

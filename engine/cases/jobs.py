@@ -1,0 +1,346 @@
+"""The runs that execute diagram code, as they happen in the engine's child process (engine/sandbox/).
+
+Each handler takes its arguments and the assets it named (the parsed flow, the calendar), restores or creates
+the workflow, advances it within the step budget and answers a :class:`RunResult` — plain data the server
+writes. Nothing here touches the database: a handler is a function of its arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine.bpmn.expressions import ExpressionFunctions
+from engine.bpmn.scripting import RestrictedScriptEngine
+from engine.bpmn.serialization import InstanceSerializer
+from engine.bpmn.timers import to_aware, waiting_timer_due_times
+from engine.bpmn.validation import Bundle, load_bundle
+from engine.calendar.workdays import WorkingCalendar
+from engine.cases.stepping import RunBudget, advance, label
+from engine.cases.summary import RunResult, StepFailure, ready_manual_tasks, summarize
+from engine.clock import FixedClock
+from engine.people.organisation import Organisation
+
+SERIALIZER = InstanceSerializer()
+_NO_ORGANISATION = Organisation([], [])  # a deployed flow's lanes were checked when it was deployed
+MAX_DRY_RUN_STEPS = 200  # user tasks a dry run completes before it stops ("a loop?")
+
+
+# --- assets ------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BundleFiles:
+    """A deployed flow as files, with the flows it calls: what a child needs to parse it."""
+
+    files: dict[str, bytes]
+    linked: dict[str, BundleFiles] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, bundle: Bundle) -> BundleFiles:
+        return cls(dict(bundle.files), {pid: cls.of(linked) for pid, linked in bundle.linked.items()})
+
+
+def build_bundle(payload: BundleFiles) -> Bundle:
+    linked = {pid: build_bundle(files) for pid, files in payload.linked.items()}
+    return load_bundle(payload.files, _NO_ORGANISATION, check=False, linked=linked)
+
+
+def build_calendar(payload: WorkingCalendar) -> WorkingCalendar:
+    return payload
+
+
+# --- the workflow of one run -------------------------------------------------------------------------------
+
+def make_script_engine(calendar: WorkingCalendar, now: datetime) -> tuple[RestrictedScriptEngine,
+                                                                         ExpressionFunctions]:
+    tz = calendar.tz
+    functions = ExpressionFunctions(calendar, now, tz)
+    engine = RestrictedScriptEngine(functions.as_mapping())
+    engine.clock = FixedClock(now)  # type: ignore[attr-defined]
+    engine.tz = tz  # type: ignore[attr-defined]
+    engine.fired_timers = []  # type: ignore[attr-defined]  # filled by engine/bpmn/timers.py as timers fire
+    return engine, functions
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every run names: its flow and calendar (asset keys) and the moment it runs at."""
+
+    bundle: str
+    calendar: str
+    now: datetime
+
+
+class _Workflow:
+    """A run's workflow with its functions (for the calendar years a deadline had no official data for)."""
+
+    def __init__(self, run: Run, assets: Mapping[str, Any], state: str | None = None,
+                 bundle_key: str | None = None) -> None:
+        self.bundle: Bundle = assets[bundle_key or run.bundle]
+        engine, self.functions = make_script_engine(assets[run.calendar], run.now)
+        if state is None:
+            self.workflow = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs, script_engine=engine)
+        else:
+            self.workflow = SERIALIZER.loads(state, self.bundle.spec, self.bundle.subprocess_specs)
+            self.workflow.script_engine = engine  # not serialized: re-attached after every load
+
+    def result(self, failure: StepFailure | None) -> RunResult:
+        """The run's outcome; on failure nothing of the run (state None: the stored state stays)."""
+        if failure is not None:
+            return RunResult(state=None, failure=failure)
+        return summarize(self.workflow, SERIALIZER, fallback_years=self.functions.fallback_years)
+
+
+def enter_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> None:
+    for task in workflow.get_tasks(state=TaskState.READY):  # the READY start task: the case data enters here
+        task.data.update(data)
+
+
+# --- the handlers ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StartRun(Run):
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def start(run: StartRun, assets: Mapping[str, Any]) -> RunResult:
+    """A new case of the flow, run to its first wait. On failure: the state before the first step, to retry."""
+    case = _Workflow(run, assets)
+    enter_data(case.workflow, run.data)
+    result = case.result(advance(case.workflow, lambda wf: None))
+    if result.failure is not None:
+        result.state = initial_state(run, assets)
+    return result
+
+
+def initial_state(run: StartRun, assets: Mapping[str, Any]) -> str:
+    """A new case of the flow holding its start data, before any step: what a failed start retries from. Making
+    it runs no diagram code (so the server may make it when a start was stopped at a limit)."""
+    fresh = _Workflow(run, assets)
+    enter_data(fresh.workflow, run.data)
+    return SERIALIZER.dumps(fresh.workflow)
+
+
+def ready_manual_task(workflow: BpmnWorkflow, spiff_task_id: str) -> Any:
+    """The READY user task with that id, or None (it finished, or the case moved on)."""
+    try:
+        task = workflow.get_task_from_id(UUID(spiff_task_id))
+    except Exception:  # noqa: BLE001 — Spiff raises its own TaskNotFound
+        return None
+    if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+        return None
+    return task
+
+
+@dataclass(frozen=True)
+class CompleteRun(Run):
+    state: str = ""
+    task_id: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def complete(run: CompleteRun, assets: Mapping[str, Any]) -> RunResult:
+    """Complete one READY user task with the submitted data and run the case on to its next wait."""
+    case = _Workflow(run, assets, run.state)
+    task = ready_manual_task(case.workflow, run.task_id)
+    if task is None:
+        return RunResult(state=None, conflict="the task is no longer waiting for a person")
+
+    def submit(_wf: Any) -> None:
+        task.set_data(**run.data)
+        task.run()
+
+    return case.result(advance(case.workflow, submit))
+
+
+@dataclass(frozen=True)
+class TimersRun(Run):
+    state: str = ""
+
+
+def fire_timers(run: TimersRun, assets: Mapping[str, Any]) -> RunResult:
+    """Fire what is due and run the case on; a timer that is due again at once (a cycle that started in the past)
+    fires again in the same run, within the run's budget — so one without an interval ends in an error that
+    names it, instead of firing at every sweep for ever."""
+    case = _Workflow(run, assets, run.state)
+    budget = RunBudget()
+    failure = advance(case.workflow, lambda wf: wf.refresh_timers(), budget)
+    while failure is None and any(due <= run.now for _task, due in waiting_timer_due_times(case.workflow)):
+        failure = advance(case.workflow, lambda wf: wf.refresh_timers(), budget)
+    return case.result(failure)
+
+
+@dataclass(frozen=True)
+class RetryRun(Run):
+    state: str = ""
+    pending: dict[str, Any] = field(default_factory=dict)
+    fixes: dict[str, Any] = field(default_factory=dict)
+
+
+def retry(run: RetryRun, assets: Mapping[str, Any]) -> RunResult:
+    """Replay what failed — a task completion (with the corrections merged into what was submitted), the
+    engine's own steps, or the timers — from the last good state."""
+    case = _Workflow(run, assets, run.state)
+    pending = run.pending
+    if pending.get("action") == "complete":
+        task = ready_manual_task(case.workflow, str(pending.get("task")))
+        if task is None:
+            return RunResult(state=None, conflict="the task is no longer waiting for a person")
+        submitted = {**pending.get("data", {}), **run.fixes}
+
+        def replay(_wf: Any) -> None:
+            task.set_data(**submitted)
+            task.run()
+    else:
+        def replay(wf: Any) -> None:  # type: ignore[misc]  # one of two replays, chosen by what failed
+            for ready in wf.get_tasks(state=TaskState.READY):
+                if not ready.task_spec.manual:
+                    ready.data.update(run.fixes)
+    return case.result(advance(case.workflow, replay))
+
+
+@dataclass(frozen=True)
+class MigrateRun(Run):
+    state: str = ""
+    target: str = ""  # the asset key of the version the case moves to
+    mapping: dict[str, str] = field(default_factory=dict)
+
+
+def migrate(run: MigrateRun, assets: Mapping[str, Any]) -> RunResult:
+    """Re-attach the case's tasks and timers to the target version's steps (by id, or through ``mapping``),
+    keeping the waiting timers' due moments, then run what became ready."""
+    case = _Workflow(run, assets, run.state)
+    target: Bundle = assets[run.target]
+    workflow = case.workflow
+    timers = [task for task, _due in waiting_timer_due_times(workflow)]
+    workflow.script_engine.preset_timers = {  # type: ignore[attr-defined]  # read as the timers re-arm
+        run.mapping.get(task.task_spec.name, task.task_spec.name): {
+            "event_value": task._get_internal_data("event_value"),
+            "timer_started": task._get_internal_data("timer_started")} for task in timers}
+
+    def move(wf: Any) -> None:
+        top_diff, sub_diffs = diff_workflow(SERIALIZER.registry, wf, target.spec, target.subprocess_specs)
+        _apply_mapping(top_diff, target.spec, run.mapping)
+        migrate_workflow(top_diff, wf, target.spec)
+        for sub_id, sub_diff in sub_diffs.items():
+            sub = wf.subprocesses[sub_id]
+            if sub_diff is not None:
+                new_spec = target.subprocess_specs[sub.spec.name]
+                _apply_mapping(sub_diff, new_spec, run.mapping)
+                migrate_workflow(sub_diff, sub, new_spec)
+        wf.subprocess_specs = target.subprocess_specs
+
+    return case.result(advance(workflow, move))
+
+
+def _mapped(name: str, mapping: Mapping[str, str]) -> str | None:
+    """The new id of a step; the engine's helper specs of a task (``accept.BoundaryEventSplit``) follow it."""
+    if name in mapping:
+        return mapping[name]
+    head, dot, tail = name.partition(".")
+    return f"{mapping[head]}.{tail}" if dot and head in mapping else None
+
+
+def _apply_mapping(diff: Any, spec: Any, mapping: Mapping[str, str]) -> None:
+    for task in [*diff.alignment, *diff.removed]:
+        new_name = _mapped(task.task_spec.name, mapping)
+        if new_name is not None and new_name in spec.task_specs:
+            diff.alignment[task] = spec.task_specs[new_name]
+            if task in diff.removed:
+                diff.removed.remove(task)
+
+
+@dataclass(frozen=True)
+class RecomputeRun(Run):
+    state: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def recompute(run: RecomputeRun, assets: Mapping[str, Any]) -> RunResult:
+    """Evaluate again, on today's calendar and from the moment each token arrived, the case's waiting date
+    timers due in [start, end). ``extra["moves"]`` lists what changed; with no change nothing is stored."""
+    case = _Workflow(run, assets, run.state)
+    moves = []
+    failure = None
+    for task, due in waiting_timer_due_times(case.workflow):
+        started = task._get_internal_data("timer_started")
+        if run.start is None or run.end is None or not (run.start <= due < run.end) or started is None or \
+                not isinstance(task.task_spec.event_definition, TimeDateEventDefinition):
+            continue  # durations and cycles do not follow the calendar
+        functions = case.functions
+        moment, functions.moment = functions.moment, datetime.fromisoformat(started)
+        try:
+            value = case.workflow.script_engine.evaluate(task, task.task_spec.event_definition.expression)
+            new_due = to_aware(value.isoformat() if isinstance(value, datetime) else value,
+                               case.workflow.script_engine.tz)
+        except Exception as error:  # noqa: BLE001 — a timer that cannot be evaluated again is reported
+            failure = StepFailure(task=label(task.task_spec), message=f"{type(error).__name__}: {error}", line=None)
+            break
+        finally:
+            functions.moment = moment
+        if new_due != due:
+            task._set_internal_data(event_value=new_due.isoformat())
+            moves.append({"timer": task.task_spec.name, "before": due.isoformat(), "after": new_due.isoformat()})
+    if failure is not None or not moves:
+        return RunResult(state=None, failure=failure, extra={"moves": []})
+    result = case.result(None)
+    result.extra["moves"] = moves
+    return result
+
+
+@dataclass(frozen=True)
+class DryRun(Run):
+    data: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)  # the smallest data each form accepts
+
+
+def dry_run(run: DryRun, assets: Mapping[str, Any]) -> dict[str, Any]:
+    """Start a case of a draft in memory and walk it as far as it goes: each user task is completed with
+    ``answers[task id]`` or the sample for its form. Nothing is stored."""
+    case = _Workflow(run, assets)
+    workflow = case.workflow
+    enter_data(workflow, run.data)
+    steps: list[dict[str, Any]] = []
+    failure = advance(workflow, lambda wf: None)
+    while failure is None and not workflow.completed and len(steps) < MAX_DRY_RUN_STEPS:
+        ready = ready_manual_tasks(workflow)
+        if not ready:
+            break
+        task = ready[0]
+        spec = task.task_spec
+        form = ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get("formJsonSchemaFilename")
+        submitted = dict(run.answers.get(spec.name) or run.samples.get(f"{task.workflow.spec.name}/{form}") or {})
+        steps.append({"task": spec.name, "title": getattr(spec, "bpmn_name", None) or spec.name,
+                      "lane": spec.lane, "data": submitted})
+
+        def submit(_wf: Any, task: Any = task, submitted: dict[str, Any] = submitted) -> None:
+            task.set_data(**submitted)
+            task.run()
+
+        failure = advance(workflow, submit)
+    summary = summarize(workflow, SERIALIZER) if failure is None else None
+    if summary is not None and summary.failure is not None:
+        failure = summary.failure
+    if failure is not None:
+        stopped: dict[str, Any] = {"reason": "error", "task": failure.task, "message": failure.message,
+                                   "line": failure.line}
+    elif workflow.completed:
+        stopped = {"reason": "completed"}
+    elif len(steps) >= MAX_DRY_RUN_STEPS:
+        stopped = {"reason": "step limit", "message": f"stopped after {MAX_DRY_RUN_STEPS} user tasks: a loop?"}
+    else:
+        stopped = {"reason": "waiting for a timer", "timers": [
+            {"timer": task.task_spec.name, "due_at": due.isoformat()} for task, due in
+            waiting_timer_due_times(workflow)]}
+    data = summary.data if summary is not None and summary.failure is None else {}
+    return {"steps": steps, "stopped": stopped, "data": data,
+            "calendar_fallback_years": sorted(case.functions.fallback_years)}

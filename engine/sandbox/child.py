@@ -1,0 +1,97 @@
+"""The child side: set the limits, then answer jobs from the parent until its pipe closes."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+DONE, NEED, MEMORY, CRASH = "done", "need", "memory", "crash"
+PROGRESS_BYTES = 240
+CACHED_ASSETS = 64
+
+_progress: Any = None  # the shared buffer the parent reads when it has to kill us
+
+
+def report_progress(label: str) -> None:
+    """Say what the run is doing now (an element of the diagram): named in the error if the run is killed."""
+    if _progress is not None:
+        data = label.encode("utf-8", "replace")[:PROGRESS_BYTES - 1]
+        _progress.raw = data + b"\0" * (PROGRESS_BYTES - len(data))
+
+
+def _resolve(dotted: str) -> Callable[..., Any]:
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _status_kib(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _cap_memory(memory_mib: int) -> None:
+    """Address space: what the child has now plus the run's allowance. A run that asks for more gets a
+    MemoryError (or dies) inside the child; the server process is untouched."""
+    size = _status_kib("VmSize") * 1024 + memory_mib * 2**20
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        size = min(size, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (size, hard))
+
+
+def _cap_cpu(seconds: float) -> None:
+    """A backstop to the parent's deadline: this run may use its wall-clock limit in CPU time, plus a little."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    used = usage.ru_utime + usage.ru_stime
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    soft = int(used + seconds) + 2
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_growth_mib: int) -> None:
+    global _progress
+    _progress = progress
+    os.nice(1)  # a runaway run yields the CPU to the server's own threads
+    cache: OrderedDict[str, Any] = OrderedDict()
+    resident_start = _status_kib("VmRSS")
+    _cap_memory(memory_mib)
+    while True:
+        try:
+            handler, args, assets = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        _cap_cpu(seconds)
+        try:
+            built = {}
+            for asset in assets:
+                if asset.key not in cache:
+                    payload = asset.payload
+                    if payload is None:
+                        conn.send((NEED, asset.key))
+                        payload = conn.recv().payload
+                    cache[asset.key] = _resolve(asset.build)(payload)
+                cache.move_to_end(asset.key)
+                built[asset.key] = cache[asset.key]
+            while len(cache) > CACHED_ASSETS:
+                cache.popitem(last=False)
+            result = _resolve(handler)(args, built)
+            built.clear()
+            grown = _status_kib("VmRSS") - resident_start > retire_growth_mib * 1024
+            conn.send((DONE, (result, grown)))
+        except MemoryError:
+            result = built = None  # type: ignore[assignment]
+            conn.send((MEMORY, None))
+            return
+        except Exception:  # noqa: BLE001 — reported to the parent, which raises it there
+            conn.send((CRASH, traceback.format_exc(limit=8)))
+            return

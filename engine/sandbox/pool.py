@@ -1,0 +1,254 @@
+"""Child processes that run diagram code, one run each at a time, killed and replaced when a run overruns.
+
+A run is a :class:`Job`: the dotted name of a handler function, its arguments, and the *assets* it needs (parsed
+diagrams, the calendar) by key. A child keeps the assets it has built, so a diagram is parsed once per child,
+not once per run: the parent sends an asset's payload only to a child that has not had it (and again if the
+child has evicted it and asks). The parent waits for the answer with a deadline; a child that does not answer
+in time is killed with SIGKILL — nothing inside it, not even one long C-level operation, can outlast that. Its
+address space is capped with RLIMIT_AS and its CPU time with RLIMIT_CPU, so memory bombs end in the child.
+Children are forked from multiprocessing's fork server, which has the engine imported already: no thread or
+lock of the server process is ever copied into a child."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import Busy, RunStopped
+from engine.sandbox.child import CRASH, DONE, MEMORY, NEED, PROGRESS_BYTES, serve
+from engine.sandbox.limits import RunLimits
+
+log = logging.getLogger(__name__)
+
+# How many asset keys the parent remembers per child (the child's own cache holds as many).
+KNOWN_ASSETS = 64
+
+
+@dataclass(frozen=True)
+class Asset:
+    """Something a handler needs that is worth building once per child: ``build`` (a dotted function name)
+    turns ``payload`` into it. ``key`` identifies the payload's content."""
+
+    key: str
+    build: str
+    payload: Any = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Job:
+    handler: str  # "package.module:function", called as function(args, assets) in the child
+    args: Any
+    assets: tuple[Asset, ...] = ()
+
+
+def resolve(dotted: str) -> Callable[..., Any]:
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def run_inline(job: Job) -> Any:
+    """The job in this thread (``ONESTOP_SANDBOX=inline``): the same code, without the child's hard limits."""
+    built = {asset.key: _inline_asset(asset) for asset in job.assets}
+    return resolve(job.handler)(job.args, built)
+
+
+_INLINE_CACHE: OrderedDict[str, Any] = OrderedDict()
+_INLINE_LOCK = threading.Lock()
+
+
+def _inline_asset(asset: Asset) -> Any:
+    with _INLINE_LOCK:
+        if asset.key in _INLINE_CACHE:
+            _INLINE_CACHE.move_to_end(asset.key)
+            return _INLINE_CACHE[asset.key]
+    value = resolve(asset.build)(asset.payload)
+    with _INLINE_LOCK:
+        _INLINE_CACHE[asset.key] = value
+        while len(_INLINE_CACHE) > KNOWN_ASSETS:
+            _INLINE_CACHE.popitem(last=False)
+    return value
+
+
+class _Child:
+    """One child process and the parent's end of its pipe."""
+
+    def __init__(self, context: Any, limits: RunLimits) -> None:
+        self.conn, child_end = context.Pipe(duplex=True)
+        self.progress = context.Array("c", PROGRESS_BYTES, lock=False)
+        self.process = context.Process(target=serve, args=(child_end, self.progress, limits.memory_mib,
+                                                            limits.seconds, limits.retire_growth_mib),
+                                       name="onestop-sandbox", daemon=True)
+        self.process.start()
+        child_end.close()
+        self.known: OrderedDict[str, None] = OrderedDict()
+        self.runs = 0
+        self.retiring = False
+
+    def running(self) -> str:
+        return bytes(self.progress.raw).split(b"\0", 1)[0].decode("utf-8", "replace")
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+        self.process.close()
+
+
+class SandboxPool:
+    """The child processes of one server process. Thread-safe: each thread's run takes a child of its own."""
+
+    def __init__(self, limits: RunLimits, *, preload: Sequence[str] = ()) -> None:
+        self.limits = limits
+        self.preload = list(preload)
+        self._idle: list[_Child] = []
+        self._count = 0
+        self._cond = threading.Condition()
+        self._context: Any = None
+        self.started = 0  # children started so far (for /metrics and tests)
+        self.killed = 0  # children killed for overrunning a limit
+
+    def _ctx(self) -> Any:
+        if self._context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["engine.sandbox.child", *self.preload])
+            self._context = context
+        return self._context
+
+    def run(self, job: Job) -> Any:
+        """The handler's return value; RunStopped when the run overran a limit or its child died; Busy when no
+        child came free in time."""
+        if self.limits.mode == "inline":
+            return run_inline(job)
+        child = self._acquire()
+        try:
+            result = self._exchange(child, job)
+        except BaseException:
+            self._discard(child)
+            raise
+        self._release(child)
+        return result
+
+    def _exchange(self, child: _Child, job: Job) -> Any:
+        child.runs += 1
+        child.progress.raw = b"\0" * PROGRESS_BYTES
+        assets = tuple(asset if asset.key not in child.known else Asset(asset.key, asset.build, None)
+                       for asset in job.assets)
+        child.conn.send((job.handler, job.args, assets))
+        deadline = time.monotonic() + self.limits.seconds
+        while True:
+            if not child.conn.poll(max(deadline - time.monotonic(), 0)):
+                self.killed += 1
+                element = child.running()
+                raise RunStopped(f"stopped after {self.limits.seconds:g} s, the time limit of one run"
+                                 + (f", while running {element}" if element else ""), element=element or None)
+            try:
+                kind, value = child.conn.recv()
+            except (EOFError, OSError):
+                self.killed += 1
+                element = child.running()
+                child.process.join(timeout=5)
+                raise RunStopped(_died(child.process.exitcode, self.limits)
+                                 + (f", while running {element}" if element else ""), element=element or None) \
+                    from None
+            if kind == NEED:  # the child evicted an asset the parent thought it had
+                child.conn.send(next(a for a in job.assets if a.key == value))
+                continue
+            break
+        for asset in job.assets:
+            child.known[asset.key] = None
+            child.known.move_to_end(asset.key)
+        while len(child.known) > KNOWN_ASSETS:
+            child.known.popitem(last=False)
+        if kind == DONE:
+            result, child.retiring = value
+            return result
+        child.retiring = True
+        if kind == MEMORY:
+            element = child.running()
+            raise RunStopped(f"stopped: the run needed more than {self.limits.memory_mib} MiB of memory, its limit"
+                             + (f", while running {element}" if element else ""), element=element or None)
+        raise RuntimeError(f"the engine's child process failed: {value}") if kind == CRASH else \
+            RuntimeError(f"unexpected answer {kind!r} from the engine's child process")
+
+    def _acquire(self) -> _Child:
+        deadline = time.monotonic() + self.limits.acquire_seconds
+        with self._cond:
+            while True:
+                while self._idle:
+                    child = self._idle.pop()
+                    if child.process.is_alive():
+                        return child
+                    self._count -= 1
+                    child.kill()
+                if self._count < self.limits.processes:
+                    self._count += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise Busy(f"all {self.limits.processes} engine processes are busy; try again in a moment")
+                self._cond.wait(remaining)
+        try:
+            child = _Child(self._ctx(), self.limits)
+        except BaseException:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+            raise
+        self.started += 1
+        return child
+
+    def _release(self, child: _Child) -> None:
+        if child.retiring or child.runs >= self.limits.runs_per_process:
+            self._discard(child)
+            return
+        with self._cond:
+            self._idle.append(child)
+            self._cond.notify()
+
+    def _discard(self, child: _Child) -> None:
+        try:
+            child.kill()
+        finally:
+            with self._cond:
+                self._count -= 1
+                self._cond.notify()
+
+    def close(self) -> None:
+        with self._cond:
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+        for child in idle:
+            child.kill()
+
+
+def _died(exitcode: int | None, limits: RunLimits) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        name = signal.Signals(-exitcode).name
+        if name == "SIGXCPU":
+            return f"stopped after {limits.seconds:g} s of CPU time, the limit of one run"
+        return f"stopped: the run's process was ended by {name}"
+    return f"stopped: the run's process ended unexpectedly (exit code {exitcode})"
+
+
+_SHARED: dict[tuple[RunLimits, tuple[str, ...]], SandboxPool] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool(limits: RunLimits, preload: Sequence[str] = ()) -> SandboxPool:
+    """One pool per process and set of limits: every platform of a process (tests make many) shares it."""
+    key = (limits, tuple(preload))
+    with _SHARED_LOCK:
+        pool = _SHARED.get(key)
+        if pool is None:
+            pool = _SHARED[key] = SandboxPool(limits, preload=preload)
+        return pool

@@ -1,0 +1,259 @@
+"""Hostile and careless diagrams cannot stall, bloat or poison the platform: what can be seen before deploying is
+refused with the element to change; what only shows while a case runs ends that case in `error` within the run's
+limits, naming the element or the variable — and everyone else keeps working meanwhile."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from hostile import diagram, script_task, straight, user_task, with_script
+
+from engine.cases.deployment import deploy
+from engine.cases.instances import start_instance
+from engine.errors import DeploymentRefused
+from engine.people.identity import Actor
+from engine.sandbox.limits import RunLimits
+
+DESIGNER = Actor("designer", "designer")
+APPLICANT = Actor("applicant", "applicant")
+RUN_SECONDS = 2.0
+
+
+@pytest.fixture
+def limits() -> RunLimits:
+    return RunLimits(seconds=RUN_SECONDS, memory_mib=96)
+
+
+def deploy_files(platform: Any, files: dict[str, bytes]) -> str:
+    with platform.uow() as uow:
+        key = deploy(files, actor=DESIGNER, uow=uow, now=platform.now()).key
+        uow.commit()
+    return key
+
+
+def refused(platform: Any, files: dict[str, bytes]) -> list[str]:
+    with platform.uow() as uow, pytest.raises(DeploymentRefused) as raised:
+        deploy(files, actor=DESIGNER, uow=uow, now=platform.now())
+    return [problem["message"] for problem in raised.value.details]
+
+
+def start(platform: Any, key: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    with platform.uow(optimistic=True) as uow:
+        result = start_instance(key, data or {}, actor=APPLICANT, uow=uow, now=platform.now())
+        uow.commit()
+    with platform.uow(write=False) as uow:
+        from engine.store.models import ProcessInstance
+
+        row = uow.session.get(ProcessInstance, result["id"])
+        return {"id": row.id, "status": row.status, "error": row.error_message, "task": row.error_task,
+                "data": row.data}
+
+
+# --- what only shows while the case runs: the case ends in error, within the limits ---------------------------
+
+def test_a_cpu_bomb_in_one_c_call_is_killed_at_the_time_limit_and_the_case_goes_to_error(platform):
+    # 80,000 integers with one hash value: building the set compares every pair, in one C call that no step
+    # counter inside Python ever sees.
+    key = deploy_files(platform, with_script("cpu_bomb", "keys = set([i * 2305843009213693951 for i in range(80000)])"))
+    began = time.monotonic()
+    case = start(platform, key)
+    elapsed = time.monotonic() - began
+    assert case["status"] == "error"
+    assert "time limit" in case["error"] and "bomb" in case["error"]
+    assert elapsed < RUN_SECONDS + 3
+    assert platform.sandbox.killed >= 1
+
+
+def test_a_memory_bomb_spread_over_many_lines_ends_in_error_and_the_server_process_stays_small(platform):
+    script = "\n".join(f"v{i} = 'x' * 8_000_000 + '{i}'" for i in range(40))  # 320 MB, 8 MB a line
+    key = deploy_files(platform, with_script("memory_bomb", script))
+    resident_before = _resident_mib()
+    case = start(platform, key)
+    assert case["status"] == "error"
+    assert "memory" in case["error"] or "MiB" in case["error"]
+    assert _resident_mib() - resident_before < 50  # the bomb went off in the child, not here
+
+
+def _resident_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        import os
+
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.mark.parametrize(("script", "variable", "words"), [
+    ("numbers = range(3)", "numbers", "range"),
+    ("z = 1j", "z", "complex"),
+    ("loop = []\nloop.append(loop)", "loop", "contains itself"),
+    ("big = 10 ** 400", "big", "64 bits"),
+    ("nan = float('nan')", "nan", "nan"),
+    ("bad = 'caf\\udc80'", "bad", "surrogate"),
+    ("text = 'x' * 1_500_000", "text", "longer than"),
+    ("deep = " + "[" * 40 + "1" + "]" * 40, "deep", "nested"),
+    ("kinds = {1, 2}", "kinds", "set"),
+])
+def test_a_script_result_case_data_cannot_hold_ends_the_case_in_error_naming_the_variable(platform, script,
+                                                                                           variable, words):
+    key = deploy_files(platform, with_script("unstorable", script))
+    case = start(platform, key)
+    assert case["status"] == "error"
+    assert f"'{variable}" in case["error"] and words in case["error"], case["error"]
+
+
+def test_a_loop_that_never_ends_stops_with_an_error_naming_the_element(platform):
+    nodes = ['<bpmn:startEvent id="start" />', script_task("count", "n = n + 1"),
+             '<bpmn:exclusiveGateway id="again" name="再来一次" />', user_task("wait"), '<bpmn:endEvent id="end" />']
+    files = diagram("endless", nodes, [("start", "count", None), ("count", "again", None),
+                                       ("again", "count", "True"), ("again", "wait", None), ("wait", "end", None)],
+                    default={"again": "wait"})
+    case = start(platform, deploy_files(platform, files), {"n": 0})
+    assert case["status"] == "error"
+    assert "count" in case["error"] or "again" in case["error"]
+    assert "loop" in case["error"]
+
+
+def test_a_cycle_computed_to_fire_without_pause_ends_its_case_in_error_naming_the_timer(platform):
+    # Not refused at deploy (the cycle is computed), and SpiffWorkflow would fire it for ever in one run.
+    boundary = ('<bpmn:boundaryEvent id="nag" name="催办" cancelActivity="false" attachedToRef="wait">'
+                '<bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R/" + "PT0S"'
+                '</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:boundaryEvent>')
+    nodes = ['<bpmn:startEvent id="start" />', user_task("wait"), boundary, '<bpmn:endEvent id="end" />',
+             '<bpmn:endEvent id="nagged" />']
+    files = diagram("nagging", nodes, [("start", "wait", None), ("wait", "end", None), ("nag", "nagged", None)])
+    case = start(platform, deploy_files(platform, files))
+    assert case["status"] == "error"
+    assert case["task"] == "nag (催办)" and "fired 100 times" in case["error"]
+
+
+def test_a_cycle_that_started_long_ago_catches_up_in_one_sweep_within_the_budget(platform, clock):
+    """A cycle computed to start 30 hours ago with an hourly interval: 31 firings due at once, all in one sweep;
+    the case then waits for the next hour (not one firing per sweep for a day)."""
+    from datetime import timedelta
+
+    from engine.cases.scheduler import fire_due_timers
+
+    boundary = ('<bpmn:boundaryEvent id="remind" name="每小时提醒" cancelActivity="false" attachedToRef="wait">'
+                '<bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:tFormalExpression">"R40/" + since + '
+                '"/PT1H"</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:boundaryEvent>')
+    nodes = ['<bpmn:startEvent id="start" />', user_task("wait"), boundary, '<bpmn:endEvent id="end" />',
+             '<bpmn:endEvent id="reminded" />']
+    files = diagram("hourly", nodes, [("start", "wait", None), ("wait", "end", None), ("remind", "reminded", None)])
+    since = (clock.now() + timedelta(hours=1)).isoformat()
+    case = start(platform, deploy_files(platform, files), {"since": since})
+    assert case["status"] == "active"
+    clock.advance(timedelta(hours=31, minutes=30))
+    report = fire_due_timers(platform)
+    assert report.fired == [case["id"]]
+    with platform.uow(write=False) as uow:
+        from engine.store.models import HistoryEntry, ProcessInstance
+
+        row = uow.session.get(ProcessInstance, case["id"])
+        fired = uow.session.query(HistoryEntry).filter_by(instance_id=case["id"], action="timer_fired").count()
+        assert row.status == "active" and fired == 31
+        assert row.next_due_at > clock.now()
+
+
+def test_a_multi_instance_of_twenty_thousand_items_from_the_case_data_ends_in_error(platform):
+    mi = user_task("each", '<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>n</bpmn:loopCardinality>'
+                           '</bpmn:multiInstanceLoopCharacteristics>')
+    key = deploy_files(platform, straight("wide", mi))
+    case = start(platform, key, {"n": 20_000})
+    assert case["status"] == "error"
+    assert "each" in (case["error"] + (case["task"] or ""))
+
+
+def test_a_killed_run_leaves_a_working_platform_behind(platform):
+    bomb = deploy_files(platform, with_script("cpu_bomb2", "k = set([i * 2305843009213693951 for i in range(80000)])"))
+    fine = deploy_files(platform, with_script("fine", "total = 1 + 2"))
+    assert start(platform, bomb)["status"] == "error"
+    case = start(platform, fine)
+    assert case["status"] == "active" and case["data"]["total"] == 3
+
+
+@pytest.mark.sqlite_only  # PostgreSQL has no database-wide write lock
+def test_diagram_code_never_runs_while_the_unit_holds_the_write_lock(platform):
+    key = deploy_files(platform, with_script("plain", "total = 1"))
+    with platform.uow() as uow, pytest.raises(RuntimeError, match="write lock"):
+        start_instance(key, {}, actor=APPLICANT, uow=uow, now=platform.now())
+
+
+# --- what can be seen before: refused at deploy, naming the element ---------------------------------------------
+
+def _cycle(key: str, cycle: str) -> dict[str, bytes]:
+    boundary = ('<bpmn:boundaryEvent id="nag" name="催办" cancelActivity="false" attachedToRef="wait">'
+                f'<bpmn:timerEventDefinition><bpmn:timeCycle xsi:type="bpmn:tFormalExpression">{cycle}'
+                '</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:boundaryEvent>')
+    nodes = ['<bpmn:startEvent id="start" />', user_task("wait"), boundary, '<bpmn:endEvent id="end" />',
+             '<bpmn:endEvent id="nagged" />']
+    return diagram(key, nodes, [("start", "wait", None), ("wait", "end", None), ("nag", "nagged", None)])
+
+
+@pytest.mark.parametrize(("cycle", "words"), [
+    ("'R/PT0S'", "shortest interval"),
+    ("'R5/PT0S'", "shortest interval"),
+    ("'R/PT10S'", "shortest interval"),
+    ("'R/2020-01-01T00:00:00+08:00/PT1H'", "fire"),
+    ("'R500/2024-01-01T00:00:00+08:00/P1D'", "fire"),
+])
+def test_a_cycle_timer_that_would_fire_without_pause_or_all_at_once_is_refused_at_deploy(platform, cycle, words):
+    messages = refused(platform, _cycle("cycles", cycle))
+    assert any("'nag'" in m and words in m for m in messages), messages
+
+
+def test_a_cycle_with_a_sane_interval_deploys(platform):
+    assert deploy_files(platform, _cycle("sane", "'R3/PT1H'")) == "sane"
+
+
+def test_a_literal_cardinality_over_the_limit_is_refused_at_deploy(platform):
+    mi = user_task("each", '<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>20000</bpmn:loopCardinality>'
+                           '</bpmn:multiInstanceLoopCharacteristics>')
+    messages = refused(platform, straight("wide_literal", mi))
+    assert any("'each'" in m and "20,000" in m and "1,000" in m for m in messages), messages
+
+
+def test_a_parallel_split_wider_than_the_limit_is_refused_at_deploy(platform):
+    branches = [script_task(f"b{i}", "x = 1") for i in range(150)]
+    nodes = ['<bpmn:startEvent id="start" />', '<bpmn:parallelGateway id="split" />', *branches,
+             '<bpmn:parallelGateway id="join" />', user_task("wait"), '<bpmn:endEvent id="end" />']
+    flows = [("start", "split", None), *[("split", f"b{i}", None) for i in range(150)],
+             *[(f"b{i}", "join", None) for i in range(150)], ("join", "wait", None), ("wait", "end", None)]
+    messages = refused(platform, diagram("split", nodes, flows))
+    assert any("'split'" in m and "150 outgoing" in m for m in messages), messages
+
+
+def test_a_standard_loop_without_a_maximum_is_refused_at_deploy(platform):
+    looped = script_task("again", "n = 1").replace(
+        "</bpmn:scriptTask>", "<bpmn:standardLoopCharacteristics><bpmn:loopCondition>True</bpmn:loopCondition>"
+        "</bpmn:standardLoopCharacteristics></bpmn:scriptTask>")
+    messages = refused(platform, straight("looped", looped))
+    assert any("'again'" in m and "loopMaximum" in m for m in messages), messages
+
+
+# --- everyone else keeps working --------------------------------------------------------------------------------
+
+def test_another_user_keeps_working_while_a_hostile_case_runs(platform, people, client, deployed):
+    bomb = deploy_files(platform, with_script("cpu_bomb3", "k = set([i * 2305843009213693951 for i in range(80000)])"))
+    answers: dict[str, Any] = {}
+
+    def hostile() -> None:
+        answers["bomb"] = client.post("/api/v1/process-instances", json={"model_key": bomb, "data": {}},
+                                      headers=people.headers("applicant")).get_json()
+
+    thread = threading.Thread(target=hostile)
+    thread.start()
+    time.sleep(0.3)  # the hostile run is under way in its child process
+    worst = 0.0
+    for _round in range(3):
+        began = time.monotonic()
+        listed = client.get("/api/v1/tasks?scope=department", headers=people.headers("win_dcf"))
+        started = client.post("/api/v1/process-instances", json={"model_key": deployed,
+                                                                 "data": {"county": "dongchangfu"}},
+                              headers=people.headers("other_applicant"))
+        worst = max(worst, time.monotonic() - began)
+        assert listed.status_code == 200 and started.status_code == 201
+    thread.join(timeout=RUN_SECONDS + 10)
+    assert worst < 2.0, f"another user's requests took {worst:.2f} s while a hostile case ran"
+    assert answers["bomb"]["status"] == "error"
