@@ -257,3 +257,101 @@ def test_another_user_keeps_working_while_a_hostile_case_runs(platform, people, 
     thread.join(timeout=RUN_SECONDS + 10)
     assert worst < 2.0, f"another user's requests took {worst:.2f} s while a hostile case ran"
     assert answers["bomb"]["status"] == "error"
+
+
+# --- each bound of the step budget, hit directly --------------------------------------------------------------
+
+class _Spec:
+    def __init__(self, name: str) -> None:
+        self.name, self.bpmn_name = name, None
+
+
+class _Task:
+    """Just what the budget reads of a SpiffWorkflow task."""
+
+    def __init__(self, name: str, parent: _Task | None = None, workflow: Any = None) -> None:
+        self.task_spec, self.parent, self.id = _Spec(name), parent, object()
+        self.workflow = workflow
+
+
+def _workflow(tasks: int) -> Any:
+    from types import SimpleNamespace
+
+    workflow = SimpleNamespace(tasks=dict.fromkeys(range(tasks)), subprocesses={})
+    workflow.top_workflow = workflow
+    return workflow
+
+
+def test_the_step_budget_stops_a_run_at_its_step_limit():
+    from engine.cases.stepping import MAX_STEPS_PER_RUN, BudgetExceeded, RunBudget
+
+    budget, workflow, root = RunBudget(), _workflow(10), _Task("root")
+    with pytest.raises(BudgetExceeded, match=f"{MAX_STEPS_PER_RUN:,} engine steps"):
+        for index in range(MAX_STEPS_PER_RUN + 1):  # many elements side by side: no one element, no depth
+            budget.charge(_Task(f"branch_{index % 900}", root, workflow))
+
+
+def test_the_step_budget_stops_an_element_that_runs_too_often():
+    from engine.cases.stepping import MAX_RUNS_OF_ONE_ELEMENT, BudgetExceeded, RunBudget
+
+    budget, workflow, root = RunBudget(), _workflow(10), _Task("root")
+    with pytest.raises(BudgetExceeded, match=f"ran {MAX_RUNS_OF_ONE_ELEMENT:,} times") as raised:
+        for _index in range(MAX_RUNS_OF_ONE_ELEMENT + 1):
+            budget.charge(_Task("again", root, workflow))
+    assert raised.value.element == "again"
+
+
+def test_the_step_budget_stops_a_task_tree_before_the_engine_stops_walking_it():
+    from engine.cases.stepping import MAX_TREE_DEPTH, BudgetExceeded, RunBudget
+
+    budget, workflow = RunBudget(), _workflow(10)
+    task = _Task("root", None, workflow)
+    with pytest.raises(BudgetExceeded, match=f"{MAX_TREE_DEPTH} steps in a row"):
+        for index in range(MAX_TREE_DEPTH + 1):
+            task = _Task(f"step_{index % 2}", task, workflow)
+            budget.charge(task)
+
+
+def test_the_step_budget_stops_a_case_with_too_many_tasks():
+    from engine.cases.stepping import MAX_TASKS_PER_CASE, BudgetExceeded, RunBudget
+
+    budget, workflow, root = RunBudget(), _workflow(MAX_TASKS_PER_CASE + 1), _Task("root")
+    with pytest.raises(BudgetExceeded, match=f"over the limit of {MAX_TASKS_PER_CASE:,}"):
+        for index in range(100):
+            budget.charge(_Task(f"item_{index}", root, workflow))
+
+
+def test_case_data_over_its_stored_size_is_refused_naming_the_limit(platform):
+    from engine.bpmn.case_data import MAX_CASE_DATA_BYTES
+
+    script = "\n".join(f"part{i} = 'x' * 900_000" for i in range(MAX_CASE_DATA_BYTES // 900_000 + 1))
+    case = start(platform, deploy_files(platform, with_script("bulky", script)))
+    assert case["status"] == "error"
+    assert f"over the limit of {MAX_CASE_DATA_BYTES:,}" in case["error"]
+
+
+def test_a_run_waits_for_a_free_child_process_and_is_refused_when_none_comes_free():
+    from engine.errors import Busy
+    from engine.sandbox.pool import Job, SandboxPool
+
+    pool = SandboxPool(RunLimits(seconds=5, processes=1, acquire_seconds=0.5), preload=("engine.cases.jobs",))
+    holder = threading.Thread(target=lambda: pool.run(Job("sandbox_handlers:pause", 2)))
+    try:
+        holder.start()
+        time.sleep(0.8)  # the one child is busy for two seconds
+        with pytest.raises(Busy, match="busy"):
+            pool.run(Job("sandbox_handlers:pause", 0))
+    finally:
+        holder.join()
+        pool.close()
+
+
+def test_metrics_count_the_runs_stopped_at_their_limit(platform, client):
+    from test_metrics import parse
+
+    before = parse(client.get("/metrics").get_data(as_text=True))["onestop_engine_runs_stopped_total"]
+    bomb = deploy_files(platform, with_script("cpu_bomb4", "k = set([i * 2305843009213693951 for i in range(80000)])"))
+    assert start(platform, bomb)["status"] == "error"
+    after = parse(client.get("/metrics").get_data(as_text=True))
+    assert after["onestop_engine_runs_stopped_total"] == before + 1
+    assert after["onestop_engine_processes_started_total"] >= 1

@@ -54,6 +54,8 @@ def register_error_handlers(app: Flask) -> None:
         response = jsonify(error_body(error.code, error.message, error.details))
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="onestop"'
+        if status == 503:
+            response.headers["Retry-After"] = "2"
         return response, status
 
     @app.errorhandler(HTTPException)

@@ -97,6 +97,18 @@ def platform_metrics(*, uow: UnitOfWork, now: datetime) -> list[str]:
                 [({}, int(history.get("timer_fired", 0)))]),
         *family("onestop_engine_errors_total", "counter", "Cases that went to error since the database was created.",
                 [({}, int(history.get("error", 0)))]),
+        *sandbox_metrics(uow.platform.sandbox),
+    ]
+
+
+def sandbox_metrics(pool: Any) -> list[str]:
+    """This process's engine child processes: started, and killed at a run's limit (per server process)."""
+    return [
+        *family("onestop_engine_processes_started_total", "counter",
+                "Engine child processes this server process has started.", [({}, pool.started)]),
+        *family("onestop_engine_runs_stopped_total", "counter",
+                "Runs this server process stopped at their time or memory limit (their process killed).",
+                [({}, pool.killed)]),
     ]
 
 
