@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -34,6 +35,9 @@ def _start_scheduler(worker: Any) -> None:
 
 
 def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool, access_log: bool = True) -> None:
+    # An engine child process for each thread of a web process, and one for its timer scheduler: a run never waits
+    # for another thread's run (engine/sandbox/). The web processes inherit the setting.
+    os.environ.setdefault("ONESTOP_SANDBOX_PROCESSES", str(max(threads, 1) + (1 if scheduler else 0)))
     options = {
         "bind": f"{host}:{port}",
         "workers": max(workers, 1),

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-DONE, NEED, MEMORY, CRASH = "done", "need", "memory", "crash"
+DONE, NEED, MEMORY, CRASH, READY = "done", "need", "memory", "crash", "ready"
 PROGRESS_BYTES = 240
 CACHED_ASSETS = 64
 
@@ -65,6 +65,7 @@ def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_grow
     cache: OrderedDict[str, Any] = OrderedDict()
     resident_start = _status_kib("VmRSS")
     _cap_memory(memory_mib)
+    conn.send(READY)
     while True:
         try:
             handler, args, assets = conn.recv()

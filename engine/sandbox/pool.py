@@ -12,23 +12,30 @@ lock of the server process is ever copied into a child."""
 from __future__ import annotations
 
 import importlib
+import io
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util  # type: ignore[attr-defined]
+from multiprocessing.context import ForkServerProcess, set_spawning_popen  # type: ignore[attr-defined]
 from typing import Any
 
 from engine.errors import Busy, RunStopped
-from engine.sandbox.child import CRASH, DONE, MEMORY, NEED, PROGRESS_BYTES, serve
+from engine.sandbox.child import CRASH, DONE, MEMORY, NEED, PROGRESS_BYTES, READY, serve
 from engine.sandbox.limits import RunLimits
 
 log = logging.getLogger(__name__)
 
 # How many asset keys the parent remembers per child (the child's own cache holds as many).
 KNOWN_ASSETS = 64
+# How long a new child may take to start (its imports are done once, in the fork server, before it).
+READY_SECONDS = 60.0
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -76,23 +83,65 @@ def _inline_asset(asset: Asset) -> Any:
     return value
 
 
+class _LeanPopen(popen_forkserver.Popen):
+    """multiprocessing's fork-server launch, except that the child does not run the parent's ``__main__`` again:
+    a server's main module is its command-line script and a test run's is pytest — seconds of imports in every
+    child, for nothing, since a child only ever calls engine code by module name."""
+
+    def _launch(self, process_obj: Any) -> None:
+        data = {key: value for key, value in spawn.get_preparation_data(process_obj._name).items()
+                if key not in ("init_main_from_path", "init_main_from_name")}
+        payload = io.BytesIO()
+        set_spawning_popen(self)
+        try:
+            reduction.dump(data, payload)
+            reduction.dump(process_obj, payload)
+        finally:
+            set_spawning_popen(None)
+        self.sentinel, write_end = forkserver.connect_to_new_process(self._fds)  # type: ignore[attr-defined]
+        kept = os.dup(write_end)  # the parent's sentinel for the child, closed with this object
+        self.finalizer = util.Finalize(self, util.close_fds, (kept, self.sentinel))  # type: ignore[attr-defined]
+        with open(write_end, "wb", closefd=True) as stream:
+            stream.write(payload.getbuffer())
+        self.pid = forkserver.read_signed(self.sentinel)
+
+
+class _EngineProcess(ForkServerProcess):  # type: ignore[misc]
+    @staticmethod
+    def _Popen(process_obj: Any) -> _LeanPopen:
+        return _LeanPopen(process_obj)
+
+
 class _Child:
     """One child process and the parent's end of its pipe."""
 
     def __init__(self, context: Any, limits: RunLimits) -> None:
         self.conn, child_end = context.Pipe(duplex=True)
         self.progress = context.Array("c", PROGRESS_BYTES, lock=False)
-        self.process = context.Process(target=serve, args=(child_end, self.progress, limits.memory_mib,
-                                                            limits.seconds, limits.retire_growth_mib),
-                                       name="onestop-sandbox", daemon=True)
+        self.process = _EngineProcess(target=serve, args=(child_end, self.progress, limits.memory_mib,
+                                                          limits.seconds, limits.retire_growth_mib),
+                                      name="onestop-sandbox", daemon=True)
         self.process.start()
         child_end.close()
+        # The child says when it is ready: its start-up (and a busy machine) is not charged to its first run.
+        if not self.conn.poll(READY_SECONDS) or self.conn.recv() != READY:
+            self.kill()
+            raise RuntimeError(f"an engine child process did not start within {READY_SECONDS:g} s")
         self.known: OrderedDict[str, None] = OrderedDict()
         self.runs = 0
         self.retiring = False
 
     def running(self) -> str:
         return bytes(self.progress.raw).split(b"\0", 1)[0].decode("utf-8", "replace")
+
+    def cpu_seconds(self) -> float:
+        """CPU time the child has used so far (user + system), from /proc; 0 when it cannot be read."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+        except (OSError, ValueError, IndexError):
+            return 0.0
 
     def kill(self) -> None:
         if self.process.is_alive():
@@ -142,13 +191,8 @@ class SandboxPool:
         assets = tuple(asset if asset.key not in child.known else Asset(asset.key, asset.build, None)
                        for asset in job.assets)
         child.conn.send((job.handler, job.args, assets))
-        deadline = time.monotonic() + self.limits.seconds
+        self._await_answer(child)
         while True:
-            if not child.conn.poll(max(deadline - time.monotonic(), 0)):
-                self.killed += 1
-                element = child.running()
-                raise RunStopped(f"stopped after {self.limits.seconds:g} s, the time limit of one run"
-                                 + (f", while running {element}" if element else ""), element=element or None)
             try:
                 kind, value = child.conn.recv()
             except (EOFError, OSError):
@@ -160,6 +204,7 @@ class SandboxPool:
                     from None
             if kind == NEED:  # the child evicted an asset the parent thought it had
                 child.conn.send(next(a for a in job.assets if a.key == value))
+                self._await_answer(child)
                 continue
             break
         for asset in job.assets:
@@ -177,6 +222,25 @@ class SandboxPool:
                              + (f", while running {element}" if element else ""), element=element or None)
         raise RuntimeError(f"the engine's child process failed: {value}") if kind == CRASH else \
             RuntimeError(f"unexpected answer {kind!r} from the engine's child process")
+
+    def _await_answer(self, child: _Child) -> None:
+        """Wait until the child answers. A run may use ``seconds`` of CPU time — what a diagram's code costs,
+        however busy the machine is — and at most ``wall_seconds`` of wall-clock time; past either the child is
+        killed (SIGKILL: nothing inside it can delay that) and RunStopped raised."""
+        limits = self.limits
+        started_cpu, started = child.cpu_seconds(), time.monotonic()
+        wait = limits.seconds
+        while not child.conn.poll(wait):
+            used = child.cpu_seconds() - started_cpu
+            elapsed = time.monotonic() - started
+            if used >= limits.seconds or elapsed >= limits.wall_seconds:
+                self.killed += 1
+                element = child.running()
+                what = f"{limits.seconds:g} s of CPU time" if used >= limits.seconds else \
+                    f"{limits.wall_seconds:g} s"
+                raise RunStopped(f"stopped after {what}, the time limit of one run"
+                                 + (f", while running {element}" if element else ""), element=element or None)
+            wait = max(min(limits.seconds - used, limits.wall_seconds - elapsed), 0.05)
 
     def _acquire(self) -> _Child:
         deadline = time.monotonic() + self.limits.acquire_seconds
