@@ -6,9 +6,18 @@ from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+)
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffBoundaryEventParser,
+    SpiffEndEventParser,
     SpiffIntermediateCatchEventParser,
     SpiffStartEventParser,
 )
@@ -64,11 +73,24 @@ class OneStopIntermediateCatchEventParser(_ClockTimers, SpiffIntermediateCatchEv
     pass
 
 
+class OneStopEndEventParser(SpiffEndEventParser):
+    """SpiffWorkflow's end event parser leaves out signals: a signal end event would end without signalling."""
+
+    def create_task(self) -> Any:
+        definition = self.get_event_definition([MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH,
+                                                ESCALATION_EVENT_XPATH, TERMINATION_EVENT_XPATH, SIGNAL_EVENT_XPATH])
+        task = self._create_task(definition)
+        task.connect(self.spec.end)
+        return task
+
+
 class OneStopParser(SpiffBpmnParser):
-    """SpiffArena's dialect, with timers that follow the engine's clock and timezone."""
+    """SpiffArena's dialect, with timers that follow the engine's clock and timezone. Diagrams reach it as
+    ``rewrite.prepare`` shaped them (links, implicit starts and ends, splits out of activities)."""
 
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("endEvent"): (OneStopEndEventParser, EndEvent),
         full_tag("startEvent"): (OneStopStartEventParser, StartEvent),
         full_tag("boundaryEvent"): (OneStopBoundaryEventParser, BoundaryEvent),
         full_tag("intermediateCatchEvent"): (OneStopIntermediateCatchEventParser, IntermediateCatchEvent),
