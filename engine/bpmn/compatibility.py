@@ -112,8 +112,8 @@ VENDORS = {CAMUNDA: "camunda", CAMUNDA_DMN: "camunda", ZEEBE: "zeebe", ACTIVITI:
 IGNORED = ""  # settings with no effect on what a case does here: accepted silently
 LANE = ("here a task goes to the department its lane names: put the task in a lane named after a department "
         "(its code or name in organisation.yaml) and remove {what}")
-FORM = ("here a user task's form is a JSON Schema file uploaded beside the diagram: add <spiffworkflow:property "
-        "name=\"formJsonSchemaFilename\" value=\"FORM.json\"/> inside the task's "
+FORM = ("here a form is a JSON Schema file uploaded beside the diagram: add <spiffworkflow:property "
+        "name=\"formJsonSchemaFilename\" value=\"FORM.json\"/> inside this element's "
         "bpmn:extensionElements/spiffworkflow:properties and remove {what}")
 SERVICE = ("this engine runs no Java classes or engine expressions: hand the work to an outside system with "
            "<spiffworkflow:serviceTaskOperator id=\"TOPIC\"> (external workers fetch TOPIC), or compute it in a "
@@ -158,6 +158,8 @@ CAMUNDA_FORM = ("here a user task's form is a JSON Schema file uploaded beside t
                 "<spiffworkflow:property name=\"formJsonSchemaFilename\" value=\"FORM.json\"/> on the task; "
                 "rewrite this form as a JSON Schema and remove {what}")
 GENERIC = "a setting of another engine that this platform does not read; remove {what}"
+DECISION_RESULT = ("a decision's outputs go into the case's data under the decision table's output names; "
+                   "remove {what}")
 
 VENDOR_HINTS: dict[str, str] = {
     # people and forms
@@ -181,8 +183,9 @@ VENDOR_HINTS: dict[str, str] = {
     "calledElementBinding": CALL_BINDING, "calledElementVersion": CALL_BINDING,
     "calledElementVersionTag": CALL_BINDING, "calledElementTenantId": CALL_BINDING, "caseRef": CALL_BINDING,
     "caseBinding": CALL_BINDING, "caseVersion": CALL_BINDING, "calledElement": CALLED_ELEMENT,
-    "decisionRef": DECISION, "decisionRefBinding": DECISION, "decisionRefVersion": DECISION,
-    "decisionRefVersionTag": DECISION, "decisionRefTenantId": DECISION, "mapDecisionResult": DECISION,
+    "decisionRef": DECISION, "decisionRefBinding": DECISION_RESULT, "decisionRefVersion": DECISION_RESULT,
+    "decisionRefVersionTag": DECISION_RESULT, "decisionRefTenantId": DECISION_RESULT,
+    "mapDecisionResult": DECISION_RESULT,
     "calledDecision": DECISION,
     "collection": MULTI, "elementVariable": MULTI, "loopCharacteristics": MULTI,
     # transactions and jobs
@@ -199,7 +202,13 @@ VENDOR_HINTS: dict[str, str] = {
     "modelerTemplateIcon": IGNORED, "userTask": IGNORED, "diagramRelationId": IGNORED,
     "executionPlatform": IGNORED, "executionPlatformVersion": IGNORED, "retries": IGNORED,
 }
+# Advice that depends on the element carrying the setting: (element, setting) → advice.
+OWNER_HINTS: dict[tuple[str, str], str] = {
+    ("businessRuleTask", "resultVariable"): DECISION_RESULT,
+    ("businessRuleTask", "mapDecisionResult"): DECISION_RESULT,
+}
 # A value worth quoting into the advice (``{value}``): the topic of an external task, the process a
 # callActivity calls, the decision a task evaluates.
 VALUE_ATTRIBUTES = {"topic": ("topic",), "taskDefinition": ("type",), "calledElement": ("processId",),
                     "calledDecision": ("decisionId",), "decisionRef": ("decisionRef",)}
+PLACEHOLDERS = {TOPIC: "TOPIC", DECISION: "DECISION_ID", CALLED_ELEMENT: "PROCESS_ID"}

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from lxml import etree
 
 from engine.bpmn import rewrite
-from engine.bpmn.compatibility import ELEMENTS, EVENT_RULES
+from engine.bpmn.compatibility import ELEMENTS, EVENT_RULES, VENDORS
 from engine.bpmn.problems import NS, Report, executable_processes, in_processes, label, local_name, quote
 
 PYTHON_LANGUAGES = ("", "python", "python3", "text/python", "text/x-python", "application/x-python")
@@ -146,10 +146,12 @@ def check_references(name: str, root: etree._Element, report: Report) -> None:
                 continue
             found = _resolve(element, value, ids)
             if found is None or local_name(found) != target:
-                report.add(name, element.sourceline, f"{label(owner)}: {attribute}=\"{quote(value)}\" names no "
-                                                     f"{target} of this file: add <bpmn:{target} id=\"{quote(value)}\" "
-                                                     "name=\"…\"/> at the top of the file, or pick one it defines",
-                           element=owner)
+                prefix, colon, local = value.partition(":")
+                wanted = local if colon and prefix in (element.nsmap or {}) else value
+                report.add(name, element.sourceline,
+                           f"{label(owner)}: {attribute}=\"{quote(value)}\" names no {target} of this file: add "
+                           f"<bpmn:{target} id=\"{quote(wanted)}\" name=\"…\"/> at the top of the file, or pick one "
+                           "it defines", element=owner)
     for message in root.iter(rewrite.q("message"), rewrite.q("signal")):
         if not (message.get("name") or "").strip():
             report.add(name, message.sourceline, f"{local_name(message)} '{quote(message.get('id'))}' has no name: "
@@ -221,6 +223,8 @@ def check_tasks(name: str, root: etree._Element, report: Report) -> None:
     """Tasks that need content the parser reads."""
     for task in in_processes(root, "bpmn:scriptTask"):
         script = task.find("bpmn:script", NS)
+        if _vendor_script(task):
+            continue  # another engine's script setting: its hint says where the Python goes
         if script is None or not (script.text or "").strip():
             report.add(name, task.sourceline, f"{label(task)} has no script: write Python in it, or make it a "
                                               "plain task", element=task)
@@ -235,6 +239,13 @@ def check_tasks(name: str, root: etree._Element, report: Report) -> None:
                                               "with the flow", element=task)
 
 
+def _vendor_script(task: etree._Element) -> bool:
+    return any(etree.QName(attribute).namespace in VENDORS for attribute in task.attrib
+               if etree.QName(attribute).localname == "resource") or any(
+        etree.QName(child).namespace in VENDORS and local_name(child) == "script"
+        for child in task.iterfind("bpmn:extensionElements/*", NS))
+
+
 def check_data(name: str, root: etree._Element, report: Report) -> None:
     """Data associations reach data objects the parser can find; SpiffArena's data-holding stores are refused."""
     ids = _ids(root)
@@ -242,30 +253,28 @@ def check_data(name: str, root: etree._Element, report: Report) -> None:
     spiff_stores = rewrite.spiff_data_store_names(root)
     for association in in_processes(root, "bpmn:dataInputAssociation", "bpmn:dataOutputAssociation"):
         owner = association.getparent()
+        ends = {local_name(e): e for e in association if rewrite.is_bpmn(e, "sourceRef", "targetRef")}
+        found = {kind: _resolve(end, (end.text or "").strip(), ids) for kind, end in ends.items()}
         if owner is None:
             continue
-        for end in association:
-            if not rewrite.is_bpmn(end, "sourceRef", "targetRef"):
-                continue
-            value = (end.text or "").strip()
-            found = _resolve(end, value, ids)
-            if found is None or (local_name(found) in ("dataInput", "dataOutput", "property")):
-                continue
-            if str(found.get("id")) in stores:
-                store = found if local_name(found) == "dataStore" else \
-                    _resolve(found, found.get("dataStoreRef") or "", ids)
-                store_id = str(store.get("id")) if store is not None else ""
-                if store_id in spiff_stores:
-                    report.add(name, end.sourceline, f"{label(owner)}: it reads or writes the SpiffArena "
-                                                     f"{spiff_stores[store_id]} '{quote(store_id)}', "
-                                                     "which holds data between cases; this platform keeps no data "
-                                                     "stores: keep the data in the case, or fetch it with a service "
-                                                     "task", element=owner)
-                continue
-            if local_name(found) not in ("dataObjectReference", "dataObject"):
-                report.add(name, end.sourceline, f"{label(owner)}: its data association names {label(found)}, which "
-                                                 "is not a data object: connect it to a data object reference",
-                           element=owner)
+        touched = [e for e in found.values() if e is not None and str(e.get("id")) in stores]
+        if touched:  # documentation, unless it is one of SpiffArena's stores that hold data
+            store = touched[0] if local_name(touched[0]) == "dataStore" else \
+                _resolve(touched[0], touched[0].get("dataStoreRef") or "", ids)
+            store_id = str(store.get("id")) if store is not None else ""
+            if store_id in spiff_stores:
+                report.add(name, association.sourceline, f"{label(owner)}: it reads or writes the SpiffArena "
+                                                         f"{spiff_stores[store_id]} '{quote(store_id)}', which holds "
+                                                         "data between cases; this platform keeps no data stores: "
+                                                         "keep the data in the case, or fetch it with a service "
+                                                         "task", element=owner)
+            continue
+        data_end = "sourceRef" if local_name(association) == "dataInputAssociation" else "targetRef"
+        data = found.get(data_end)
+        if data is not None and local_name(data) not in ("dataObjectReference", "dataObject"):
+            report.add(name, ends[data_end].sourceline, f"{label(owner)}: its data association names "
+                                                        f"{label(data)}; only data objects are read and written "
+                                                        "here: connect it to a data object reference", element=owner)
     for reference in in_processes(root, "bpmn:dataObjectReference"):
         target = _resolve(reference, (reference.get("dataObjectRef") or "").strip(), ids)
         level = reference.getparent()

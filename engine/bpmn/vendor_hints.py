@@ -6,7 +6,15 @@ import re
 
 from lxml import etree
 
-from engine.bpmn.compatibility import GENERIC, IGNORED, VALUE_ATTRIBUTES, VENDOR_HINTS, VENDORS
+from engine.bpmn.compatibility import (
+    GENERIC,
+    IGNORED,
+    OWNER_HINTS,
+    PLACEHOLDERS,
+    VALUE_ATTRIBUTES,
+    VENDOR_HINTS,
+    VENDORS,
+)
 from engine.bpmn.problems import Report, executable_processes, label, local_name, quote
 from engine.bpmn.sandbox_ast import check_source
 
@@ -43,27 +51,34 @@ def _check_element(name: str, element: etree._Element, report: Report) -> None:
         if owner is not None:  # nested vendor elements (a listener's script, a form's fields) go with their outer one
             _hint(name, owner, element, VENDORS[namespace], local_name(element), None, report)
         return
+    owner = element
+    if local_name(element).endswith(("EventDefinition", "LoopCharacteristics")) and element.getparent() is not None:
+        owner = element.getparent()  # name the event or task, not its definition
     for attribute, value in element.attrib.items():
         vendor = VENDORS.get(etree.QName(attribute).namespace or "")
         if vendor is not None:
-            _hint(name, element, element, vendor, etree.QName(attribute).localname, value, report)
+            _hint(name, owner, element, vendor, etree.QName(attribute).localname, value, report)
 
 
 def _hint(name: str, owner: etree._Element, at: etree._Element, vendor: str, setting: str, value: str | None,
           report: Report) -> None:
-    advice = VENDOR_HINTS.get(setting, GENERIC)
+    advice = OWNER_HINTS.get((local_name(owner), setting)) or VENDOR_HINTS.get(setting, GENERIC)
     if advice == IGNORED:
         return
     what = f"{vendor}:{setting}"
-    shown = f'{what}="{quote(value)}"' if value is not None else f"<{what}>"
-    quoted = value if value is not None else _value_of(at, setting)
-    if setting == "type" and value == "external" and owner.get(f"{{{etree.QName(at.tag).namespace}}}topic"):
+    namespace = etree.QName(attribute_tag(at, setting)).namespace
+    if setting == "type" and value == "external" and owner.get(f"{{{namespace}}}topic"):
         return  # reported once, with the topic
-    if "{value}" in advice and not quoted:
-        quoted = "TOPIC" if "serviceTaskOperator" in advice else "DECISION_ID" if "Decision" in advice else "ID"
+    shown = f'{what}="{quote(value)}"' if value is not None else f"<{what}>"
+    quoted = (value if setting in VALUE_ATTRIBUTES else None) if value is not None else _value_of(at, setting)
     where = label(owner) if owner.get("id") is not None or owner.get("name") else local_name(owner)
-    report.add(name, at.sourceline, f"{where}: {shown}: {advice.format(what=what, value=quote(quoted or ''))}",
-               element=owner)
+    filled = advice.format(what=what, value=quote(quoted or PLACEHOLDERS.get(advice, "ID")))
+    report.add(name, at.sourceline, f"{where}: {shown}: {filled}", element=owner)
+
+
+def attribute_tag(element: etree._Element, setting: str) -> str:
+    """The full name of the vendor attribute ``setting`` on ``element``."""
+    return next((str(a) for a in element.attrib if etree.QName(a).localname == setting), setting)
 
 
 def _value_of(element: etree._Element, setting: str) -> str | None:
@@ -94,14 +109,22 @@ def _python_if_valid(candidate: str) -> str | None:
     return None if problems else candidate
 
 
+CAMUNDA_BUILTINS = re.compile(r"\b(nrOf\w+|loopCounter|execution|task|authenticatedUserId|dateTime|now)\b")
+
+
 def juel_to_python(inner: str) -> str | None:
-    """``approved && amount gt 1000`` → ``approved and amount > 1000``, or None when unsure."""
-    return _python_if_valid(_outside_strings(inner, _JUEL_WORDS))
+    """``approved && amount gt 1000`` → ``approved and amount > 1000``, or None when unsure (Camunda's own
+    variables and functions have no equivalent to suggest)."""
+    candidate = _outside_strings(inner, _JUEL_WORDS)
+    if CAMUNDA_BUILTINS.search(re.sub(_STRING, "", candidate)) or "None" in candidate:
+        return None
+    return _python_if_valid(candidate)
 
 
 def feel_to_python(inner: str) -> str | None:
     """``approved = true`` → ``approved == True``, or None when unsure."""
-    return _python_if_valid(_outside_strings(inner, _FEEL_WORDS))
+    candidate = _outside_strings(inner, _FEEL_WORDS)
+    return None if "None" in candidate else _python_if_valid(candidate)
 
 
 def foreign_expression(source: str, kind: str) -> str | None:
