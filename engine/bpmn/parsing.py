@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from lxml import etree
@@ -98,3 +99,15 @@ class OneStopParser(SpiffBpmnParser):
 
     def __init__(self, validate: bool = True) -> None:
         super().__init__(validator=VALIDATOR if validate else None)
+
+    def explicit_lanes(self, specs: Iterable[Any]) -> None:
+        """A task listed in a lane (a flowNodeRef) belongs to that lane, even inside a subprocess drawn in
+        another lane: SpiffWorkflow gives every task of a subprocess the subprocess's lane."""
+        named: dict[str, str] = {}
+        for lanes in self.document_lanes.values():
+            named.update({node: lane for node, lane in lanes.items() if lane})
+        for spec in specs:
+            for task_spec in spec.task_specs.values():
+                lane = named.get(getattr(task_spec, "bpmn_id", None) or "")
+                if lane is not None:
+                    task_spec.lane = lane

@@ -409,6 +409,8 @@ def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Ele
         except Exception as error:  # noqa: BLE001
             report_spiff_error(error, top.filename or first, documents, prepared, report)
             return None
+    parser.explicit_lanes([spec, *(s for s in subprocess_specs.values() if s is not None)])
+    if calls_fine:
         for process_id, bundle in linked.items():  # a deployed flow brings its own call activities along
             for name, sub in ((process_id, bundle.spec), *bundle.subprocess_specs.items()):
                 if subprocess_specs.get(name) is None:

@@ -256,10 +256,7 @@ def retry_instance(instance_id: int, *, data: dict[str, Any] | None = None, reas
             task.set_data(**submitted)
             task.run()
     else:
-        def replay(wf: Any) -> None:  # type: ignore[misc]  # one of two replays, chosen by what failed
-            for ready in wf.get_tasks(state=TaskState.READY):
-                if not ready.task_spec.manual:
-                    ready.data.update(fixes)
+        replay = _replay_steps(fixes, timers=pending.get("action") == "timers")
     failure = advance(loaded.workflow, replay)
     if failure is not None:
         save_failure(loaded, failure, uow=uow, now=now, actor="system", pending=pending)
@@ -270,6 +267,18 @@ def retry_instance(instance_id: int, *, data: dict[str, Any] | None = None, reas
                    data={**pending.get("data", {}), **fixes}, replayed=True)
         save(loaded, uow=uow, now=now, actor=actor.username, completed=completed)
     return instance_summary(row)
+
+
+def _replay_steps(fixes: dict[str, Any], *, timers: bool) -> Any:
+    """Replay engine steps with the corrected data. A failed timer firing was not saved: fire the due timers
+    again first, so that the corrections reach the steps they start (a cycle's next round included)."""
+    def replay(wf: Any) -> None:
+        if timers:
+            wf.refresh_timers()
+        for ready in wf.get_tasks(state=TaskState.READY):
+            if not ready.task_spec.manual:
+                ready.data.update(fixes)
+    return replay
 
 
 def _ready_manual_task(loaded: Loaded, spiff_task_id: str) -> Any:
