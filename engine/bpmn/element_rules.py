@@ -24,7 +24,7 @@ FLOW_SOURCES_WITHOUT_CONDITIONS = ("parallelGateway", "eventBasedGateway", *rewr
 def check_elements(name: str, root: etree._Element, report: Report) -> None:
     """Every element rule of the catalogue and every structure the engine would misread."""
     for check in (check_catalogue, check_events, check_references, check_flows, check_links, check_tasks,
-                  check_data, check_levels):
+                  check_properties, check_data, check_levels):
         check(name, root, report)
 
 
@@ -239,6 +239,15 @@ def check_tasks(name: str, root: etree._Element, report: Report) -> None:
                                               "with the flow", element=task)
 
 
+def check_properties(name: str, root: etree._Element, report: Report) -> None:
+    """SpiffArena's extension properties are name/value pairs; the parser reads both."""
+    for prop in in_processes(root, "spiffworkflow:property"):
+        if prop.get("name") is None or prop.get("value") is None:
+            holder = next((a for a in prop.iterancestors() if a.get("id")), prop)
+            report.add(name, prop.sourceline, f"{label(holder)}: a spiffworkflow:property needs both a name and a "
+                                              "value", element=holder)
+
+
 def _vendor_script(task: etree._Element) -> bool:
     return any(etree.QName(attribute).namespace in VENDORS for attribute in task.attrib
                if etree.QName(attribute).localname == "resource") or any(
@@ -295,6 +304,8 @@ def _flow_nodes(level: etree._Element) -> Iterator[etree._Element]:
 def check_levels(name: str, root: etree._Element, report: Report) -> None:
     """Every process has something to run, event subprocesses start with a trigger, and nothing is unreachable."""
     for process in executable_processes(root):
+        if not (process.get("id") or "").strip():
+            report.add(name, process.sourceline, "a process has no id: give it one (it becomes the flow's key)")
         if not any(True for _ in _flow_nodes(process)):
             report.add(name, process.sourceline, f"{label(process)} has nothing to run: draw its start event "
                                                  "and its steps", element=process.get("id"))

@@ -83,6 +83,9 @@ KNOWN: list[tuple[str, Reword]] = [
 _UNSAFE = re.compile(r"<[^>]*\bat 0x|Error\(|Exception\(|Traceback|\(b'")
 
 
+GENERIC = "cannot be read by the engine as drawn"
+
+
 def spiff_message(error: Exception, what: str) -> str:
     """What to tell the designer about ``error``, raised while parsing ``what`` (an element's label)."""
     text = str(error.args[0]) if error.args else ""
@@ -96,8 +99,8 @@ def spiff_message(error: Exception, what: str) -> str:
         if text and not _UNSAFE.search(text) and len(text) < 300:
             return f"{what}: {text.strip()}"
     log.info("unexpected parser failure on %s", what, exc_info=error)
-    return (f"{what} cannot be read by the engine as drawn: compare it with the BPMN conventions in the README, or "
-            "draw it with plainer elements")
+    return (f"{what} {GENERIC}: compare it with the BPMN conventions in the README, or draw it with plainer "
+            "elements")
 
 
 def element_by_id(documents: Mapping[str, etree._Element], element_id: str,
@@ -127,4 +130,7 @@ def report_spiff_error(error: Exception, file: str, documents: Mapping[str, etre
         what = f"element '{quote(element_id)}'"
     if report.has_element(file, element_id) or report.has_line(file, line):
         return
-    report.add(file, line, spiff_message(error, what), element=element_id)
+    message = spiff_message(error, what)
+    if GENERIC in message and any(p.file == file for p in report.problems):
+        return  # an unforeseen parser failure in a file with problems: those problems are what to fix first
+    report.add(file, line, message, element=element_id)

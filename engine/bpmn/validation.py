@@ -387,7 +387,7 @@ def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Ele
             unread = True
     if not bpmn or unread:
         return None  # what could not be read is reported; no advice about what the parser never saw
-    executable = {pid for pid, p in parser.process_parsers.items() if p.process_executable}
+    executable = {pid for pid, p in parser.process_parsers.items() if p.process_executable and pid}
     calls_fine = check_call_activities(bpmn, executable, set(linked), report)
     called = {str(c).strip() for c in parser.get_process_dependencies()}
     tops = sorted(pid for pid in executable if pid not in called)
@@ -431,6 +431,8 @@ def _report_tops(tops: list[str], executable: set[str], parser: Any, first: str,
                    f"every executable process ({quote(', '.join(sorted(executable)), 300)}) is called by a "
                    "callActivity, so none of them starts the flow: a flow needs one process that no callActivity "
                    "calls")
+    elif any(p.process_executable for p in parser.process_parsers.values()):
+        pass  # an executable process without an id: reported by the element rules
     elif parser.process_parsers:
         where = next(iter(parser.process_parsers.values()))
         report.add(where.filename or first, where.node.sourceline,

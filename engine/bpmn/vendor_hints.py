@@ -23,8 +23,7 @@ _JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
 _STRING = r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
 _JUEL_WORDS = [(r"&&", " and "), (r"\|\|", " or "), (r"!(?!=)", " not "), (r"\beq\b", "=="), (r"\bne\b", "!="),
                (r"\blt\b", "<"), (r"\bgt\b", ">"), (r"\ble\b", "<="), (r"\bge\b", ">="), (r"\bnull\b", "None"),
-               (r"\btrue\b", "True"), (r"\bfalse\b", "False"), (r"\bempty\s+", "not "),
-               (r"\bexecution\.getVariable\(\s*(\"\w+\"|'\w+')\s*\)", r"<VAR:\1>")]
+               (r"\btrue\b", "True"), (r"\bfalse\b", "False"), (r"\bempty\s+", "not ")]
 _FEEL_WORDS = [(r"(?<![<>!=])=(?!=)", "=="), (r"\bnull\b", "None"), (r"\btrue\b", "True"),
                (r"\bfalse\b", "False"), (r"\bnot\s*\(", "not (")]
 _ISO_TEXT = re.compile(r"""["']((?:R\d*/)?P[0-9YMWDTHS.]+|\d{4}-\d{2}-\d{2}T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)["']""")
@@ -90,12 +89,15 @@ def _value_of(element: etree._Element, setting: str) -> str | None:
 
 # --- expression languages -------------------------------------------------------------------------
 
+_GET_VARIABLE = re.compile(r"""\bexecution\.getVariable\(\s*["'](\w+)["']\s*\)""")
+
+
 def _outside_strings(text: str, replacements: list[tuple[str, str]]) -> str:
-    parts = re.split(_STRING, text)
+    parts = re.split(_STRING, _GET_VARIABLE.sub(r"\1", text))
     for index in range(0, len(parts), 2):  # even parts are outside string literals
         for pattern, replacement in replacements:
             parts[index] = re.sub(pattern, replacement, parts[index])
-    return re.sub(r"<VAR:[\"'](\w+)[\"']>", r"\1", "".join(parts))
+    return "".join(parts)
 
 
 def _python_if_valid(candidate: str) -> str | None:
