@@ -158,3 +158,31 @@ def test_validation_never_raises_whatever_element_or_attribute_is_taken_out(path
             for detail in refused.details:
                 assert "\n" not in detail["message"] and "Traceback" not in detail["message"], detail
                 assert "0x" not in detail["message"] and "<Element" not in detail["message"], detail
+
+
+def test_schema_errors_are_listed_up_to_their_bound(organisation):
+    from engine.bpmn.validation import MAX_SCHEMA_ERRORS
+
+    text = (ROOT / "tests" / "data" / "escalation" / "escalation.bpmn").read_text(encoding="utf-8")
+    bogus = "\n".join(f'    <bpmn:task id="extra{i}"><bpmn:wobble /></bpmn:task>'
+                      for i in range(MAX_SCHEMA_ERRORS + 10))
+    text = text.replace('<bpmn:endEvent id="end_done" name="办结">', bogus + '\n    <bpmn:endEvent id="end_done" '
+                        'name="办结">', 1)
+    files = {p.name: p.read_bytes() for p in (ROOT / "tests" / "data" / "escalation").iterdir()}
+    with pytest.raises(DeploymentRefused) as refused:
+        load_bundle({**files, "escalation.bpmn": text.encode()}, organisation)
+    schema = [d["message"] for d in refused.value.details if d["message"].startswith("XML schema")]
+    assert len(schema) == MAX_SCHEMA_ERRORS + 1
+    assert "XML schema: 10 more errors not shown" in schema
+
+
+def test_a_decision_table_entry_longer_than_its_bound_is_refused(organisation):
+    from engine.bpmn.expression_checks import MAX_DMN_ENTRY
+
+    folder = ROOT / "tests" / "data" / "validation"
+    files = {p.name: p.read_bytes() for p in folder.iterdir()}
+    long_entry = "> " + "1" * MAX_DMN_ENTRY
+    files["subsidy.dmn"] = files["subsidy.dmn"].replace(b"<text>&gt; 12</text>", f"<text>{long_entry}</text>".encode())
+    with pytest.raises(DeploymentRefused) as refused:
+        load_bundle(files, organisation)
+    assert any(f"longer than {MAX_DMN_ENTRY} characters" in d["message"] for d in refused.value.details)
