@@ -186,3 +186,20 @@ def test_a_decision_table_entry_longer_than_its_bound_is_refused(organisation):
     with pytest.raises(DeploymentRefused) as refused:
         load_bundle(files, organisation)
     assert any(f"longer than {MAX_DMN_ENTRY} characters" in d["message"] for d in refused.value.details)
+
+
+def test_a_diagram_with_more_flow_elements_than_its_bound_is_refused_at_once(organisation):
+    import time
+
+    from engine.bpmn.validation import MAX_FLOW_ELEMENTS
+
+    tasks = "".join(f'<bpmn:task id="t{n}" />' for n in range(MAX_FLOW_ELEMENTS + 1))
+    content = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+               f'<bpmn:process id="p" isExecutable="true">{tasks}</bpmn:process></bpmn:definitions>').encode()
+    started = time.monotonic()
+    with pytest.raises(DeploymentRefused) as refused:
+        load_bundle({"wide.bpmn": content}, organisation)
+    assert time.monotonic() - started < 2
+    assert [d["message"] for d in refused.value.details] == [
+        f"the diagram has {MAX_FLOW_ELEMENTS + 1} events, activities, gateways and sequence flows; a flow has at most "
+        f"{MAX_FLOW_ELEMENTS}: split it into flows called by call activities"]

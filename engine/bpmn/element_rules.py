@@ -329,8 +329,13 @@ def check_levels(name: str, root: etree._Element, report: Report) -> None:
                 continue
             if node.get("triggeredByEvent") == "true" or node.get("isForCompensation") == "true":
                 continue
-            if rewrite.link_name(node) is not None and rewrite.is_bpmn(node, "intermediateCatchEvent") \
-                    and rewrite.link_name(node) in linked:
+            link = rewrite.link_name(node) if rewrite.is_bpmn(node, "intermediateCatchEvent") else None
+            if link is not None and link in linked:
+                continue
+            if link is not None:
+                report.add(name, node.sourceline, f"{label(node)}: no link throw event jumps to link "
+                                                  f"'{quote(link)}' in {label(level)}, so it never runs: add one "
+                                                  "there, or delete it", element=node)
                 continue
             report.add(name, node.sourceline, f"{label(node)} has no incoming sequence flow, so it never runs: "
                                               "connect it, or delete it", element=node)

@@ -69,11 +69,12 @@ def local_name(element: etree._Element) -> str:
 
 
 def is_bpmn(element: etree._Element, *names: str) -> bool:
-    return isinstance(element.tag, str) and etree.QName(element).namespace == BPMN and local_name(element) in names
+    return element.tag in {q(name) for name in names}
 
 
 def children(level: etree._Element, *names: str) -> list[etree._Element]:
-    return [child for child in level if is_bpmn(child, *names)]
+    tags = {q(name) for name in names}
+    return [child for child in level if child.tag in tags]
 
 
 def levels(root: etree._Element) -> Iterator[etree._Element]:

@@ -42,7 +42,7 @@ from engine.bpmn.expression_checks import (
 )
 from engine.bpmn.parsing import MAX_FILE_BYTES, OneStopParser, parse_xml
 from engine.bpmn.problems import NS, Problem, Report, element_at_line, label, q, quote
-from engine.bpmn.rewrite import Prepared, prepare
+from engine.bpmn.rewrite import FLOW_NODES, Prepared, prepare
 from engine.bpmn.spiff_errors import report_spiff_error
 from engine.bpmn.vendor_hints import check_vendor_extensions
 from engine.errors import DeploymentRefused
@@ -55,8 +55,10 @@ log = logging.getLogger(__name__)
 MAX_FILES = 50
 EXTENSIONS = (".bpmn", ".dmn", ".json")
 MAX_SCHEMA_ERRORS = 50
+MAX_FLOW_ELEMENTS = 3000  # events, activities, gateways and sequence flows per diagram; real flows have hundreds
 BPMN = NS["bpmn"]
 _SHORT_NAMES = {f"{{{uri}}}": f"{prefix}:" for prefix, uri in NS.items()}
+FLOW_ELEMENT_TAGS = tuple(f"{{{BPMN}}}{tag}" for tag in (*FLOW_NODES, "sequenceFlow"))
 
 
 @dataclass
@@ -131,7 +133,8 @@ def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check
     accepted = check_files(files, report)
     documents = parse_documents(accepted, report)
     forms = parse_json_files(accepted, report)
-    bpmn = {name: root for name, root in documents.items() if _extension(name) == ".bpmn"}
+    bpmn = {name: root for name, root in documents.items() if _extension(name) == ".bpmn" and
+            within_bounds(name, root, report)}
     dmn = {name: root for name, root in documents.items() if _extension(name) == ".dmn"}
     if check:
         for name, root in bpmn.items():
@@ -163,6 +166,18 @@ def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check
     key, name, spec, subprocess_specs = parsed
     return Bundle(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs, forms=forms,
                   files=dict(files), linked=linked)
+
+
+def within_bounds(name: str, root: etree._Element, report: Report) -> bool:
+    """A diagram of more than MAX_FLOW_ELEMENTS flow elements is refused before any further work on it (the
+    checks, rewrites and the parser are linear in its size, but a 2 MiB file of tiny tasks would take long)."""
+    count = sum(1 for element in root.iter(*FLOW_ELEMENT_TAGS))
+    if count <= MAX_FLOW_ELEMENTS:
+        return True
+    report.add(name, root.sourceline, f"the diagram has {count} events, activities, gateways and sequence flows; a "
+                                      f"flow has at most {MAX_FLOW_ELEMENTS}: split it into flows called by call "
+                                      "activities")
+    return False
 
 
 def _guarded(report: Report, name: str, check: Callable[[str, etree._Element, Report], None],
