@@ -158,15 +158,11 @@ def check_references(name: str, root: etree._Element, report: Report) -> None:
                                                  f"name it (the name is what reaches a case)")
 
 
-def _level_of(element: etree._Element) -> etree._Element | None:
-    return element.getparent()
-
-
 def check_flows(name: str, root: etree._Element, report: Report) -> None:
     """Sequence flows stay inside one (sub)process and carry conditions only where BPMN lets them choose."""
     ids = _ids(root)
     for flow in in_processes(root, "bpmn:sequenceFlow"):
-        level = _level_of(flow)
+        level = flow.getparent()
         for end in ("sourceRef", "targetRef"):
             found = _resolve(flow, (flow.get(end) or "").strip(), ids)
             if found is None:

@@ -88,13 +88,11 @@ def check_bpmn_expressions(name: str, root: etree._Element, report: Report) -> N
 
 
 def _timer_owner(timer: etree._Element) -> str:
+    """``timeDate of boundaryEvent 'deadline' (受理超期)``."""
     definition = timer.getparent()
     event = definition.getparent() if definition is not None else None
-    return f"{kind_label(timer)} of {label(event)}" if event is not None else kind_label(timer)
-
-
-def kind_label(timer: etree._Element) -> str:
-    return etree.QName(timer).localname
+    kind = etree.QName(timer).localname
+    return f"{kind} of {label(event)}" if event is not None else kind
 
 
 def check_timer(name: str, timer: etree._Element, kind: str, report: Report) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from lxml import etree
 
@@ -132,7 +131,3 @@ def in_processes(root: etree._Element, *tags: str) -> list[etree._Element]:
     for process in executable_processes(root):
         found.extend(process.iter(*(q(tag) for tag in tags)))
     return found
-
-
-def any_value(value: Any) -> str:
-    return quote(str(value))

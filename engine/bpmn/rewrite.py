@@ -18,7 +18,7 @@ never changed); they are deterministic, so a version parses to the same specs ev
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -356,7 +356,3 @@ def end_open_paths(level: etree._Element, ids: set[str], prepared: Prepared) -> 
     prepared.origin[str(end.get("id"))] = level_id
     for node in open_ends:
         _flow(level, ids, str(node.get("id")), str(end.get("id")), prepared, str(node.get("id")))
-
-
-def element_ids(elements: Iterable[etree._Element]) -> list[str]:
-    return [str(e.get("id")) for e in elements]
