@@ -193,7 +193,8 @@ def test_diagram_without_interchange(organisation: Organisation) -> None:
     files = {**escalation(), BPMN: (text[:start] + text[end:]).encode("utf-8")}
     problem = only(refused(files, organisation))
     assert (problem.line, problem.message) == (
-        2, "no diagram interchange: open and save it in bpmn.io or Camunda Modeler")
+        2, "no diagram interchange (BPMNDI, the layout bpmn.io and Camunda Modeler draw): export the diagram with "
+           "its layout from the tool that made it, or draw it in bpmn.io or Camunda Modeler")
 
 
 # --- expressions ----------------------------------------------------------------------------------

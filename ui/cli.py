@@ -13,6 +13,7 @@ from typing import Any
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from engine.bpmn.problems import one_line, printable_file
 from engine.bpmn.validation import Bundle, called_elsewhere, defined_processes, load_bundle, read_paths
 from engine.calendar import store as calendar_store
 from engine.cases import deployment, scheduler
@@ -101,7 +102,7 @@ def validate(paths: tuple[Path, ...]) -> None:
             bundle = load_bundle(files, organisation, linked=linked)
         except DeploymentRefused as refused:
             for detail in refused.details:
-                click.echo(f"{_where(group, detail)}: {detail['message']}")
+                click.echo(f"{_where(group, detail)}: {one_line(str(detail['message']))}")
             problems += len(refused.details)
         else:
             checked[bundle.key] = bundle
@@ -146,8 +147,9 @@ def _in_call_order(groups: dict[str, dict[str, bytes]]) -> list[tuple[str, dict[
 
 
 def _where(group: str, detail: dict[str, Any]) -> str:
-    file = detail.get("file") or group
-    return f"{file}:{detail.get('line', 0)}"
+    """``file:line`` of a problem, on one line whatever the uploaded file was called."""
+    file = str(detail.get("file") or group)
+    return f"{printable_file(file)}:{detail.get('line', 0)}"
 
 
 @main.command()
@@ -165,7 +167,7 @@ def deploy(paths: tuple[Path, ...]) -> None:
         except DeploymentRefused as refused:
             failed = True
             for detail in refused.details:
-                click.echo(f"{_where(group, detail)}: {detail['message']}")
+                click.echo(f"{_where(group, detail)}: {one_line(str(detail['message']))}")
             continue
         except OneStopError as error:
             failed = True

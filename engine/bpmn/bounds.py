@@ -17,7 +17,6 @@ BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 MAX_MULTI_INSTANCE = 1_000  # items of one multi-instance activity (loopCardinality)
 MAX_LOOP_MAXIMUM = 1_000  # loopMaximum of a standard loop
 MAX_OUTGOING = 100  # sequence flows out of one element (branches of a split)
-MAX_FLOW_ELEMENTS = 2_000  # elements of one process
 MAX_CATCH_UP_FIRINGS = 100  # times a cycle timer may fire at once when it starts in the past
 MIN_CYCLE_INTERVAL = timedelta(minutes=1)  # the shortest interval of a repeating timer
 
@@ -37,7 +36,7 @@ def _label(element: etree._Element) -> str:
 def bound_problems(root: etree._Element, now: datetime | None = None) -> list[Problem]:
     """Every way the diagram exceeds what one case may ask, as (line, message, element)."""
     moment = now or datetime.now(UTC)
-    return [*_cycles(root, moment), *_multi_instances(root), *_loops(root), *_splits(root), *_sizes(root)]
+    return [*_cycles(root, moment), *_multi_instances(root), *_loops(root), *_splits(root)]
 
 
 def _literal(element: etree._Element) -> object:
@@ -110,11 +109,3 @@ def _splits(root: etree._Element) -> Iterator[Problem]:
             if count > MAX_OUTGOING:
                 yield (element.sourceline or 0, f"{_label(element)} has {count:,} outgoing flows; at most "
                        f"{MAX_OUTGOING} (a multi-instance activity runs one step for many items)", element)
-
-
-def _sizes(root: etree._Element) -> Iterator[Problem]:
-    for process in root.iter(_q("process")):
-        count = sum(1 for element in process.iter() if isinstance(element.tag, str) and element.get("id"))
-        if count > MAX_FLOW_ELEMENTS:
-            yield (process.sourceline or 0, f"process {_label(process)} has {count:,} elements; at most "
-                   f"{MAX_FLOW_ELEMENTS:,} (split it into flows that call each other)", process)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
-from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
+from SpiffWorkflow.bpmn.parser.event_parsers import (
+    CANCEL_EVENT_XPATH,
+    ERROR_EVENT_XPATH,
+    ESCALATION_EVENT_XPATH,
+    MESSAGE_EVENT_XPATH,
+    SIGNAL_EVENT_XPATH,
+    TERMINATION_EVENT_XPATH,
+)
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffBoundaryEventParser,
+    SpiffEndEventParser,
     SpiffIntermediateCatchEventParser,
     SpiffStartEventParser,
 )
@@ -64,11 +74,24 @@ class OneStopIntermediateCatchEventParser(_ClockTimers, SpiffIntermediateCatchEv
     pass
 
 
+class OneStopEndEventParser(SpiffEndEventParser):
+    """SpiffWorkflow's end event parser leaves out signals: a signal end event would end without signalling."""
+
+    def create_task(self) -> Any:
+        definition = self.get_event_definition([MESSAGE_EVENT_XPATH, CANCEL_EVENT_XPATH, ERROR_EVENT_XPATH,
+                                                ESCALATION_EVENT_XPATH, TERMINATION_EVENT_XPATH, SIGNAL_EVENT_XPATH])
+        task = self._create_task(definition)
+        task.connect(self.spec.end)
+        return task
+
+
 class OneStopParser(SpiffBpmnParser):
-    """SpiffArena's dialect, with timers that follow the engine's clock and timezone."""
+    """SpiffArena's dialect, with timers that follow the engine's clock and timezone. Diagrams reach it as
+    ``rewrite.prepare`` shaped them (links, implicit starts and ends, splits out of activities)."""
 
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("endEvent"): (OneStopEndEventParser, EndEvent),
         full_tag("startEvent"): (OneStopStartEventParser, StartEvent),
         full_tag("boundaryEvent"): (OneStopBoundaryEventParser, BoundaryEvent),
         full_tag("intermediateCatchEvent"): (OneStopIntermediateCatchEventParser, IntermediateCatchEvent),
@@ -76,3 +99,15 @@ class OneStopParser(SpiffBpmnParser):
 
     def __init__(self, validate: bool = True) -> None:
         super().__init__(validator=VALIDATOR if validate else None)
+
+    def explicit_lanes(self, specs: Iterable[Any]) -> None:
+        """A task listed in a lane (a flowNodeRef) belongs to that lane, even inside a subprocess drawn in
+        another lane: SpiffWorkflow gives every task of a subprocess the subprocess's lane."""
+        named: dict[str, str] = {}
+        for lanes in self.document_lanes.values():
+            named.update({node: lane for node, lane in lanes.items() if lane})
+        for spec in specs:
+            for task_spec in spec.task_specs.values():
+                lane = named.get(getattr(task_spec, "bpmn_id", None) or "")
+                if lane is not None:
+                    task_spec.lane = lane

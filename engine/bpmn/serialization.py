@@ -8,10 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
+
+from engine.bpmn.timers import CLOCK_TIMER_CLASSES
 
 
 class _SpecByReferenceConverter(BpmnWorkflowConverter):
@@ -74,6 +77,8 @@ class InstanceSerializer:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _SpecByReferenceConverter
         config[Task] = _CompactTaskConverter
+        for clock_class in CLOCK_TIMER_CLASSES.values():  # an event-based gateway keeps the event that fired
+            config[clock_class] = TimerConditionalEventDefinitionConverter
         registry = BpmnWorkflowSerializer.configure(config)
         registry.register(_Appended, lambda appended: {"items": appended.items},
                           lambda dct: _Appended(list(dct["items"])), typename="AppendedItems")

@@ -1,71 +1,67 @@
-"""Checks one uploaded flow (BPMN, DMN, forms) before anything is stored: every problem, with its line."""
+"""Checks one uploaded flow (BPMN, DMN, forms) before anything is stored: every problem, with its line.
+
+The checks never raise: whatever a file holds ends as problems `file:line: message`, one line each. The
+order: files and XML, the XML schemas, the platform's conventions (``conventions.py``), the rule for every
+element (``element_rules.py``), other engines' settings (``vendor_hints.py``), expressions
+(``expression_checks.py``); then SpiffWorkflow's parser reads the diagram as rewritten by ``rewrite.py``, and
+its errors are reworded by ``spiff_errors.py`` unless a check already explained the element."""
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import json
+import logging
 import pathlib
 import re
 import threading
-import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Any
 
-from jsonschema.validators import validator_for
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from engine.bpmn.bounds import bound_problems
+from engine.bpmn.conventions import (
+    SPECIAL_LANES,
+    check_diagram_interchange,
+    check_form_schema,
+    check_forms,
+    check_gateways,
+    check_instructions,
+    check_lanes,
+)
+from engine.bpmn.element_rules import check_elements
+from engine.bpmn.expression_checks import (
+    FUNCTION_NAMES,
+    check_bpmn_expressions,
+    check_dmn_decisions,
+    check_dmn_expressions,
+    dmn_entry_expression,
+)
 from engine.bpmn.parsing import MAX_FILE_BYTES, OneStopParser, parse_xml
-from engine.bpmn.schema_safety import instructions_problem, schema_hazards
-from engine.bpmn.scripting import check_source
-from engine.bpmn.timers import parse_cycle
+from engine.bpmn.problems import NS, Problem, Report, element_at_line, label, q, quote
+from engine.bpmn.rewrite import FLOW_NODES, Prepared, prepare
+from engine.bpmn.spiff_errors import report_spiff_error
+from engine.bpmn.vendor_hints import check_vendor_extensions
 from engine.errors import DeploymentRefused
 from engine.people.organisation import Organisation
 
-FUNCTION_NAMES = ("working_days", "is_working_day", "now")
-SPECIAL_LANES = {"applicant": "applicant", "申请人": "applicant"}
+__all__ = ["FUNCTION_NAMES", "MAX_FILES", "SPECIAL_LANES", "Bundle", "Problem", "called_elsewhere",
+           "defined_processes", "dmn_entry_expression", "form_problems", "load_bundle", "read_paths"]
+
+log = logging.getLogger(__name__)
 MAX_FILES = 50
 EXTENSIONS = (".bpmn", ".dmn", ".json")
 MAX_SCHEMA_ERRORS = 50
-MAX_DMN_ENTRY = 2000  # characters; Spiff's "?" substitution is quadratic in the entry's length
-
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NS = {
-    "bpmn": BPMN,
-    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
-}
+MAX_FLOW_ELEMENTS = 3000  # events, activities, gateways and sequence flows per diagram; real flows have hundreds
+BPMN = NS["bpmn"]
 _SHORT_NAMES = {f"{{{uri}}}": f"{prefix}:" for prefix, uri in NS.items()}
-_DMN_INPUT = "dmninputexpr"  # what Spiff's DMN engine substitutes for "?" in an input entry
-_QUESTION_MARK = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")  # DMNEngine.evaluate's own pattern
-_ISO_LOOKING = re.compile(r"^(R\d*/|P(\d|T\d)|\d{4}-\d{2}-\d{2})", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int
-    message: str
-    element: str | None = None  # the id of the diagram element concerned, so a modeler can mark it
-
-    def as_dict(self) -> dict[str, object]:
-        found: dict[str, object] = {"file": self.file, "line": self.line, "message": self.message}
-        if self.element is not None:
-            found["element"] = self.element
-        return found
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+FLOW_ELEMENT_TAGS = tuple(f"{{{BPMN}}}{tag}" for tag in (*FLOW_NODES, "sequenceFlow"))
 
 
 @dataclass
@@ -118,6 +114,13 @@ def defined_processes(files: Mapping[str, bytes]) -> set[str]:
     return _process_ids(files)[0]
 
 
+def called_process(call: etree._Element) -> str:
+    """The process a callActivity calls (``calledElement`` is a QName: a declared prefix is dropped)."""
+    value = (call.get("calledElement") or "").strip()
+    prefix, colon, local = value.partition(":")
+    return local if colon and prefix in (call.nsmap or {}) else value
+
+
 def _process_ids(files: Mapping[str, bytes]) -> tuple[set[str], set[str]]:
     defined: set[str] = set()
     called: set[str] = set()
@@ -128,61 +131,49 @@ def _process_ids(files: Mapping[str, bytes]) -> tuple[set[str], set[str]]:
             root = parse_xml(content)
         except Exception:  # noqa: BLE001, S112 — load_bundle reports unreadable files; here they call nothing
             continue
-        defined.update(p.get("id", "") for p in root.iter(_q("bpmn:process")))
-        called.update((c.get("calledElement") or "").strip() for c in root.iter(_q("bpmn:callActivity")))
+        defined.update(p.get("id", "") for p in root.iter(q("bpmn:process")))
+        called.update(called_process(c) for c in root.iter(q("bpmn:callActivity")))
     return defined, called
-
-
-@dataclass
-class _Report:
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, file: str, line: int | None, message: str, *,
-            element: etree._Element | str | None = None) -> None:
-        owner = element if isinstance(element, str) or element is None else _diagram_element_id(element)
-        self.problems.append(Problem(file, max(int(line or 0), 0), message, owner))
-
-    def has_line(self, file: str, line: int) -> bool:
-        return line > 0 and any(p.file == file and p.line == line for p in self.problems)
-
-    def refusal(self, order: list[str]) -> DeploymentRefused:
-        rank = {name: index for index, name in enumerate(order)}
-        problems = sorted(self.problems, key=lambda p: (rank.get(p.file, len(rank)), p.line))
-        count = len(problems)
-        noun = "problem" if count == 1 else "problems"
-        return DeploymentRefused(f"{count} {noun} in the uploaded files; the first: {problems[0]}",
-                                 details=[p.as_dict() for p in problems])
 
 
 def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check: bool = True,
                 linked: Mapping[str, Bundle] | None = None) -> Bundle:
-    """Parse and (when ``check``) validate one flow; raises DeploymentRefused listing every problem.
+    """Parse and (when ``check``) validate one flow; raises DeploymentRefused listing every problem, and
+    nothing else.
 
     ``linked`` gives the deployed flows that this one calls by callActivity, by process id."""
     linked = dict(linked or {})
-    report = _Report()
+    report = Report()
     accepted = check_files(files, report)
     documents = parse_documents(accepted, report)
     forms = parse_json_files(accepted, report)
-    bpmn = {name: root for name, root in documents.items() if _extension(name) == ".bpmn"}
+    bpmn = {name: root for name, root in documents.items() if _extension(name) == ".bpmn" and
+            within_bounds(name, root, report)}
     dmn = {name: root for name, root in documents.items() if _extension(name) == ".dmn"}
     if check:
         for name, root in bpmn.items():
-            check_bpmn_schema(name, root, report)
-            check_diagram_interchange(name, root, report)
-            check_lanes(name, root, organisation, report)
-            check_refused_elements(name, root, report)
-            check_gateways(name, root, report)
-            check_forms(name, root, forms, accepted, report)
-            check_bpmn_expressions(name, root, report)
-            for line, message, element in bound_problems(root):
-                report.add(name, line, message, element=element)
-            check_instructions(name, root, report)
+            _guarded(report, name, check_bpmn_schema, root)
+            _guarded(report, name, check_diagram_interchange, root)
+            _guarded(report, name, lambda n, r, rep: check_lanes(n, r, organisation, rep), root)
+            _guarded(report, name, check_elements, root)
+            _guarded(report, name, check_vendor_extensions, root)
+            _guarded(report, name, check_gateways, root)
+            _guarded(report, name, lambda n, r, rep: check_forms(n, r, forms, accepted, rep), root)
+            _guarded(report, name, check_bpmn_expressions, root)
+            _guarded(report, name, check_instructions, root)
+            _guarded(report, name, check_run_bounds, root)
         for name, root in dmn.items():
-            check_dmn_schema(name, root, report)
-            check_dmn_expressions(name, root, report)
+            _guarded(report, name, check_dmn_schema, root)
+            _guarded(report, name, check_dmn_decisions, root)
+            _guarded(report, name, check_vendor_extensions, root)
+            _guarded(report, name, check_dmn_expressions, root)
     dmn = {name: root for name, root in dmn.items() if etree.QName(root).namespace in DMN_SCHEMAS}
-    parsed = parse_specs(bpmn, dmn, report, linked)
+    try:
+        parsed = parse_specs(bpmn, dmn, report, linked)
+    except Exception as error:  # noqa: BLE001 — validation never raises anything but DeploymentRefused
+        log.exception("parsing the flow failed")
+        report_spiff_error(error, next(iter(bpmn), "(no files)"), {}, Prepared(), report)
+        parsed = None
     if report.problems or parsed is None:
         if not report.problems:
             report.add(next(iter(files), "(no files)"), 0, "the flow could not be parsed")
@@ -190,6 +181,36 @@ def load_bundle(files: Mapping[str, bytes], organisation: Organisation, *, check
     key, name, spec, subprocess_specs = parsed
     return Bundle(key=key, name=name, spec=spec, subprocess_specs=subprocess_specs, forms=forms,
                   files=dict(files), linked=linked)
+
+
+def check_run_bounds(name: str, root: etree._Element, report: Report) -> None:
+    """What a case of this diagram may ask of the engine (engine/bpmn/bounds.py)."""
+    for line, message, element in bound_problems(root):
+        report.add(name, line, message, element=element)
+
+
+def within_bounds(name: str, root: etree._Element, report: Report) -> bool:
+    """A diagram of more than MAX_FLOW_ELEMENTS flow elements is refused before any further work on it (the
+    checks, rewrites and the parser are linear in its size, but a 2 MiB file of tiny tasks would take long)."""
+    count = sum(1 for element in root.iter(*FLOW_ELEMENT_TAGS))
+    if count <= MAX_FLOW_ELEMENTS:
+        return True
+    report.add(name, root.sourceline, f"the diagram has {count} events, activities, gateways and sequence flows; a "
+                                      f"flow has at most {MAX_FLOW_ELEMENTS}: split it into flows called by call "
+                                      "activities")
+    return False
+
+
+def _guarded(report: Report, name: str, check: Callable[[str, etree._Element, Report], None],
+             root: etree._Element) -> None:
+    """Run one check; should it fail on something unforeseen, the file is refused with a plain problem (and
+    the failure logged for the developers), never with an exception."""
+    try:
+        check(name, root, report)
+    except Exception:  # noqa: BLE001
+        log.exception("a validation check failed on %s", name)
+        report.add(name, 0, "part of the checks could not read this file; simplify the diagram around its "
+                            "unusual parts, or report it with the file")
 
 
 def read_paths(paths: Iterable[pathlib.Path]) -> dict[str, dict[str, bytes]]:
@@ -232,7 +253,7 @@ def _extension(name: str) -> str:
 
 # --- files and documents --------------------------------------------------------------------------
 
-def check_files(files: Mapping[str, bytes], report: _Report) -> dict[str, bytes]:
+def check_files(files: Mapping[str, bytes], report: Report) -> dict[str, bytes]:
     """Plain names, known extensions, sizes, count; returns the files worth reading further."""
     accepted: dict[str, bytes] = {}
     if len(files) > MAX_FILES:
@@ -251,7 +272,7 @@ def check_files(files: Mapping[str, bytes], report: _Report) -> dict[str, bytes]
     return accepted
 
 
-def parse_documents(files: Mapping[str, bytes], report: _Report) -> dict[str, etree._Element]:
+def parse_documents(files: Mapping[str, bytes], report: Report) -> dict[str, etree._Element]:
     """Every .bpmn and .dmn through the hardened reader: no DOCTYPE, entities or network; bounded depth."""
     documents: dict[str, etree._Element] = {}
     for name, content in files.items():
@@ -279,7 +300,7 @@ def parse_documents(files: Mapping[str, bytes], report: _Report) -> dict[str, et
     return documents
 
 
-def parse_json_files(files: Mapping[str, bytes], report: _Report) -> dict[str, Any]:
+def parse_json_files(files: Mapping[str, bytes], report: Report) -> dict[str, Any]:
     """Every .json file parsed; syntax errors with their line."""
     forms: dict[str, Any] = {}
     for name, content in files.items():
@@ -309,7 +330,7 @@ def _short(message: str) -> str:
 _SCHEMA_LOCK = threading.Lock()  # a schema keeps the error log of its last run: one run at a time
 
 
-def _report_schema_errors(name: str, schema: etree.XMLSchema, root: etree._Element, report: _Report) -> None:
+def _report_schema_errors(name: str, schema: etree.XMLSchema, root: etree._Element, report: Report) -> None:
     try:
         with _SCHEMA_LOCK:
             if schema.validate(root):
@@ -320,12 +341,12 @@ def _report_schema_errors(name: str, schema: etree.XMLSchema, root: etree._Eleme
         return
     for entry in errors[:MAX_SCHEMA_ERRORS]:
         report.add(name, entry.line, f"XML schema: {_short(entry.message)}",
-                   element=_element_at_line(root, entry.line))
+                   element=element_at_line(root, entry.line))
     if len(errors) > MAX_SCHEMA_ERRORS:
         report.add(name, 0, f"XML schema: {len(errors) - MAX_SCHEMA_ERRORS} more errors not shown")
 
 
-def check_bpmn_schema(name: str, root: etree._Element, report: _Report) -> None:
+def check_bpmn_schema(name: str, root: etree._Element, report: Report) -> None:
     """The BPMN 2.0 XSD with SpiffWorkflow's extensions; every error, not only the last."""
     VALIDATOR.preprocess(root)  # what Spiff does before validating: bpmn-js writes correlation paths oddly
     _report_schema_errors(name, VALIDATOR.validator, root, report)
@@ -336,7 +357,7 @@ def _dmn_schema(namespace: str) -> etree.XMLSchema:
     return BpmnValidator(DMN_SCHEMAS[namespace]).validator
 
 
-def check_dmn_schema(name: str, root: etree._Element, report: _Report) -> None:
+def check_dmn_schema(name: str, root: etree._Element, report: Report) -> None:
     """The DMN XSD matching the file's namespace (DMN 1.1, 1.2 or 1.3)."""
     namespace = etree.QName(root).namespace or ""
     if namespace not in DMN_SCHEMAS:
@@ -347,449 +368,111 @@ def check_dmn_schema(name: str, root: etree._Element, report: _Report) -> None:
     _report_schema_errors(name, _dmn_schema(namespace), root, report)
 
 
-# --- BPMN conventions -----------------------------------------------------------------------------
-
-def _q(tag: str) -> str:
-    prefix, local = tag.split(":")
-    return f"{{{NS[prefix]}}}{local}"
-
-
-_CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess", "laneSet", "childLaneSet", "collaboration")
-
-
-def _diagram_element_id(element: etree._Element) -> str | None:
-    """The id of the shape or connection that holds ``element`` (a timer's task, a condition's flow, a lane)."""
-    for candidate in (element, *element.iterancestors()):
-        parent = candidate.getparent()
-        if candidate.get("id") and parent is not None and etree.QName(parent).localname in _CONTAINERS:
-            return candidate.get("id")
-    return None
-
-
-def _element_at_line(root: etree._Element, line: int | None) -> etree._Element | None:
-    return next((e for e in root.iter() if isinstance(e.tag, str) and e.sourceline == line), None) if line else None
-
-
-def _label(element: etree._Element) -> str:
-    kind = etree.QName(element).localname
-    name = element.get("name")
-    return f"{kind} '{element.get('id')}'" + (f" ({name})" if name else "")
-
-
-def check_diagram_interchange(name: str, root: etree._Element, report: _Report) -> None:
-    """The contract wants every diagram to open in bpmn.io and Camunda Modeler."""
-    if root.find(".//bpmndi:BPMNDiagram", NS) is None:
-        report.add(name, root.sourceline or 0,
-                   "no diagram interchange: open and save it in bpmn.io or Camunda Modeler")
-
-
-def check_lanes(name: str, root: etree._Element, organisation: Organisation, report: _Report) -> None:
-    """Lanes name departments (or the applicant); user and manual tasks sit in a lane."""
-    for process in root.iter(_q("bpmn:process")):
-        for lane in process.iter(_q("bpmn:lane")):
-            lane_name = (lane.get("name") or "").strip()
-            if not lane_name:
-                report.add(name, lane.sourceline,
-                           f"lane '{lane.get('id')}' has no name: name it after a department", element=lane)
-            elif lane_name not in SPECIAL_LANES and organisation.department_for_lane(lane_name) is None:
-                report.add(name, lane.sourceline, f"lane '{lane_name}' is not a department code or name "
-                                                  "in processes/organisation.yaml", element=lane)
-        in_lanes = {ref.text for ref in process.iter(_q("bpmn:flowNodeRef"))}
-        for task in process.iter(_q("bpmn:userTask"), _q("bpmn:manualTask")):
-            chain = [task, *task.iterancestors()]
-            if not any(element.get("id") in in_lanes for element in chain):
-                report.add(name, task.sourceline,
-                           f"{_label(task)} is in no lane: put it in a department's lane", element=task)
-
-
-def check_refused_elements(name: str, root: etree._Element, report: _Report) -> None:
-    """Service tasks need service operators, which this platform does not offer."""
-    for task in root.iter(_q("bpmn:serviceTask")):
-        report.add(name, task.sourceline, f"{_label(task)}: service tasks are not supported on this platform "
-                                          "(no service operators); use a script task or a user task",
-                   element=task)
-
-
-def _condition(flow: etree._Element) -> str | None:
-    expression = flow.find("bpmn:conditionExpression", NS)
-    text = expression.text if expression is not None else None
-    return text if text and text.strip() else None
-
-
-def check_gateways(name: str, root: etree._Element, report: _Report) -> None:
-    """Out of an exclusive or inclusive gateway, every flow but the default has a condition."""
-    flows: dict[tuple[Any, str | None], list[etree._Element]] = {}
-    for flow in root.iter(_q("bpmn:sequenceFlow")):
-        flows.setdefault((flow.getparent(), flow.get("sourceRef")), []).append(flow)
-    for gateway in root.iter(_q("bpmn:exclusiveGateway"), _q("bpmn:inclusiveGateway")):
-        outgoing = flows.get((gateway.getparent(), gateway.get("id")), [])
-        default = gateway.get("default")
-        if default and default not in {flow.get("id") for flow in outgoing}:
-            report.add(name, gateway.sourceline, f"{_label(gateway)}: its default '{default}' is not one of "
-                                                 "its outgoing sequence flows", element=gateway)
-        if len(outgoing) < 2:
-            continue
-        for flow in outgoing:
-            if flow.get("id") != default and _condition(flow) is None:
-                report.add(name, flow.sourceline, f"sequence flow '{flow.get('id')}' out of "
-                           f"{_label(gateway)} has no condition and is not the gateway's default", element=flow)
-
-
-def _properties(task: etree._Element) -> Iterator[etree._Element]:
-    yield from task.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
-
-
-def check_forms(name: str, root: etree._Element, forms: Mapping[str, Any], files: Mapping[str, bytes],
-                report: _Report) -> None:
-    """Each user task's (and start event's) form and UI schema exist and are a JSON Schema and a JSON object."""
-    for task in root.iter(_q("bpmn:userTask"), _q("bpmn:startEvent")):
-        for prop in _properties(task):
-            role = prop.get("name")
-            if role not in ("formJsonSchemaFilename", "formUiSchemaFilename"):
-                continue
-            filename = (prop.get("value") or "").strip()
-            if filename not in files:
-                report.add(name, prop.sourceline, f"{_label(task)}: {role} '{filename}' is not among "
-                                                  "the uploaded files", element=task)
-            elif filename not in forms:
-                pass  # unreadable JSON, reported with its own line
-            elif role == "formUiSchemaFilename":
-                if not isinstance(forms[filename], dict):
-                    report.add(filename, 1, "a UI schema must be a JSON object", element=task)
-            else:
-                check_form_schema(filename, files[filename], forms[filename], report,
-                                  element=_diagram_element_id(task))
-
-
-def _json_line(text: str, path: Iterable[Any]) -> int:
-    """The line of the last key along ``path`` in a JSON text, found by searching for each key in turn."""
-    position = 0
-    for key in path:
-        if isinstance(key, str):
-            found = text.find(json.dumps(key, ensure_ascii=False), position)
-            if found < 0:
-                break
-            position = found
-    return text.count("\n", 0, position) + 1
-
-
-def check_form_schema(name: str, content: bytes, schema: Any, report: _Report, *,
-                      element: str | None = None) -> None:
-    """A form is a JSON Schema (Draft 2020-12 unless it says otherwise) for an object."""
-    if not isinstance(schema, dict):
-        report.add(name, 1, "a form must be a JSON Schema object", element=element)
-        return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            cls = validator_for(schema)
-            cls.check_schema(schema)
-    except DeprecationWarning:
-        report.add(name, _json_line(content.decode("utf-8-sig"), ["$schema"]),
-                   f"unknown $schema {schema.get('$schema')!r}; use https://json-schema.org/draft/2020-12/schema",
-                   element=element)
-        return
-    except Exception as error:
-        path = list(getattr(error, "path", []))
-        message = getattr(error, "message", str(error))
-        where = "/".join(str(p) for p in path) or "(top level)"
-        report.add(name, _json_line(content.decode("utf-8-sig"), path),
-                   f"not a valid JSON Schema at {where}: {message}", element=element)
-        return
-    if schema.get("type") != "object":
-        report.add(name, _json_line(content.decode("utf-8-sig"), ["type"]),
-                   'a form schema must have "type": "object"', element=element)
-    for path, message in schema_hazards(schema):
-        report.add(name, _json_line(content.decode("utf-8-sig"), path), message, element=element)
-
-
 def form_problems(name: str, content: bytes) -> list[Problem]:
     """Every problem of one form file on its own (the designers' form editor checks as they type)."""
-    report = _Report()
+    report = Report()
     forms = parse_json_files({name: content}, report)
     if name in forms:
         check_form_schema(name, content, forms[name], report)
     return report.problems
 
 
-# --- expressions ----------------------------------------------------------------------------------
-
-def _check_expression(name: str, element: etree._Element, source: str, mode: Literal["eval", "exec"],
-                      what: str, report: _Report, *, reserved: Iterable[str] = FUNCTION_NAMES) -> None:
-    base = element.sourceline or 0
-    try:
-        found = check_source(source, mode, reserved=tuple(reserved))
-    except Exception as error:
-        report.add(name, base, f"{what}: cannot check the expression: {error}", element=element)
-        return
-    for line, message in found:
-        report.add(name, base + max(line, 1) - 1, f"{what}: {message}", element=element)
-
-
-def check_instructions(name: str, root: etree._Element, report: _Report) -> None:
-    """Instruction texts are templates rendered on the server: values and tests only (schema_safety.py)."""
-    for text in root.iter(_q("spiffworkflow:instructionsForEndUser")):
-        problem = instructions_problem(text.text or "")
-        if problem:
-            report.add(name, text.sourceline, problem, element=text)
-
-
-def check_bpmn_expressions(name: str, root: etree._Element, report: _Report) -> None:
-    """Conditions, scripts, timers and multi-instance expressions, against the restricted engine."""
-    for flow in root.iter(_q("bpmn:sequenceFlow")):
-        expression = flow.find("bpmn:conditionExpression", NS)
-        if expression is not None and _condition(flow) is not None:
-            _check_expression(name, expression, expression.text or "", "eval",
-                              f"condition of sequence flow '{flow.get('id')}'", report)
-    for task in root.iter(_q("bpmn:scriptTask")):
-        script = task.find("bpmn:script", NS)
-        if script is not None and (script.text or "").strip():
-            _check_expression(name, script, script.text or "", "exec", f"script of {_label(task)}", report)
-    for tag in ("spiffworkflow:preScript", "spiffworkflow:postScript"):
-        for script in root.iter(_q(tag)):
-            owner = script.getparent().getparent() if script.getparent() is not None else None
-            where = _label(owner) if owner is not None else "an element"
-            if (script.text or "").strip():
-                _check_expression(name, script, script.text or "", "exec", f"{tag[14:]} of {where}", report)
-    for kind in ("timeDate", "timeDuration", "timeCycle"):
-        for timer in root.iter(_q(f"bpmn:{kind}")):
-            check_timer(name, timer, kind, report)
-    for tag, what in (("bpmn:loopCardinality", "loop cardinality"),
-                      ("bpmn:completionCondition", "completion condition"),
-                      ("bpmn:loopCondition", "loop condition")):
-        for element in root.iter(_q(tag)):
-            if not (element.text or "").strip():
-                report.add(name, element.sourceline, f"{what} is empty", element=element)
-            else:
-                _check_expression(name, element, element.text or "", "eval", what, report)
-
-
-def check_timer(name: str, timer: etree._Element, kind: str, report: _Report) -> None:
-    """A timer is an expression; a quoted literal must be the ISO 8601 text its kind expects."""
-    source = (timer.text or "").strip()
-    line = timer.sourceline or 0
-    if not source:
-        report.add(name, line, f"{kind} is empty: write an expression such as working_days(3) or 'P3D'",
-                   element=timer)
-        return
-    try:
-        value = ast.literal_eval(source)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        if _ISO_LOOKING.match(source):
-            report.add(name, line, f"{kind} {source!r} is read as Python: quote the ISO 8601 text, "
-                                   f"'{source}'", element=timer)
-        else:
-            _check_expression(name, timer, timer.text or "", "eval", kind, report)
-        return
-    if not isinstance(value, str):
-        report.add(name, line, f"{kind} {source} is not an ISO 8601 text", element=timer)
-        return
-    problem = _timer_literal_problem(kind, value)
-    if problem:
-        report.add(name, line, problem, element=timer)
-
-
-def _timer_literal_problem(kind: str, value: str) -> str | None:
-    text = value.strip()
-    if kind == "timeDate":
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            return f"timeDate {value!r} is not an ISO 8601 date-time, e.g. 2026-10-01T09:00:00+08:00"
-        if moment.tzinfo is None:
-            return (f"timeDate {value!r} has no UTC offset, so it would be read in the server's time zone; "
-                    "write it with one, e.g. 2026-10-01T09:00:00+08:00")
-        return None
-    if kind == "timeDuration":
-        try:
-            if not text.upper().startswith("P") or not TimerEventDefinition.parse_iso_duration(text):
-                raise ValueError(text)
-        except Exception:
-            return f"timeDuration {value!r} is not an ISO 8601 duration such as P3D or PT1H"
-        return None
-    if not re.match(r"^R\d*/", text, re.IGNORECASE):
-        return f"timeCycle {value!r} is not an ISO 8601 repetition R[n]/start/duration or R[n]/duration"
-    try:
-        parse_cycle(text, datetime.now(UTC), UTC)
-    except Exception:
-        return f"timeCycle {value!r} is not an ISO 8601 repetition R[n]/start/duration or R[n]/duration"
-    return None
-
-
-def _dmn_text(element: etree._Element, ns: str) -> etree._Element | None:
-    return element.find(f"{{{ns}}}text")
-
-
-def dmn_entry_expression(input_expression: str, entry: str) -> str:
-    """What Spiff's DMNEngine evaluates for an input entry ("?" becomes a name bound to the input's value)."""
-    match = _QUESTION_MARK.sub(_DMN_INPUT, entry)
-    if _DMN_INPUT in match:
-        return match
-    try:
-        ast.parse(match)
-        needs_eq = True
-    except SyntaxError:
-        needs_eq = False  # "> 5": the engine glues the input expression in front
-    return f"({input_expression}) == ({match})" if needs_eq else input_expression + match
-
-
-RUNNABLE_HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
-
-
-def check_dmn_expressions(name: str, root: etree._Element, report: _Report) -> None:
-    """Input expressions, input entries (as the DMN engine turns them into Python) and output entries."""
-    ns = etree.QName(root).namespace or ""
-    for table in root.iter(f"{{{ns}}}decisionTable"):
-        policy = (table.get("hitPolicy") or "UNIQUE").upper()
-        if policy not in RUNNABLE_HIT_POLICIES:
-            report.add(name, table.sourceline, f"hit policy {policy} is not run by the engine (it would act as "
-                                               f"FIRST): use {', '.join(RUNNABLE_HIT_POLICIES)}")
-        inputs: list[str | None] = []
-        for column in table.iterchildren(f"{{{ns}}}input"):
-            expression = column.find(f"{{{ns}}}inputExpression")
-            text = _dmn_text(expression, ns) if expression is not None else None
-            if text is None or not (text.text or "").strip():
-                where = expression if expression is not None else column
-                report.add(name, where.sourceline, f"input '{column.get('label') or column.get('id')}' "
-                                                   "has no input expression")
-                inputs.append(None)
-                continue
-            inputs.append(text.text)
-            _check_expression(name, text, text.text or "", "eval", "input expression", report)
-        for rule in table.iterchildren(f"{{{ns}}}rule"):
-            for index, entry in enumerate(rule.iterchildren(f"{{{ns}}}inputEntry")):
-                text = _dmn_text(entry, ns)
-                source = text.text if text is not None else None
-                if text is None or source is None or source == "-" or index >= len(inputs):
-                    continue
-                if not source.strip():
-                    report.add(name, text.sourceline, "an input entry of only spaces never matches: "
-                                                      "leave it empty or write -")
-                    continue
-                check_dmn_input_entry(name, text, inputs[index], source, report)
-            for entry in rule.iterchildren(f"{{{ns}}}outputEntry"):
-                text = _dmn_text(entry, ns)
-                if text is not None and (text.text or "").strip():
-                    _check_expression(name, text, text.text or "", "eval", f"output entry of rule "
-                                      f"'{rule.get('id')}'", report)
-
-
-def check_dmn_input_entry(name: str, text: etree._Element, input_expression: str | None, entry: str,
-                          report: _Report) -> None:
-    what = f"input entry {entry.strip()[:80]!r}"
-    if input_expression is None:
-        return  # reported on the input column
-    if len(entry) > MAX_DMN_ENTRY:
-        report.add(name, text.sourceline, f"{what}: longer than {MAX_DMN_ENTRY} characters")
-        return
-    expression = dmn_entry_expression(input_expression, entry)
-    base = text.sourceline or 0
-    try:
-        found = check_source(expression, "eval", reserved=FUNCTION_NAMES)
-    except Exception as error:
-        report.add(name, base, f"{what}: cannot check the expression: {error}")
-        return
-    for _line, message in found:
-        report.add(name, base, f"{what} (evaluated as {expression!r}): {message}")
-
-
 # --- SpiffWorkflow's parser -----------------------------------------------------------------------
 
-def _element_by_id(documents: Mapping[str, etree._Element], element_id: str,
-                   prefer: str) -> tuple[str, int] | None:
-    names = [prefer, *documents] if prefer in documents else list(documents)
-    for name in names:
-        found = documents[name].xpath("//*[@id=$id]", id=element_id)
-        if isinstance(found, list) and found and isinstance(found[0], etree._Element):
-            return name, found[0].sourceline or 0
-    return None
-
-
-def _report_spiff_error(error: Exception, file: str, documents: Mapping[str, etree._Element],
-                        report: _Report) -> None:
-    """ValidationException's line_number reads an attribute lxml elements do not have: find the line by id."""
-    message = str(error.args[0]) if error.args else type(error).__name__
-    line = 0
-    if isinstance(error, ValidationException):
-        file = error.file_name or file
-        line = error.line_number if isinstance(error.line_number, int) else 0
-        if not line and error.id:
-            found = _element_by_id(documents, error.id, file)
-            if found is not None:
-                file, line = found
-    else:
-        message = f"SpiffWorkflow could not parse the flow: {type(error).__name__}: {message}"
-    if "RecursionError" in message or isinstance(error, RecursionError):
-        message = "the flow is chained or nested too deeply for the parser: split it with call activities"
-    if not report.has_line(file, line):
-        report.add(file, line, message,
-                   element=str(error.id) if isinstance(error, ValidationException) and error.id else None)
-
-
 def check_call_activities(bpmn: Mapping[str, etree._Element], executable: set[str], linked: set[str],
-                          report: _Report) -> bool:
+                          report: Report) -> bool:
     """Each callActivity calls an executable process of the bundle or a deployed flow; True when all do."""
     fine = True
     for name, root in bpmn.items():
-        for call in root.iter(_q("bpmn:callActivity")):
-            called = (call.get("calledElement") or "").strip()
-            if called not in executable and called not in linked:
-                fine = False
-                known = ", ".join(sorted(executable | linked)) or "none"
-                report.add(name, call.sourceline, f"{_label(call)} calls process '{called}', which is neither an "
-                                                  f"executable process of the uploaded files nor a deployed flow "
-                                                  f"({known}): deploy that flow first", element=call)
+        for call in root.iter(q("bpmn:callActivity")):
+            called = called_process(call)
+            if called in executable or called in linked:
+                continue
+            fine = False
+            if not called:
+                report.add(name, call.sourceline, f"{label(call)} names no process to call: set its calledElement "
+                                                  "to the id of an executable process", element=call)
+                continue
+            known = ", ".join(sorted(executable | linked)) or "none"
+            report.add(name, call.sourceline, f"{label(call)} calls process '{quote(called)}', which is neither an "
+                                              f"executable process of the uploaded files nor a deployed flow "
+                                              f"({quote(known, 300)}): deploy that flow first", element=call)
     return fine
 
 
-def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Element], report: _Report,
+def parse_specs(bpmn: Mapping[str, etree._Element], dmn: Mapping[str, etree._Element], report: Report,
                 linked: Mapping[str, Bundle]) -> tuple[str, str, Any, dict[str, Any]] | None:
-    """Spiff's parser: the one top-level process, its spec and its call activities' specs."""
+    """Spiff's parser on the rewritten diagrams: the one top-level process, its spec and its call activities'."""
     documents = {**bpmn, **dmn}
     parser = OneStopParser(validate=False)
+    prepared = Prepared()
+    unread = False
     for name, root in dmn.items():
         try:
             parser.add_dmn_xml(root, filename=name)
-        except Exception as error:
-            _report_spiff_error(error, name, documents, report)
+        except Exception as error:  # noqa: BLE001 — every parser failure becomes a problem
+            report_spiff_error(error, name, documents, prepared, report)
+            unread = True
     for name, root in bpmn.items():
         try:
-            parser.add_bpmn_xml(root, filename=name)
-        except Exception as error:
-            _report_spiff_error(error, name, documents, report)
-    if not bpmn:
-        return None
-    executable = {pid for pid, p in parser.process_parsers.items() if p.process_executable}
+            rewritten, done = prepare(root)
+            prepared.origin.update(done.origin)
+            parser.add_bpmn_xml(rewritten, filename=name)
+        except Exception as error:  # noqa: BLE001
+            report_spiff_error(error, name, documents, prepared, report)
+            unread = True
+    if not bpmn or unread:
+        return None  # what could not be read is reported; no advice about what the parser never saw
+    executable = {pid for pid, p in parser.process_parsers.items() if p.process_executable and pid}
     calls_fine = check_call_activities(bpmn, executable, set(linked), report)
     called = {str(c).strip() for c in parser.get_process_dependencies()}
     tops = sorted(pid for pid in executable if pid not in called)
     first = next(iter(bpmn))
     if len(tops) != 1:
-        if tops:
-            where = parser.process_parsers[tops[1]]
-            report.add(where.filename or first, where.node.sourceline,
-                       f"{len(tops)} top-level executable processes ({', '.join(tops)}): a flow has exactly "
-                       "one; call the others through a callActivity or mark them isExecutable=\"false\"")
-        else:
-            report.add(first, 0,
-                       "no top-level executable process: mark the flow's process isExecutable=\"true\"")
+        _report_tops(tops, executable, parser, first, report)
         return None
     key = tops[0]
     top = parser.process_parsers[key]
     try:  # a failed get_spec leaves a half-built spec behind that a second call would return: call it once
         spec = parser.get_spec(key)
-    except Exception as error:
-        _report_spiff_error(error, top.filename or first, documents, report)
+    except Exception as error:  # noqa: BLE001
+        report_spiff_error(error, top.filename or first, documents, prepared, report)
         return None
     subprocess_specs: dict[str, Any] = {}
     if calls_fine:
         try:
             subprocess_specs = parser.get_subprocess_specs(key, require_call_activity_specs=not linked)
-        except Exception as error:
-            _report_spiff_error(error, top.filename or first, documents, report)
+        except Exception as error:  # noqa: BLE001
+            report_spiff_error(error, top.filename or first, documents, prepared, report)
             return None
+    parser.explicit_lanes([spec, *(s for s in subprocess_specs.values() if s is not None)])
+    if calls_fine:
         for process_id, bundle in linked.items():  # a deployed flow brings its own call activities along
             for name, sub in ((process_id, bundle.spec), *bundle.subprocess_specs.items()):
                 if subprocess_specs.get(name) is None:
                     subprocess_specs[name] = sub
     return key, top.node.get("name") or key, spec, subprocess_specs
+
+
+def _report_tops(tops: list[str], executable: set[str], parser: Any, first: str, report: Report) -> None:
+    """Why there is not exactly one process to start the flow with, saying only what is true of the files."""
+    if tops:
+        where = parser.process_parsers[tops[1]]
+        report.add(where.filename or first, where.node.sourceline,
+                   f"{len(tops)} top-level executable processes ({quote(', '.join(tops), 300)}): a flow has exactly "
+                   "one; call the others through a callActivity or mark them isExecutable=\"false\"")
+    elif executable:
+        where = parser.process_parsers[sorted(executable)[0]]
+        report.add(where.filename or first, where.node.sourceline,
+                   f"every executable process ({quote(', '.join(sorted(executable)), 300)}) is called by a "
+                   "callActivity, so none of them starts the flow: a flow needs one process that no callActivity "
+                   "calls")
+    elif any(p.process_executable for p in parser.process_parsers.values()):
+        pass  # an executable process without an id: reported by the element rules
+    elif parser.process_parsers:
+        where = next(iter(parser.process_parsers.values()))
+        report.add(where.filename or first, where.node.sourceline,
+                   "no top-level executable process: every process is marked isExecutable=\"false\"; mark the "
+                   "flow's process isExecutable=\"true\"")
+    else:
+        report.add(first, 0, "the file defines no process: draw the flow in a process (or a pool holding one)")

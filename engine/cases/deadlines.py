@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.bpmn.timers import to_aware, waiting_timer_due_times
+from engine.bpmn.timers import to_aware
+from engine.bpmn.timers import waiting_timers as armed_timers
 from engine.calendar.store import MAX_YEAR, MIN_YEAR
 from engine.cases.jobs import RecomputeRun
 from engine.cases.runner import Case, Loaded, load_case, record, restore, run_args, run_case, save, save_workflow
@@ -18,16 +19,17 @@ from engine.store.uow import UnitOfWork
 
 
 def waiting_timers(loaded: Loaded) -> list[dict[str, Any]]:
-    """The case's waiting timers: element id, name, due moment, and when the token reached it."""
-    return [{"timer": task.task_spec.name, "name": getattr(task.task_spec, "bpmn_name", None) or task.task_spec.name,
-             "due_at": due.isoformat(), "started_at": task._get_internal_data("timer_started"),
-             "expression": getattr(task.task_spec.event_definition, "expression", None)}
-            for task, due in waiting_timer_due_times(loaded.workflow)]
+    """The case's waiting timers: element id, name, kind, due moment, and when the token reached it."""
+    return [{"timer": timer.timer_id, "name": timer.name, "kind": timer.kind, "due_at": timer.due.isoformat(),
+             "started_at": timer.started, "expression": timer.definition.expression}
+            for timer in armed_timers(loaded.workflow)]
 
 
 def move_timer(instance_id: int, timer: str, due_at: str, *, reason: str, actor: Actor, uow: UnitOfWork,
                now: datetime) -> dict[str, Any]:
-    """Give one waiting timer (by element id) a new due moment; the task list and timer index follow."""
+    """Give one waiting timer (by its timer event's element id) a new due moment; the task list and timer index
+    follow. A date or duration timer becomes due then; a cycle's next occurrence moves there and later ones follow
+    at its period; a timer after an event-based gateway moves alone."""
     if not actor.is_admin:
         raise PermissionDenied("only administrators move a deadline")
     if not reason.strip():
@@ -40,14 +42,14 @@ def move_timer(instance_id: int, timer: str, due_at: str, *, reason: str, actor:
                            details=[{"field": "due_at", "message": "ISO 8601, e.g. 2026-10-12T18:00:00+08:00"}]) \
             from error
     loaded = _active_case(instance_id, uow, now)
-    matches = [task for task, _due in waiting_timer_due_times(loaded.workflow) if task.task_spec.name == timer]
+    matches = [found for found in armed_timers(loaded.workflow) if found.timer_id == timer]
     if not matches:
         raise Conflict(f"no waiting timer {timer!r} in case {instance_id}: it fired or its step is over")
-    for task in matches:
-        before = task._get_internal_data("event_value")
-        task._set_internal_data(event_value=moment.isoformat())
+    for found in matches:
+        before = found.due.isoformat()
+        found.move(moment)
         record(loaded, uow, action="timer_moved", actor=actor.username, now=now, task_name=timer, reason=reason,
-               due_before=before, due_after=moment.isoformat())
+               due_before=before, due_after=moment.isoformat(), kind=found.kind)
     save_workflow(loaded, uow=uow, now=now, actor=actor.username)
     return {"id": instance_id, "timers": waiting_timers(loaded)}
 

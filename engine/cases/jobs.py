@@ -200,6 +200,10 @@ def retry(run: RetryRun, assets: Mapping[str, Any]) -> RunResult:
             task.run()
     else:
         def replay(wf: Any) -> None:  # type: ignore[misc]  # one of two replays, chosen by what failed
+            if pending.get("action") == "timers":
+                # A failed firing was not saved: fire the due timers again first, so the corrections reach the
+                # steps they start (a cycle's next round included).
+                wf.refresh_timers()
             for ready in wf.get_tasks(state=TaskState.READY):
                 if not ready.task_spec.manual:
                     ready.data.update(run.fixes)
