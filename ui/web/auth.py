@@ -65,6 +65,8 @@ def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: a sign-in link must not send anyone elsewhere."""
     if not target:
         return None
+    if len(target) > 500 or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):  # no header splitting
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
