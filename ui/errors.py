@@ -17,6 +17,7 @@ from engine.errors import (
     NotFound,
     OneStopError,
     PermissionDenied,
+    SignInThrottled,
 )
 from engine.people.privacy import install_log_masking
 from engine.store.uow import DatabaseUnavailable
@@ -24,6 +25,7 @@ from engine.store.uow import DatabaseUnavailable
 from .door import MalformedRequest, RequestTooLarge
 
 STATUS_BY_ERROR: list[tuple[type[OneStopError], int]] = [
+    (SignInThrottled, 429),
     (MalformedRequest, 400),
     (RequestTooLarge, 413),
     (AuthenticationRequired, 401),
