@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 
 from engine.errors import InvalidInput
 
-from .strict_json import JSONRefused, StrictJSONProvider, parse_json
+from .strict_json import JSONRefused, StrictJSONProvider, StrictRequestJSON, parse_json
 
 __all__ = ["MAX_FORM_BODY_BYTES", "MAX_JSON_BODY_BYTES", "MAX_QUERY_VALUE_CHARS", "MAX_REQUEST_BYTES",
            "MalformedRequest", "RequestTooLarge", "install_door", "json_request_body"]
@@ -54,6 +54,19 @@ class EncodingResponse(Response):
         if isinstance(value, str):
             value = value.encode("utf-8", "replace")
         super().set_data(value)
+
+
+class StrictRequest(Request):
+    """A request whose ``get_json`` reads strictly (ui/strict_json.py), whichever view calls it."""
+
+    @property  # type: ignore[override]
+    def json_module(self) -> Any:
+        return StrictRequestJSON
+
+    @json_module.setter
+    def json_module(self, provider: Any) -> None:
+        """Flask hands each request the app's JSON provider to read with; a request keeps the strict reader (the
+        provider still reads the test client's answers, which may quote what a request may not hold)."""
 
 
 def _too_large(what: str, limit: int) -> RequestTooLarge:
@@ -116,6 +129,7 @@ def install_door(app: Flask) -> None:
     app.json_provider_class = StrictJSONProvider
     app.json = StrictJSONProvider(app)
     app.response_class = EncodingResponse
+    app.request_class = StrictRequest
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.before_request(check_request)

@@ -11,7 +11,8 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 
-__all__ = ["MAX_JSON_DEPTH", "MAX_JSON_NUMBER", "JSONRefused", "StrictJSONProvider", "parse_json", "plain_json"]
+__all__ = ["MAX_JSON_DEPTH", "MAX_JSON_NUMBER", "JSONRefused", "StrictJSONProvider", "StrictRequestJSON", "parse_json",
+           "plain_json"]
 
 #: Containers inside containers a request's JSON may hold (the body object counts as the first): forms are
 #: a few levels deep, and the engine walks data recursively (copies, serialization, validation).
@@ -112,8 +113,8 @@ def plain_json(value: Any) -> Any:
 
 
 class StrictJSONProvider(DefaultJSONProvider):
-    """Flask's JSON, strict: ``loads`` (``request.get_json`` everywhere) refuses as :func:`parse_json` does;
-    ``dumps`` never writes NaN, Infinity or a lone surrogate, so every answer is valid JSON in UTF-8."""
+    """Flask's JSON, written strictly: never NaN, Infinity or a lone surrogate, so every answer is valid JSON in
+    UTF-8. (Requests are read by :class:`StrictRequestJSON`.)"""
 
     ensure_ascii = False
 
@@ -130,5 +131,15 @@ class StrictJSONProvider(DefaultJSONProvider):
             return json.dumps(plain_json(obj), **kwargs)
         return text
 
-    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+
+class StrictRequestJSON:
+    """What ``request.get_json`` reads with (``Request.json_module``): :func:`parse_json`, so every view that reads
+    JSON, not only the API's, refuses what the platform does not keep."""
+
+    @staticmethod
+    def loads(s: str | bytes, **kwargs: Any) -> Any:
         return parse_json(s)
+
+    @staticmethod
+    def dumps(obj: Any, **kwargs: Any) -> str:
+        return json.dumps(obj, **kwargs)

@@ -215,8 +215,14 @@ def validate_form_data(schema: dict[str, Any] | None, data: Any) -> dict[str, An
                            details=[too_much])
     if not schema:
         return data
-    errors = sorted(islice(_validator(schema).iter_errors(data), MAX_FORM_ERRORS),
-                    key=lambda e: [str(p) for p in e.absolute_path])
+    try:
+        errors = sorted(islice(_validator(schema).iter_errors(data), MAX_FORM_ERRORS),
+                        key=lambda e: [str(p) for p in e.absolute_path])
+    except RecursionError as error:  # a form deployed before such schemas were refused (schema_safety.py)
+        raise InvalidInput("the form refers to itself without end and cannot check any answer; ask the flow's "
+                           "designer to correct it", details=[field_problem(
+                               "data", "the form cannot be checked", "表单定义有误，无法校验，请联系流程设计人员")]) \
+            from error
     if errors:
         raise InvalidInput("the data does not satisfy the task's form", details=[_error_problem(e) for e in errors])
     return data

@@ -25,6 +25,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from engine.bpmn.parsing import MAX_FILE_BYTES, OneStopParser, parse_xml
 from engine.bpmn.schema_safety import instructions_problem, schema_hazards
 from engine.bpmn.scripting import check_source
+from engine.bpmn.timer_bounds import timer_range_problem
 from engine.bpmn.timers import parse_cycle
 from engine.errors import DeploymentRefused
 from engine.people.organisation import Organisation
@@ -568,7 +569,7 @@ def check_timer(name: str, timer: etree._Element, kind: str, report: _Report) ->
     if not isinstance(value, str):
         report.add(name, line, f"{kind} {source} is not an ISO 8601 text", element=timer)
         return
-    problem = _timer_literal_problem(kind, value)
+    problem = _timer_literal_problem(kind, value) or timer_range_problem(kind, value)
     if problem:
         report.add(name, line, problem, element=timer)
 

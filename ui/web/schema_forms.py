@@ -49,7 +49,8 @@ ENGINE_MESSAGES = (lazy_gettext("必填"), lazy_gettext("类型不正确"), lazy
                    lazy_gettext("此案件的材料已达上限（最多%(documents)s份、合计%(megabytes)sMB），请联系窗口工作人员"),
                    lazy_gettext("您上传的材料合计将超过%(megabytes)sMB的上限，请联系窗口工作人员"),
                    lazy_gettext("提交未成功，所选文件未保存，请重新选择"),
-                   lazy_gettext("请求中含有无法识别的字符或过长的内容"))
+                   lazy_gettext("请求中含有无法识别的字符或过长的内容"),
+                   lazy_gettext("表单定义有误，无法校验，请联系流程设计人员"))
 
 
 def format_list(items: list[Any]) -> str:
