@@ -97,6 +97,23 @@ def test_a_timer_literal_outside_the_calendar_is_refused_at_deployment(platform:
     deploy_files(platform, escalation_files(key="near_timer", timer="'2027-03-01T09:00:00+08:00'"))
 
 
+@pytest.mark.parametrize(("kind", "literal"), [
+    ("timeDuration", "'P101Y'"), ("timeDuration", "'P99999999D'"), ("timeCycle", "'R/P200Y'"),
+    ("timeCycle", "'R3/9999-01-01T00:00:00Z/P1D'")])
+def test_a_timer_span_over_a_century_is_refused_at_deployment(platform: Any, people: Any, kind: str,
+                                                             literal: str) -> None:
+    files = escalation_files(key="long_timer", timer=literal)
+    files["escalation.bpmn"] = files["escalation.bpmn"].replace(b"bpmn:timeDate", f"bpmn:{kind}".encode())
+    with pytest.raises(DeploymentRefused) as refused:
+        deploy_files(platform, files)
+    [problem] = refused.value.details
+    assert problem["file"] == "escalation.bpmn" and problem["line"] > 1 and kind in problem["message"]
+    assert "100 years" in problem["message"] or f"{EARLIEST_YEAR}–{LATEST_YEAR}" in problem["message"]
+    files = escalation_files(key="long_timer", timer="'P99Y'" if kind == "timeDuration" else "'R3/P1D'")
+    files["escalation.bpmn"] = files["escalation.bpmn"].replace(b"bpmn:timeDate", f"bpmn:{kind}".encode())
+    deploy_files(platform, files)
+
+
 @pytest.mark.parametrize("schema", [
     {"$defs": {"a": {"$ref": "#/$defs/a"}}, "properties": {"x": {"$ref": "#/$defs/a"}}},
     {"properties": {"x": {"$ref": "#"}}, "allOf": [{"$ref": "#"}]},

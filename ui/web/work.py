@@ -35,8 +35,8 @@ def calendar() -> WorkingCalendar | None:
 @contextmanager
 def transaction(*, write: bool) -> Iterator[UnitOfWork]:
     """The request's transaction. Leaving with an exception rolls back; leaving a writing block normally commits —
-    so an error a view handles inside the block (a form to show again) still keeps what the block stored on
-    purpose (uploaded documents, a failed sign-in count)."""
+    so an error a view handles inside the block (a form to show again) still commits what the block wrote before
+    it (a refused form submission writes nothing: tasks/attachments.py checks everything first)."""
     with platform().uow(write=write) as uow:
         g.onestop_calendar = uow.platform.calendar.get(uow)
         yield uow
