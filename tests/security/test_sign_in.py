@@ -113,9 +113,12 @@ def test_unknown_and_known_names_take_the_same_time(web_app: Any, platform: Any,
         return time.perf_counter() - started
 
     timed("no_such_user", 200)  # the stand-in hash is made once, on first use
-    known = statistics.median(timed("win_dcf", n) for n in range(5))
-    unknown = statistics.median(timed("no_such_user", n) for n in range(5, 10))
-    assert 0.6 < unknown / known < 1.67, (known, unknown)
+    known, unknown = [], []
+    for n in range(7):  # interleaved, so a busy moment of the machine weighs on both alike
+        known.append(timed("win_dcf", 2 * n))
+        unknown.append(timed("no_such_user", 2 * n + 1))
+    ratio = statistics.median(unknown) / statistics.median(known)
+    assert 0.5 < ratio < 2, (known, unknown)  # without the stand-in hash: about 0.1
 
 
 def test_a_disabled_account_answers_like_a_wrong_password(web_app: Any, platform: Any, people: Any) -> None:
