@@ -4,6 +4,7 @@
     ├── NotFound                 an id that does not exist (or that the user may not see)
     ├── PermissionDenied         the user may not do this (HTTP 403)
     ├── AuthenticationRequired   no or bad credentials (HTTP 401)
+    │   └── SignInThrottled      too many wrong passwords from one source: wait (HTTP 429)
     ├── Conflict                 the state moved on: task no longer open, held by another, stale version (409)
     ├── InvalidInput             bad request data, with ``details`` per field (422)
     │   └── DeploymentRefused    files that fail validation; ``details`` are ``{file, line, message}``
@@ -43,10 +44,15 @@ class AuthenticationRequired(OneStopError):
     code = "unauthorized"
 
 
-class AccountLocked(AuthenticationRequired):
-    """Too many failed sign-ins: the account is refused for a while even with the right password."""
+class SignInThrottled(AuthenticationRequired):
+    """Too many wrong passwords for this name from this source (or from this source for any name): the next
+    attempt must wait ``wait``. Says nothing about whether the name exists; never locks the account elsewhere."""
 
-    code = "account_locked"
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, wait: Any) -> None:
+        super().__init__(message)
+        self.wait = wait
 
 
 class Conflict(OneStopError):

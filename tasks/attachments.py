@@ -13,30 +13,42 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
-from engine.bpmn.forms import validate_form_data
+from engine.bpmn.forms import DOCUMENT_FORMATS, accepted_formats, field_problem, validate_form_data
 from engine.cases.instances import can_view, get_visible
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
-from engine.store.models import Attachment, DocumentView, ProcessInstance
+from engine.store.models import Attachment, DocumentView, HumanTask, ProcessInstance
 from engine.store.uow import UnitOfWork
 
 from .service import OPEN, get_task
 
-__all__ = ["MAX_BYTES", "StoredSubmission", "SubmissionRejected", "Upload", "attachment_content", "case_attachments",
-           "discard", "document_views", "open_document", "parse_reference", "reference", "sniff",
-           "store_submission"]
+__all__ = ["MAX_APPLICANT_BYTES", "MAX_BYTES", "MAX_CASE_BYTES", "MAX_CASE_DOCUMENTS", "StoredSubmission",
+           "SubmissionRejected", "Upload", "attachment_content", "case_attachments", "discard", "document_views",
+           "open_document", "parse_reference", "reference", "sniff", "store_submission"]
 
+#: One document.
 MAX_BYTES = 10 * 1024 * 1024
-# (content type, leading bytes, file name extensions): PDF, JPEG and PNG only.
+#: Documents one case holds, and their total size; versions a later submission replaced count too (they are
+#: kept for the record).
+MAX_CASE_DOCUMENTS = 50
+MAX_CASE_BYTES = 100 * 1024 * 1024
+#: The total size of the documents one applicant has uploaded, over all their cases.
+MAX_APPLICANT_BYTES = 300 * 1024 * 1024
+# (content type, leading bytes, document format): PDF, JPEG and PNG only (engine.bpmn.forms.DOCUMENT_FORMATS).
 KINDS = (
-    ("application/pdf", b"%PDF-", (".pdf",)),
-    ("image/jpeg", b"\xff\xd8\xff", (".jpg", ".jpeg")),
-    ("image/png", b"\x89PNG\r\n\x1a\n", (".png",)),
+    ("application/pdf", b"%PDF-", "PDF"),
+    ("image/jpeg", b"\xff\xd8\xff", "JPG"),
+    ("image/png", b"\x89PNG\r\n\x1a\n", "PNG"),
 )
+ENDINGS = dict(DOCUMENT_FORMATS)  # format -> file name endings
+ALL_FORMATS = [name for name, _endings in DOCUMENT_FORMATS]
 REFERENCE = re.compile(r"^附件#(\d+) (.+)$")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"<>|:*?\\/]')
+# The id a document about to be stored stands under while its form is checked: as many digits as a real one
+# may have, so a rule on the reference's length judges it as it will judge the real reference.
+_PENDING_ID = 999_999_999
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,7 @@ class Upload:
 
 
 class SubmissionRejected(InvalidInput):
-    """The form failed its checks; documents that passed theirs are stored and referenced in ``data``."""
+    """The form failed its checks; nothing was stored, and ``data`` is what was sent but the new documents."""
 
     def __init__(self, message: str, *, details: list[Any], data: dict[str, Any]) -> None:
         super().__init__(message, details=details)
@@ -66,34 +78,38 @@ def parse_reference(value: Any) -> tuple[int, str] | None:
 
 def sniff(content: bytes) -> str | None:
     """The content type the bytes really are (PDF, JPEG or PNG), whatever the file is called."""
-    return next((kind for kind, magic, _ext in KINDS if content.startswith(magic)), None)
+    return next((kind for kind, magic, _format in KINDS if content.startswith(magic)), None)
 
 
-def _problem(field: str, message: str, message_zh: str) -> dict[str, str]:
-    return {"field": field, "message": message, "message_zh": message_zh}
+def _wrong_format(field: str, formats: list[str]) -> InvalidInput:
+    return InvalidInput(f"only {', '.join(formats)} files are accepted here", details=[field_problem(
+        field, f"not a {' or '.join(formats)} file", "只接受%(formats)s格式的文件", formats=formats)])
 
 
-def _checked_name(upload: Upload) -> tuple[str, str]:
-    """(content type, safe file name) of an upload, or InvalidInput saying what is wrong with it."""
+def _checked_name(upload: Upload, formats: list[str]) -> tuple[str, str]:
+    """(content type, safe file name) of an upload for a field taking ``formats``, or InvalidInput saying what is
+    wrong with it."""
     if not upload.content:
-        raise InvalidInput("the file is empty", details=[_problem(upload.field, "empty file", "文件为空，请重新选择")])
+        raise InvalidInput("the file is empty", details=[field_problem(upload.field, "empty file",
+                                                                       "文件为空，请重新选择")])
     if len(upload.content) > MAX_BYTES:
-        raise InvalidInput("the file is larger than 10 MB",
-                           details=[_problem(upload.field, "larger than 10 MB", "文件超过10MB，请压缩后重新上传")])
+        raise InvalidInput("the file is larger than 10 MB", details=[
+            field_problem(upload.field, "larger than 10 MB", "文件超过10MB，请压缩后重新上传")])
     kind = sniff(upload.content)
-    if kind is None:
-        raise InvalidInput("only PDF, JPEG and PNG files are accepted", details=[
-            _problem(upload.field, "not a PDF, JPEG or PNG file", "只接受PDF、JPG、PNG格式的文件")])
-    extensions = next(ext for k, _magic, ext in KINDS if k == kind)
+    document_format = next((name for k, _magic, name in KINDS if k == kind), None)
+    if document_format is None or document_format not in formats:
+        raise _wrong_format(upload.field, formats)
+    endings = ENDINGS[document_format]
     name = _UNSAFE.sub("", upload.filename.replace("\\", "/").rsplit("/", 1)[-1]).strip(" .") or "附件"
     stem, dot, suffix = name.rpartition(".")
-    if dot and f".{suffix.lower()}" in {e for _k, _m, exts in KINDS for e in exts}:
-        if f".{suffix.lower()}" not in extensions:
-            raise InvalidInput("the file's name does not match its content", details=[
-                _problem(upload.field, f"the content is {kind}", "文件扩展名与文件内容不符，请检查后重新上传")])
+    if dot and f".{suffix.lower()}" in {e for all_endings in ENDINGS.values() for e in all_endings}:
+        if f".{suffix.lower()}" not in endings:
+            raise InvalidInput("the file's name does not match its content", details=[field_problem(
+                upload.field, f"the content is {document_format}",
+                "文件扩展名与文件内容不符（文件内容为%(format)s），请检查后重新上传", format=document_format)])
     else:
-        stem, suffix = name, extensions[0][1:]
-    return kind, f"{stem[:100]}.{suffix}"
+        stem, suffix = name, endings[0][1:]
+    return str(kind), f"{stem[:100]}.{suffix}"
 
 
 def _may_submit(task: dict[str, Any], actor: Actor) -> None:
@@ -105,8 +121,8 @@ def _may_submit(task: dict[str, Any], actor: Actor) -> None:
         raise Conflict(f"the task is held by {task['assignee']}: claim it only after they release it")
 
 
-def _store(task: dict[str, Any], upload: Upload, *, actor: Actor, uow: UnitOfWork, now: datetime) -> str:
-    kind, filename = _checked_name(upload)
+def _store(task: dict[str, Any], upload: Upload, kind: str, filename: str, *, actor: Actor, uow: UnitOfWork,
+           now: datetime) -> str:
     row = Attachment(instance_id=task["instance_id"], task_id=task["id"], field=upload.field, filename=filename,
                      content_type=kind, size=len(upload.content), sha256=hashlib.sha256(upload.content).hexdigest(),
                      content=upload.content, uploaded_by=actor.username, uploaded_at=now)
@@ -122,8 +138,35 @@ def _foreign_references(data: dict[str, Any], instance_id: int, uow: UnitOfWork)
         return []
     own = set(uow.session.scalars(select(Attachment.id).where(Attachment.id.in_(wanted.values()),
                                                               Attachment.instance_id == instance_id)))
-    return [_problem(key, "not a document of this case", "附件无效，请重新上传")
+    return [field_problem(key, "not a document of this case", "附件无效，请重新上传")
             for key, attachment_id in wanted.items() if attachment_id not in own]
+
+
+def _quota_problems(task: dict[str, Any], uploads: list[Upload], actor: Actor,
+                    uow: UnitOfWork) -> list[dict[str, Any]]:
+    """The case's quota (MAX_CASE_DOCUMENTS, MAX_CASE_BYTES) and, for an applicant, theirs (MAX_APPLICANT_BYTES),
+    with these uploads added."""
+    if not uploads:
+        return []
+    adding, field = sum(len(u.content) for u in uploads), uploads[0].field
+    count, size = uow.session.execute(select(func.count(), func.coalesce(func.sum(Attachment.size), 0))
+                                      .where(Attachment.instance_id == task["instance_id"])).one()
+    problems = []
+    if count + len(uploads) > MAX_CASE_DOCUMENTS or size + adding > MAX_CASE_BYTES:
+        problems.append(field_problem(
+            field, f"the case would hold more than {MAX_CASE_DOCUMENTS} documents or "
+                   f"{MAX_CASE_BYTES // 2**20} MB; ask the service window",
+            "此案件的材料已达上限（最多%(documents)s份、合计%(megabytes)sMB），请联系窗口工作人员",
+            documents=MAX_CASE_DOCUMENTS, megabytes=MAX_CASE_BYTES // 2**20))
+    if actor.role == "applicant":
+        mine = uow.session.scalar(select(func.coalesce(func.sum(Attachment.size), 0))
+                                  .where(Attachment.uploaded_by == actor.username)) or 0
+        if mine + adding > MAX_APPLICANT_BYTES:
+            problems.append(field_problem(
+                field, f"your documents would exceed {MAX_APPLICANT_BYTES // 2**20} MB in all; ask the service window",
+                "您上传的材料合计将超过%(megabytes)sMB的上限，请联系窗口工作人员",
+                megabytes=MAX_APPLICANT_BYTES // 2**20))
+    return problems
 
 
 @dataclass(frozen=True)
@@ -137,36 +180,50 @@ class StoredSubmission:
 
 def store_submission(task_id: int, data: dict[str, Any], uploads: list[Upload], *, actor: Actor,
                      uow: UnitOfWork, now: datetime) -> StoredSubmission:
-    """Store the form's documents and put their references into ``data`` — the first of a submission's two
-    units of work; the second completes the task (:func:`tasks.service.complete_task`, in a unit that may run
-    the case's diagram) and, if that fails, :func:`discard` takes the documents away again.
+    """Check the form with its documents and, only when everything passes, store the documents and put their
+    references into ``data`` — the first of a submission's two units of work; the second completes the task
+    (:func:`tasks.service.complete_task`, in a unit that may run the case's diagram) and, if that fails,
+    :func:`discard` takes the documents away again.
 
-    When the form fails its checks, SubmissionRejected carries every problem and the data with the references
-    of the documents that were stored, so the person need not upload them again."""
+    When anything fails, nothing is stored: SubmissionRejected carries every problem, and the data without the
+    new documents (each of their fields says to choose the file again)."""
     task = get_task(task_id, actor=actor, uow=uow)
     _may_submit(task, actor)
     schema = task["form_schema"] or {}
+    properties = schema.get("properties") or {}
     data = dict(data)
     problems: list[dict[str, Any]] = []
-    stored: list[int] = []
+    checked: list[tuple[Upload, str, str]] = []
     for upload in uploads:
-        if upload.field not in (schema.get("properties") or {}):
-            problems.append(_problem(upload.field, "not a field of this form", "不是此表单的字段"))
+        if upload.field not in properties:
+            problems.append(field_problem(upload.field, "not a field of this form", "不是此表单的字段"))
             continue
         try:
-            data[upload.field] = _store(task, upload, actor=actor, uow=uow, now=now)
-            stored.append(parse_reference(data[upload.field])[0])  # type: ignore[index]
+            kind, filename = _checked_name(upload, accepted_formats(properties[upload.field]) or ALL_FORMATS)
         except InvalidInput as error:
             problems += error.details
             data.pop(upload.field, None)
-    problems += _foreign_references(data, task["instance_id"], uow)
+            continue
+        checked.append((upload, kind, filename))
+        data[upload.field] = reference(_PENDING_ID, filename)
+    uploading = {upload.field for upload, _kind, _name in checked}
+    problems += _quota_problems(task, [upload for upload, _kind, _name in checked], actor, uow)
+    problems += _foreign_references({k: v for k, v in data.items() if k not in uploading}, task["instance_id"], uow)
     try:
         validate_form_data(schema, data)
     except InvalidInput as error:
         failed = {p["field"] for p in problems}
         problems += [d for d in error.details if d.get("field") not in failed]
     if problems:
-        raise SubmissionRejected("the data does not satisfy the task's form", details=problems, data=data)
+        failed = {p["field"] for p in problems}
+        problems += [field_problem(name, "not stored: choose the file again", "提交未成功，所选文件未保存，请重新选择")
+                     for name in sorted(uploading - failed)]
+        raise SubmissionRejected("the data does not satisfy the task's form", details=problems,
+                                 data={k: v for k, v in data.items() if k not in uploading})
+    stored = []
+    for upload, kind, filename in checked:
+        data[upload.field] = _store(task, upload, kind, filename, actor=actor, uow=uow, now=now)
+        stored.append(parse_reference(data[upload.field])[0])  # type: ignore[index]
     return StoredSubmission(task_id, data, stored)
 
 
@@ -177,14 +234,26 @@ def discard(submission: StoredSubmission, *, uow: UnitOfWork) -> None:
         uow.session.execute(delete(Attachment).where(Attachment.id.in_(submission.attachment_ids)))
 
 
-def case_attachments(instance_id: int, *, actor: Actor, uow: UnitOfWork) -> list[dict[str, Any]]:
-    """The documents of a case the actor may see, oldest first (without their content)."""
+def case_attachments(instance_id: int, *, actor: Actor, uow: UnitOfWork,
+                     include_replaced: bool = False) -> list[dict[str, Any]]:
+    """The documents of a case the actor may see, oldest first (without their content). A document is
+    ``replaced`` when a later one was uploaded for the same field of the same (sub)process — the corrected
+    photo after a return for correction: the list of the case's materials shows the current ones only, unless
+    ``include_replaced`` (their references in earlier steps still open them)."""
     get_visible(instance_id, actor=actor, uow=uow)
     rows = uow.session.execute(
         select(Attachment.id, Attachment.task_id, Attachment.field, Attachment.filename, Attachment.content_type,
-               Attachment.size, Attachment.uploaded_by, Attachment.uploaded_at)
+               Attachment.size, Attachment.uploaded_by, Attachment.uploaded_at, HumanTask.process_id)
+        .outerjoin(HumanTask, HumanTask.id == Attachment.task_id)
         .where(Attachment.instance_id == instance_id).order_by(Attachment.id)).all()
-    return [dict(row._mapping) for row in rows]
+    latest = {(row.process_id, row.field): row.id for row in rows}
+    documents = []
+    for row in rows:
+        document = {k: v for k, v in row._mapping.items() if k != "process_id"}
+        document["replaced"] = latest[(row.process_id, row.field)] != row.id
+        if include_replaced or not document["replaced"]:
+            documents.append(document)
+    return documents
 
 
 def attachment_content(attachment_id: int, *, actor: Actor, uow: UnitOfWork) -> tuple[dict[str, Any], bytes]:

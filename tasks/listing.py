@@ -17,6 +17,7 @@ from engine.cases.runner import load_case, restore
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.people.privacy import mask_text
+from engine.store.json_text import json_text
 from engine.store.models import HistoryEntry, HumanTask, ProcessInstance, ProcessModel, SavedFilter, User
 from engine.store.uow import UnitOfWork
 
@@ -102,8 +103,8 @@ def _local_day(now: datetime, uow: UnitOfWork) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-def _applicant_column(key: str) -> Any:
-    return ProcessInstance.data[key].as_string()
+def _applicant_column(key: str, uow: UnitOfWork, *, selected: bool = False) -> Any:
+    return json_text(ProcessInstance.data, key, uow.platform.engine.dialect.name, selected=selected)
 
 
 def _states(query: TaskQuery) -> tuple[str, ...]:
@@ -126,7 +127,7 @@ def _conditions(query: TaskQuery, actor: Actor, uow: UnitOfWork, now: datetime) 
         conditions.append(ProcessInstance.county == query.county)
         join = True
     if query.applicant:
-        conditions.append(or_(*(_applicant_column(key).contains(query.applicant, autoescape=True)
+        conditions.append(or_(*(_applicant_column(key, uow).contains(query.applicant, autoescape=True)
                                 for key in APPLICANT_KEYS)))
         join = True
     return conditions, join
@@ -218,7 +219,7 @@ def _state_page_ids(conditions: list[Any], join: bool, after: str | None, size: 
 def _details(ids: list[int], uow: UnitOfWork) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
-    names = [_applicant_column(key).label(key) for key in APPLICANT_KEYS]
+    names = [_applicant_column(key, uow, selected=True).label(key) for key in APPLICANT_KEYS]
     statement = select(HumanTask, ProcessInstance.created_at, ProcessInstance.county.label("case_county"),
                        ProcessInstance.status.label("case_status"), ProcessModel.name.label("flow_name"), *names) \
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id) \

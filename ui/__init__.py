@@ -16,7 +16,6 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     settings = platform.settings if platform is not None else Settings.from_env()
     app.config.from_mapping(
         SECRET_KEY=settings.ensure_secret_key(),
-        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -30,15 +29,16 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
         app.config["SESSION_COOKIE_SECURE"] = not (app.testing or app.debug)
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["onestop"] = platform or Platform(settings)
 
     from .admin_api import admin_api
     from .api import api
+    from .door import install_door
     from .errors import register_error_handlers
     from .metrics_view import init_app as init_metrics
     from .web import babel, csrf, login_manager, register_web, select_locale
 
+    install_door(app)  # before anything reads a request: strict JSON, bounded bodies, clean text
     app.register_blueprint(api)
     app.register_blueprint(admin_api)
     register_error_handlers(app)

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from engine.calendar.bounds import out_of_range
 from engine.cases import deadlines
 from engine.cases.runner import load_case, restore
 from engine.errors import InvalidInput, PermissionDenied
@@ -92,10 +93,13 @@ def _started(name: str, tz: Any) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.combine(date.fromisoformat(raw), time(), tzinfo=tz)
+        day = date.fromisoformat(raw)
     except ValueError as error:
         raise InvalidInput(f"{name} is a date like 2026-10-01", details=[{"field": name, "message": "YYYY-MM-DD"}]) \
             from error
+    if (problem := out_of_range(day)) is not None:
+        raise InvalidInput(f"{name}: {problem}", details=[{"field": name, "message": problem}])
+    return datetime.combine(day, time(), tzinfo=tz)
 
 
 @admin_api.get("/instances")

@@ -17,6 +17,7 @@ from engine.platform import Platform
 from engine.store.uow import UnitOfWork
 from tasks import service as tasks
 
+from .door import json_request_body
 from .openapi import MAX_ID, openapi_document
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,11 +40,12 @@ def unit_of_work(*, write: bool, optimistic: bool = False) -> Iterator[tuple[Uni
 
 
 def json_body(required: bool = True) -> dict[str, Any]:
-    if not request.data:
+    """The request's JSON object, parsed strictly and within bounds (ui/door.py, ui/strict_json.py)."""
+    body = json_request_body()
+    if body is None:
         if required:
             raise InvalidInput("the request needs a JSON object body")
         return {}
-    body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
     return body

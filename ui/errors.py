@@ -18,11 +18,17 @@ from engine.errors import (
     NotFound,
     OneStopError,
     PermissionDenied,
+    SignInThrottled,
 )
 from engine.people.privacy import install_log_masking
 from engine.store.uow import DatabaseUnavailable
 
+from .door import MalformedRequest, RequestTooLarge
+
 STATUS_BY_ERROR: list[tuple[type[OneStopError], int]] = [
+    (SignInThrottled, 429),
+    (MalformedRequest, 400),
+    (RequestTooLarge, 413),
     (AuthenticationRequired, 401),
     (PermissionDenied, 403),
     (NotFound, 404),
@@ -49,8 +55,12 @@ def error_body(code: str, message: str, details: list[Any] | None = None) -> dic
 def register_error_handlers(app: Flask) -> None:
     install_log_masking()  # no ID or mobile number reaches a log in clear, whoever logs it
     @app.errorhandler(OneStopError)
-    def _onestop(error: OneStopError) -> tuple[Response, int]:
+    def _onestop(error: OneStopError) -> Any:
         status = status_for(error)
+        if not request.path.startswith("/api/"):  # refused before any blueprint's view (ui/door.py): a page
+            from .web.pages import error_page
+
+            return error_page(status)
         response = jsonify(error_body(error.code, error.message, error.details))
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="onestop"'

@@ -19,8 +19,11 @@ MAX_ID = 2**31 - 1  # ids and years are 32-bit integers in the database; larger 
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    text = {400: "Bad request", 401: "No or bad bearer token", 403: "Not allowed for this role",
+    text = {400: "Bad request: JSON or a query parameter holding what the platform does not keep (NaN, Infinity, a "
+                 "lone surrogate, a control character, a number beyond 2**53, nesting past 32 levels)",
+            401: "No or bad bearer token", 403: "Not allowed for this role",
             404: "Not found (or not visible to this user)", 409: "Conflict: the state moved on",
+            413: "The body is larger than the route takes (JSON: 512 KiB; a request: 20 MiB)",
             422: "Invalid input, with details", 503: "Database unavailable"}
     return {str(code): _json(_ERROR, text[code]) for code in (401, *codes)}
 
@@ -29,6 +32,8 @@ def _op(summary: str, responses: dict[str, Any], *, tag: str, params: list[dict[
         body: dict[str, Any] | None = None, op_id: str) -> dict[str, Any]:
     if any(p["in"] == "path" for p in params or []):  # a path that does not match (a word for a number): 404
         responses = {**responses, **{k: v for k, v in _errors(404).items() if k not in responses}}
+    # Every request passes the door (ui/door.py): a query string or body it refuses answers 400 or 413.
+    responses = {**responses, **{k: v for k, v in _errors(400, 413).items() if k not in (*responses, "401")}}
     operation: dict[str, Any] = {"summary": summary, "operationId": op_id, "tags": [tag], "responses": responses}
     if params:
         operation["parameters"] = params

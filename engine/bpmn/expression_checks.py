@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from engine.bpmn.element_rules import PYTHON_LANGUAGES
 from engine.bpmn.problems import NS, Report, in_processes, label, quote
 from engine.bpmn.sandbox_ast import check_source
+from engine.bpmn.timer_bounds import timer_range_problem
 from engine.bpmn.timers import parse_cycle
 from engine.bpmn.vendor_hints import feel_entry, foreign_expression
 
@@ -116,7 +117,7 @@ def check_timer(name: str, timer: etree._Element, kind: str, report: Report) -> 
     if not isinstance(value, str):
         report.add(name, line, f"{what}: {quote(source)} is not an ISO 8601 text", element=timer)
         return
-    problem = _timer_literal_problem(kind, value)
+    problem = _timer_literal_problem(kind, value) or timer_range_problem(kind, value)
     if problem:
         report.add(name, line, f"{what}: {problem}", element=timer)
 

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 
-from engine.errors import AccountLocked, AuthenticationRequired, InvalidInput, NotFound
+from engine.errors import AuthenticationRequired, InvalidInput, NotFound, SignInThrottled
+from engine.people import throttle
 from engine.people.organisation import Organisation
 from engine.store.models import ApiToken, User
 from engine.store.uow import UnitOfWork
@@ -89,8 +90,8 @@ def password_problems(password: str, *, username: str = "") -> list[dict[str, st
 
 
 def set_password(username: str, password: str, *, uow: UnitOfWork, now: datetime) -> None:
-    """Replace a user's password (the policy of :func:`password_problems`); clears a lock-out, and revokes the
-    user's API tokens, which the old password may have leaked along with."""
+    """Replace a user's password (the policy of :func:`password_problems`), and revoke the user's API tokens,
+    which the old password may have leaked along with."""
     user = uow.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user {username!r}")
@@ -98,7 +99,6 @@ def set_password(username: str, password: str, *, uow: UnitOfWork, now: datetime
     if problems:
         raise InvalidInput(f"the new password of {username!r} will not do", details=problems)
     user.password_hash = hash_password(password)
-    user.failed_logins, user.locked_until = 0, None
     revoke_tokens(username, uow=uow, now=now)
 
 
@@ -179,21 +179,30 @@ def authenticate_token(token: str, *, uow: UnitOfWork, now: datetime) -> Actor:
     return Actor(username=row.username, role=row.role, department=row.department, county=row.county)
 
 
-def authenticate_password(username: str, password: str, *, uow: UnitOfWork, now: datetime,
-                          max_failures: int = 5, lockout: timedelta = timedelta(minutes=15)) -> Actor:
-    """Check a password, locking the account for a while after repeated failures."""
-    user = uow.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.active:
-        raise AuthenticationRequired("wrong user name or password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise AccountLocked("too many failed sign-ins: the account is locked for a while")
-    if not verify_password(password, user.password_hash):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + lockout
-            user.failed_logins = 0
+_DUMMY_HASHES: dict[tuple[int, ...], str] = {}
+
+
+def _dummy_hash() -> str:
+    """A stored-hash stand-in with today's parameters: an unknown name costs the same work as a known one."""
+    params = (_SCRYPT["n"], _SCRYPT["r"], _SCRYPT["p"])
+    if params not in _DUMMY_HASHES:
+        _DUMMY_HASHES[params] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASHES[params]
+
+
+def authenticate_password(username: str, password: str, *, source: str, uow: UnitOfWork, now: datetime) -> Actor:
+    """Check a password, throttled per (name, source address) with a doubling wait (engine/people/throttle.py).
+
+    Unknown names, disabled accounts and wrong passwords get the same answer after the same work (one scrypt);
+    a wait is the same for a name that exists and one that does not. A failure is committed before raising."""
+    wait = throttle.waiting(username, source, uow=uow, now=now)
+    if wait is not None:
+        raise SignInThrottled("too many failed sign-ins from here: wait before trying again", wait=wait)
+    user = uow.session.scalar(select(User).where(User.username == username)) if username else None
+    matches = verify_password(password, user.password_hash if user is not None else _dummy_hash())
+    if user is None or not user.active or not matches:
+        throttle.record_failure(username, source, uow=uow, now=now)
         uow.commit()
         raise AuthenticationRequired("wrong user name or password")
-    user.failed_logins = 0
-    user.locked_until = None
+    throttle.forget(username, source, uow=uow)
     return Actor.of(user)

@@ -18,6 +18,7 @@ from engine.cases.runner import load_case, restore
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.people.privacy import mask_personal_data
+from engine.store.json_text import json_text
 from engine.store.models import Attachment, HistoryEntry, HumanTask, ProcessInstance
 from engine.store.uow import UnitOfWork
 
@@ -41,7 +42,7 @@ def _open_task_of_case(*conditions: Any) -> Any:
     return ProcessInstance.id.in_(select(HumanTask.instance_id).where(HumanTask.state.in_(OPEN), *conditions))
 
 
-def _filters(f: dict[str, Any], now: datetime) -> list[Any]:
+def _filters(f: dict[str, Any], now: datetime, dialect: str) -> list[Any]:
     """SQL conditions for the search filters (all optional): see :func:`search_instances`."""
     where: list[Any] = []
     if f.get("model_key"):
@@ -63,7 +64,7 @@ def _filters(f: dict[str, Any], now: datetime) -> list[Any]:
         where.append(late if f["overdue"] else ~late)
     if f.get("applicant"):
         pattern = "%" + str(f["applicant"]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append(or_(*(ProcessInstance.data[field].as_string().like(pattern, escape="\\")
+        where.append(or_(*(json_text(ProcessInstance.data, field, dialect).like(pattern, escape="\\")
                            for field in APPLICANT_FIELDS)))
     return where
 
@@ -81,7 +82,7 @@ def search_instances(filters: dict[str, Any], *, actor: Actor, uow: UnitOfWork, 
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}",
                            details=[{"field": "status", "message": " | ".join(STATUSES)}])
-    where = _filters(filters, now)
+    where = _filters(filters, now, uow.platform.engine.dialect.name)
     counts = {group: int(count) for group, count in uow.session.execute(
         select(ProcessInstance.status, func.count()).where(*where).group_by(ProcessInstance.status)).all()}
     if status:

@@ -31,9 +31,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 
+from engine.calendar.bounds import out_of_range
 from engine.calendar.workdays import WorkingCalendar
 from engine.errors import InvalidInput, PermissionDenied
 from engine.people.identity import Actor
+from engine.store.json_text import json_text
 from engine.store.models import HistoryEntry, HumanTask
 from engine.store.uow import UnitOfWork
 
@@ -63,6 +65,8 @@ def period(start: str | None, end: str | None, *, tz: ZoneInfo, now: datetime) -
     except ValueError as error:
         raise InvalidInput("from and to are dates like 2026-10-01", details=[
             {"field": "from/to", "message": "YYYY-MM-DD"}]) from error
+    if (problem := out_of_range(first) or out_of_range(last)) is not None:
+        raise InvalidInput(f"the period: {problem}", details=[{"field": "from/to", "message": problem}])
     if last <= first or (last - first).days > MAX_PERIOD_DAYS:
         raise InvalidInput("the period needs from < to and at most three years", details=[
             {"field": "to", "message": "after from, within three years"}])
@@ -188,7 +192,8 @@ def dashboard(*, actor: Actor, uow: UnitOfWork, now: datetime, start: datetime, 
 
 def satisfaction(*, uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
     """Answers of the problem-handling follow-up visits completed in [start, end), from the case history."""
-    answer = HistoryEntry.details[("data", "satisfaction")].as_string()
+    answer = json_text(HistoryEntry.details, ("data", "satisfaction"), uow.platform.engine.dialect.name,
+                       selected=True)
     rows = uow.session.execute(select(answer, func.count()).where(
         HistoryEntry.action == "complete", HistoryEntry.model_key == FOLLOW_UP[0],
         HistoryEntry.task_name == FOLLOW_UP[1], HistoryEntry.at >= start, HistoryEntry.at < end)

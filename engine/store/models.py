@@ -242,7 +242,11 @@ class Attachment(Base):
     task data holds only ``{"attachment_id", "filename"}``."""
 
     __tablename__ = "attachments"
-    __table_args__ = (Index("ix_attachments_instance", "instance_id"),)
+    __table_args__ = (
+        Index("ix_attachments_instance", "instance_id"),
+        # An applicant's quota (tasks/attachments.py) summed from the index alone, never from rows and their bytes.
+        Index("ix_attachments_uploader", "uploaded_by", "size"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
@@ -270,6 +274,25 @@ class DocumentView(Base):
     filename: Mapped[str] = mapped_column(String(255))
     username: Mapped[str] = mapped_column(String(80))
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins from one source address for one user name as typed — or, under the name ``*``, for every
+    name — with when the next attempt may come (engine/people/throttle.py). Nothing here locks an account."""
+
+    __tablename__ = "sign_in_throttles"
+    __table_args__ = (
+        UniqueConstraint("username", "source", name="uq_sign_in_throttles_username_source"),
+        Index("ix_sign_in_throttles_last_failure", "last_failure_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80))
+    source: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SavedFilter(Base):

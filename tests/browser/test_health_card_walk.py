@@ -33,21 +33,28 @@ def applicant_applies(page) -> None:
     screenshot(page, "04-case-submitted")
 
 
-def applicant_submits_materials(page) -> None:
-    page.click(".attention >> text=提交申请材料")
-    page.fill("#f-id_number", "37150219881312301X")  # month 13: not a valid ID number
+def upload_materials(page) -> None:
     upload(page, "certification_proof", "人才认定证明.pdf", "application/pdf", PDF)
     upload(page, "approval_form", "保健证审批表.pdf", "application/pdf", PDF)
     upload(page, "id_card_copy", "身份证复印件.jpg", "image/jpeg", JPEG)
     upload(page, "photo", "张三.png", "image/png", PNG)
+
+
+def applicant_submits_materials(page) -> None:
+    page.click(".attention >> text=提交申请材料")
+    assert "JPG 或 PNG 格式，不超过 10MB。" in page.inner_text("#field-photo")  # the photo takes pictures only
+    page.fill("#f-id_number", "37150219881312301X")  # month 13: not a valid ID number
+    upload_materials(page)
     page.check("input[name=photo_confirmed]")
     page.fill("#f-contact_phone", "13806351234")
     page.click("button:has-text('提交')")
     error = page.locator("#field-id_number .error-text")
     assert error.inner_text() == "格式不正确"
-    assert page.locator("#field-photo .kept").inner_text().startswith("已上传：张三.png")  # nothing to re-upload
+    # A refused submission keeps no document (issue 12): each file field asks for its file again.
+    assert "提交未成功，所选文件未保存，请重新选择" in page.inner_text("#field-photo")
     screenshot(page, "05-validation-error")
     page.fill("#f-id_number", "371502198805123015")
+    upload_materials(page)
     page.click("button:has-text('提交')")
     page.wait_for_url(re.compile(r"/cases/\d+$"))
     assert "已提交：提交申请材料" in page.inner_text(".flashes")

@@ -352,7 +352,7 @@ def test_payment_form_requires_a_valid_paid_date(flow, key, clock):
     assert [d["field"] for d in missing.value.details] == ["paid_on"]
     with pytest.raises(InvalidInput) as bad:
         flow.complete("finance", "pay", {"disbursement": "已拨付", "paid_on": "2026-11-31"})
-    assert [(d["field"], d["message_zh"]) for d in bad.value.details] == [("paid_on", "格式不正确")]
+    assert [(d["field"], d["message_zh"]) for d in bad.value.details] == [("paid_on", "应为日期，如 2026-10-01")]
     assert flow.view(case)["data"]["payments"] == []
 
 

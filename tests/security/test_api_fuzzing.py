@@ -1,12 +1,13 @@
-"""Schemathesis against /api/v1/openapi.json, through the WSGI app, as each role: no answer is a 5xx, and every
-answer matches the status codes and the schema the document gives for it. The cases, tasks and documents the
-requests can reach are real (tests/security/conftest.py).
+"""Schemathesis against /api/v1/openapi.json, through the WSGI app, as each role: no answer is a 5xx, every
+answer matches the status codes and the schema the document gives for it, and is strict JSON (no NaN, UTF-8).
+The cases, tasks and documents the requests can reach are real (tests/security/conftest.py).
 
 Bounded for CI (a few examples per operation and role, once: SQLite only); to search longer or elsewhere:
 ONESTOP_FUZZ_SEED=<n> ONESTOP_FUZZ_EXAMPLES=<n> .venv/bin/pytest tests/security/test_api_fuzzing.py"""
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -30,6 +31,20 @@ EXAMPLES = int(os.environ.get("ONESTOP_API_FUZZ_EXAMPLES", os.environ.get("ONEST
 schema = schemathesis.openapi.from_dict(openapi_document())
 
 
+@schemathesis.check
+def strict_json_answer(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Every answer of the API is strict JSON: UTF-8, no NaN or Infinity (ui/strict_json.py)."""
+    content_type = response.headers.get("content-type") or response.headers.get("Content-Type") or [""]
+    if "json" not in (content_type[0] if isinstance(content_type, list) else content_type):
+        return None
+
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"{name} in the answer of {case.operation.label}")
+
+    json.loads(response.content.decode("utf-8"), parse_constant=refuse)
+    return None
+
+
 @pytest.fixture
 def fuzzed_app(web_app: Any, world: World) -> Any:
     world.county_case()
@@ -48,4 +63,5 @@ def test_every_answer_is_documented_and_never_a_server_error(case: Any, role: st
     user = USERS[role]
     headers = people.headers(user) if user else {}
     case.call_and_validate(base_url="http://localhost/api/v1", app=fuzzed_app, headers=headers,
-                           checks=[not_a_server_error, status_code_conformance, response_schema_conformance])
+                           checks=[not_a_server_error, status_code_conformance, response_schema_conformance,
+                                   strict_json_answer])

@@ -179,7 +179,8 @@ MATRIX: dict[str, dict[str, Check]] = {
     "auth.home": {"GET": Check("/", everyone(302, anonymous=LOGIN))},
     "auth.sign_in": {"GET": Check("/sign-in", everyone(200, anonymous=200)),
                      "POST": Check("/sign-in", everyone(401, anonymous=401),
-                                   form=lambda role: {"username": "nobody", "password": "wrong password"})},
+                                   # a name per role: five failures for one name from one address make it wait
+                                   form=lambda role: {"username": f"nobody_{role}", "password": "wrong password"})},
     "auth.sign_out": {"POST": Check("/sign-out", everyone(LOGIN, anonymous=LOGIN))},
     "auth.language": {"POST": Check("/language", everyone(302, anonymous=302), form=lambda role: {"lang": "en"})},
     "portal.home": {"GET": Check("/portal", everyone(200, anonymous=LOGIN))},

@@ -214,7 +214,7 @@ HOSTILE_JSON: dict[str, tuple[bytes, int | None]] = {
         b'{"type": "object", "properties": {"a": ' * 400 + b"{}" + b"}}" * 400, EITHER),
     "nested-allof": (b'{"allOf": [' * 3000 + b"{}" + b"]}" * 3000, REFUSED),
     "recursive-ref": (b'{"type": "object", "$defs": {"a": {"$ref": "#/$defs/a"}}, '
-                      b'"properties": {"x": {"$ref": "#/$defs/a"}}}', EITHER),
+                      b'"properties": {"x": {"$ref": "#/$defs/a"}}}', REFUSED),
     "remote-ref": (b'{"type": "object", "properties": {"x": {"$ref": "http://198.51.100.7/schema.json"}}}', REFUSED),
     "file-ref": (b'{"type": "object", "properties": {"x": {"$ref": "file:///etc/passwd"}}}', REFUSED),
     "dangling-ref": (b'{"type": "object", "properties": {"x": {"$ref": "#/$defs/missing"}}}', REFUSED),
@@ -223,6 +223,18 @@ HOSTILE_JSON: dict[str, tuple[bytes, int | None]] = {
     "catastrophic-pattern": (b'{"type": "object", "properties": {"x": {"type": "string", "pattern": "^(a+)+$"}}}',
                              REFUSED),
     "catastrophic-pattern-property": (b'{"type": "object", "patternProperties": {"^(\\w*)*$": {}}}', REFUSED),
+    "ref-to-the-whole-form": (b'{"type": "object", "properties": {"x": {"$ref": "#"}}, "allOf": [{"$ref": "#"}]}',
+                              REFUSED),
+    "ref-loop-through-anyof": (b'{"type": "object", "$defs": {"a": {"anyOf": [{"$ref": "#/$defs/b"}]}, '
+                               b'"b": {"$ref": "#/$defs/a"}}, "properties": {"x": {"$ref": "#/$defs/a"}}}', REFUSED),
+    "ref-deeper-into-the-answer": (b'{"type": "object", "$defs": {"n": {"type": "object", "properties": '
+                                   b'{"c": {"$ref": "#/$defs/n"}}}}, "properties": {"x": {"$ref": "#/$defs/n"}}}',
+                                   EITHER),
+    "nan": (b'{"type": "object", "properties": {"x": {"type": "number", "maximum": NaN}}}', REFUSED),
+    "infinity-in-an-enum": (b'{"type": "object", "properties": {"x": {"enum": [1, -Infinity]}}}', REFUSED),
+    "number-past-infinity": (b'{"type": "object", "properties": {"x": {"type": "number", "minimum": 1e400}}}',
+                             REFUSED),
+    "lone-surrogate": (b'{"type": "object", "title": "\\udc80", "properties": {}}', REFUSED),
     "not-utf8": (b"\xff\xfe\x00", REFUSED),
     "not-an-object": (b"[]", REFUSED),
 }

@@ -1,7 +1,9 @@
-"""Sign-in (with lock-out after repeated failures), sign-out and the language switch."""
+"""Sign-in (throttled per user name and source address, engine/people/throttle.py), sign-out and the language
+switch."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +14,7 @@ from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from engine.errors import AccountLocked, AuthenticationRequired
+from engine.errors import AuthenticationRequired, SignInThrottled
 from engine.people.identity import Actor, authenticate_password
 from engine.store.models import User
 
@@ -65,6 +67,8 @@ def _safe_next(target: str | None) -> str | None:
     """Only a path on this site: a sign-in link must not send anyone elsewhere."""
     if not target:
         return None
+    if len(target) > 500 or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):  # no header splitting
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
@@ -73,15 +77,18 @@ def _safe_next(target: str | None) -> str | None:
 
 def _sign_in(username: str, password: str) -> WebUser:
     with transaction(write=True) as uow:
-        actor = authenticate_password(username, password, uow=uow, now=now())
+        actor = authenticate_password(username, password, source=request.remote_addr or "unknown", uow=uow,
+                                      now=now())
         display_name = uow.session.scalar(select(User.display_name).where(User.username == username))
     return WebUser(actor, display_name or username)
 
 
 def _failure_message(error: AuthenticationRequired) -> str:
-    if isinstance(error, AccountLocked):
-        return _("连续登录失败次数过多，账户已临时锁定，请15分钟后再试。")
-    return _("用户名或密码错误。连续失败5次，账户将被锁定15分钟。")
+    """The same words whether the name exists or not (the throttle counts names as typed, from this source)."""
+    if isinstance(error, SignInThrottled):
+        minutes = max(math.ceil(error.wait.total_seconds() / 60), 1)
+        return _("登录失败次数过多，请 %(minutes)s 分钟后再试。", minutes=minutes)
+    return _("用户名或密码错误。")
 
 
 @auth.get("/", endpoint="home")
@@ -101,7 +108,10 @@ def sign_in() -> Any:
         user = _sign_in(username, request.form.get("password", ""))
     except AuthenticationRequired as error:
         flash(_failure_message(error), "error")
-        return render_template("auth/sign_in.html", username=username, next=target), 401
+        page = render_template("auth/sign_in.html", username=username, next=target)
+        if isinstance(error, SignInThrottled):
+            return page, 429, {"Retry-After": str(max(math.ceil(error.wait.total_seconds()), 1))}
+        return page, 401
     language = session.get("lang")
     session.clear()  # a fresh session for the signed-in person
     if language:

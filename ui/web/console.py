@@ -4,15 +4,17 @@ supervision dashboard (督办, which the talent office sees too), the working-da
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from engine.calendar import store as calendar_store
+from engine.calendar.bounds import EARLIEST_YEAR, LATEST_YEAR, out_of_range
 from engine.cases import deadlines, instances
 from engine.errors import Conflict, InvalidInput, NotFound, OneStopError, PermissionDenied
 from engine.people.identity import Actor
@@ -28,6 +30,9 @@ from .work import now, platform, unit_of_work
 
 console = add_error_pages(Blueprint("console", __name__, url_prefix="/console"))
 PAGE_SIZE = 50
+#: The last page number the console's lists accept (50,000 pages of 50 cases).
+MAX_PAGE = 50_000
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" and "٣" are digits to str.isdigit()
 FILTERS = ("model_key", "status", "department", "county", "applicant", "business_key")
 INSTANCE_ACTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "suspend": instances.suspend_instance, "resume": instances.resume_instance, "cancel": instances.cancel_instance}
@@ -45,11 +50,22 @@ def _form_reason() -> str:
     return required_reason(request.form.to_dict())
 
 
+def _refused(message: str) -> None:
+    """A filter of the request could not be used: say so on the page, which then answers 400 (_status)."""
+    flash(message, "error")
+    g.refused_filter = True
+
+
+def _status() -> int:
+    return 400 if g.get("refused_filter") else 200
+
+
 def _page_number() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    raw = request.args.get("page", "1")
+    if _WHOLE_NUMBER.fullmatch(raw) and 1 <= int(raw) <= MAX_PAGE:
+        return int(raw)
+    _refused(_("页码“%(value)s”无效（应为 1 至 %(max)s 的整数），已显示第 1 页。", value=raw[:20], max=MAX_PAGE))
+    return 1
 
 
 def _day(raw: str | None) -> datetime | None:
@@ -57,16 +73,23 @@ def _day(raw: str | None) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.combine(date.fromisoformat(raw), time(), tzinfo=platform().settings.tz)
+        day = date.fromisoformat(raw)
     except ValueError:
-        flash(_("日期“%(value)s”无效（应为 2026-10-01 这样的格式），已忽略该条件。", value=raw), "error")
+        _refused(_("日期“%(value)s”无效（应为 2026-10-01 这样的格式），已忽略该条件。", value=raw[:20]))
         return None
+    if out_of_range(day) is not None:
+        _refused(_("日期“%(value)s”超出可查询的范围（%(first)s 年至 %(last)s 年），已忽略该条件。", value=raw,
+                   first=EARLIEST_YEAR, last=LATEST_YEAR))
+        return None
+    return datetime.combine(day, time(), tzinfo=platform().settings.tz)
 
 
 def _search_filters() -> dict[str, Any]:
     filters: dict[str, Any] = {key: (request.args.get(key) or "").strip() or None for key in FILTERS}
     version = request.args.get("version", "")
-    filters["version"] = int(version) if version.isdigit() else None
+    filters["version"] = int(version) if _WHOLE_NUMBER.fullmatch(version) else None
+    if version and filters["version"] is None:
+        _refused(_("版本号“%(value)s”无效（应为整数），已忽略该条件。", value=version[:20]))
     overdue = request.args.get("overdue", "")
     filters["overdue"] = {"1": True, "0": False}.get(overdue)
     filters["started_from"] = _day(request.args.get("started_from"))
@@ -103,7 +126,7 @@ def instances_page() -> Any:
             unfiltered_status={k: v for k, v in request.args.items() if k not in ("page", "status")},
             pages=max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1), flows=listing.flow_names(uow=uow),
             versions=versions, organisation=uow.platform.organisation, statuses=instances.STATUSES,
-            names=listing.display_names({h for h in holders if h}, uow=uow))
+            names=listing.display_names({h for h in holders if h}, uow=uow)), _status()
 
 
 def _instance_page(instance_id: int, uow: UnitOfWork, actor: Actor) -> str:
@@ -321,7 +344,7 @@ def overdue() -> Any:
             "console/overdue.html", late=late, page=page, department=department, model_key=model_key,
             pages=max((late["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1), flows=listing.flow_names(uow=uow),
             organisation=uow.platform.organisation,
-            names=listing.display_names({t["assignee"] for t in late["items"] if t["assignee"]}, uow=uow))
+            names=listing.display_names({t["assignee"] for t in late["items"] if t["assignee"]}, uow=uow)), _status()
 
 
 def _days_text(days: list[dict[str, str]]) -> str:

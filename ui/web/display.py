@@ -3,7 +3,9 @@ and counties, state labels, and a flow's instructions rendered safely over the c
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -130,7 +132,20 @@ def _finalize(value: Any) -> Markup:
     return escape(plain(value))
 
 
+def _tolerant(show: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that shows nothing for a value it cannot take (``| length`` of a number), instead of failing the
+    page: a diagram's instructions cannot know every value the case data will hold."""
+    @functools.wraps(show)  # keeps Jinja's pass_context/pass_environment marks
+    def shown(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return show(*args, **kwargs)
+        except (TypeError, ValueError, ArithmeticError, AttributeError, LookupError):
+            return ""
+    return shown
+
+
 _SANDBOX = SandboxedEnvironment(autoescape=True, finalize=_finalize)
+_SANDBOX.filters = {name: _tolerant(show) for name, show in _SANDBOX.filters.items()}
 
 
 def instructions(text: str | None, data: dict[str, Any]) -> Markup:

@@ -75,11 +75,12 @@ def start(key: str) -> Any:
 
 def _case_page(instance_id: int, uow: UnitOfWork, actor: Actor) -> str:
     case = listing.case_overview(instance_id, actor=actor, uow=uow)
-    documents = attachments.case_attachments(instance_id, actor=actor, uow=uow)
+    every_document = attachments.case_attachments(instance_id, actor=actor, uow=uow, include_replaced=True)
+    documents = [d for d in every_document if not d["replaced"]]  # a replaced version opens from its step
     people = {case["started_by"], *(s["actor"] for s in case["steps"]), *(d["uploaded_by"] for d in documents),
               *(t["assignee"] for t in case["open_tasks"])}
     return render_template(
-        "portal/case.html", case=case, documents=documents, document_ids={d["id"] for d in documents},
+        "portal/case.html", case=case, documents=documents, document_ids={d["id"] for d in every_document},
         result=listing.case_result(instance_id, actor=actor, uow=uow, now=now()),
         names=listing.display_names({p for p in people if p}, uow=uow),
         my_tasks=[t for t in case["open_tasks"] if t["assignee"] == actor.username])

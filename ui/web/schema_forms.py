@@ -7,6 +7,7 @@ four choices, or ``ui:widget: radio``) or select, a list of choices as checkboxe
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,26 +15,64 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from engine.bpmn.forms import DOCUMENT_FORMATS, accepted_formats
 from tasks.attachments import MAX_BYTES, Upload, parse_reference
 
 FILE_WIDGETS = ("file", "attachment")
-ACCEPT = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+# What a file field offers in the browser's chooser, per document format (engine.bpmn.forms.DOCUMENT_FORMATS).
+ACCEPT = {"PDF": ".pdf,application/pdf", "JPG": ".jpg,.jpeg,image/jpeg", "PNG": ".png,image/png"}
+ALL_FORMATS = [name for name, _endings in DOCUMENT_FORMATS]
+MAX_TYPED_NUMBER = 2**53 - 1  # what a number field takes (as the API's JSON: ui/strict_json.MAX_JSON_NUMBER)
 KEPT = "__kept"  # suffix of the hidden field that keeps an uploaded document across a failed submission
-# engine.bpmn.forms gives these Chinese field messages; listed so the English catalogue translates them.
+# engine.bpmn.forms and tasks/attachments give these Chinese field messages (some as templates with parameters);
+# listed so the English catalogue translates them.
 ENGINE_MESSAGES = (lazy_gettext("必填"), lazy_gettext("类型不正确"), lazy_gettext("不在可选范围内"),
                    lazy_gettext("小于允许的最小值"), lazy_gettext("大于允许的最大值"), lazy_gettext("内容太短"),
                    lazy_gettext("内容太长"), lazy_gettext("格式不正确"), lazy_gettext("不是此表单的字段"),
                    lazy_gettext("不符合要求"), lazy_gettext("文件为空，请重新选择"),
-                   lazy_gettext("文件超过10MB，请压缩后重新上传"), lazy_gettext("只接受PDF、JPG、PNG格式的文件"),
-                   lazy_gettext("文件扩展名与文件内容不符，请检查后重新上传"), lazy_gettext("附件无效，请重新上传"),
-                   lazy_gettext("请选择本部门的同事"), lazy_gettext("请填写1至40个字的名称"),
-                   lazy_gettext("请选择县市区"), lazy_gettext("不是本市的县市区"), lazy_gettext("分页参数无效"))
+                   lazy_gettext("文件超过10MB，请压缩后重新上传"), lazy_gettext("只接受%(formats)s格式的文件"),
+                   lazy_gettext("文件扩展名与文件内容不符（文件内容为%(format)s），请检查后重新上传"),
+                   lazy_gettext("附件无效，请重新上传"), lazy_gettext("请选择本部门的同事"),
+                   lazy_gettext("请填写1至40个字的名称"), lazy_gettext("请选择县市区"),
+                   lazy_gettext("不是本市的县市区"), lazy_gettext("分页参数无效"),
+                   lazy_gettext("应为%(formats)s格式的文件"), lazy_gettext("格式不正确，应如：%(example)s"),
+                   lazy_gettext("填写的内容过多（超过%(max)s项）"), lazy_gettext("项数过多（最多%(max)s项）"),
+                   lazy_gettext("字段过多（最多%(max)s个）"), lazy_gettext("内容太长（最多%(max)s字）"),
+                   lazy_gettext("层级过深"), lazy_gettext("含有无法识别的字符"), lazy_gettext("请输入有效的数字"),
+                   lazy_gettext("选择或填写的项数太少"), lazy_gettext("选择或填写的项数太多"),
+                   lazy_gettext("有重复的项"), lazy_gettext("应为日期，如 2026-10-01"),
+                   lazy_gettext("应为日期和时间，如 2026-10-01T09:00:00+08:00"),
+                   lazy_gettext("应为时间，如 09:00:00+08:00"),
+                   lazy_gettext("应为电子邮箱地址，如 zhangsan@example.com"),
+                   lazy_gettext("应为完整的网址，如 https://www.example.com/"),
+                   lazy_gettext("应为IPv4地址，如 192.168.1.1"),
+                   lazy_gettext("此案件的材料已达上限（最多%(documents)s份、合计%(megabytes)sMB），请联系窗口工作人员"),
+                   lazy_gettext("您上传的材料合计将超过%(megabytes)sMB的上限，请联系窗口工作人员"),
+                   lazy_gettext("提交未成功，所选文件未保存，请重新选择"),
+                   lazy_gettext("请求中含有无法识别的字符或过长的内容"),
+                   lazy_gettext("表单定义有误，无法校验，请联系流程设计人员"))
+
+
+def format_list(items: list[Any]) -> str:
+    """甲、乙 in Chinese, "A, B" in English."""
+    return str(_("、")).join(str(item) for item in items)
 
 
 def problem_text(problem: dict[str, Any], default: str = "不符合要求") -> str:
-    """A problem's message in the reader's language (the services and engine.bpmn.forms give it in Chinese)."""
+    """A problem's message in the reader's language (the services and engine.bpmn.forms give it in Chinese; a
+    message with parameters comes with its template, ``message_key``, translated here)."""
+    template, params = problem.get("message_key"), problem.get("params")
+    if isinstance(template, str) and isinstance(params, dict):
+        return _(template, **{k: format_list(v) if isinstance(v, list) else v for k, v in params.items()})
     message = str(problem.get("message_zh") or default)
     return _(message)
+
+
+def formats_help(formats: list[str]) -> str:
+    """The help under a file field: the formats it takes, and the size."""
+    if len(formats) == 1:
+        return _("%(format)s 格式，不超过 10MB。", format=formats[0])
+    return _("%(formats)s 或 %(last)s 格式，不超过 10MB。", formats=format_list(formats[:-1]), last=formats[-1])
 
 
 @dataclass
@@ -48,6 +87,7 @@ class Field:
     errors: list[str] = field(default_factory=list)
     hints: list[str] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    file_help: str = ""  # a file field's formats and size
 
 
 def _widget(spec: dict[str, Any], ui: dict[str, Any]) -> str:
@@ -82,7 +122,7 @@ def _attrs(spec: dict[str, Any], widget: str) -> dict[str, Any]:
             if key in spec:
                 attrs[key[:3]] = spec[key]
     if widget == "file":
-        attrs["accept"] = ACCEPT
+        attrs["accept"] = ",".join(ACCEPT[name] for name in accepted_formats(spec) or ALL_FORMATS)
     return attrs
 
 
@@ -137,7 +177,9 @@ def build_fields(schema: dict[str, Any] | None, ui_schema: dict[str, Any] | None
         fields_.append(Field(name=name, label=labels[name], widget=widget, required=name in required,
                              help=str(ui.get("ui:help") or spec.get("description") or ""), options=options,
                              value=values.get(name), errors=errors.get(name, []), hints=hints.get(name, []),
-                             attrs=_attrs(spec, widget)))
+                             attrs=_attrs(spec, widget),
+                             file_help=formats_help(accepted_formats(spec) or ALL_FORMATS) if widget == "file"
+                             else ""))
     return fields_
 
 
@@ -148,10 +190,15 @@ def form_errors(problems: list[dict[str, Any]], schema: dict[str, Any] | None) -
 
 
 def _number(raw: str, widget: str) -> int | float:
-    if widget == "integer":
-        return int(raw)
-    number = float(raw)
-    return int(number) if number.is_integer() and "." not in raw else number
+    """A typed number; ValueError for what is not one the platform keeps (NaN, infinities, beyond 2**53)."""
+    if len(raw) > 40:
+        raise ValueError(raw)
+    number: int | float = int(raw) if widget == "integer" else float(raw)
+    if not math.isfinite(number) or abs(number) > MAX_TYPED_NUMBER:
+        raise ValueError(raw)
+    if isinstance(number, float) and number.is_integer() and "." not in raw and "e" not in raw.lower():
+        return int(number)
+    return number
 
 
 def _read_file(storage: FileStorage | None, name: str) -> Upload | None:

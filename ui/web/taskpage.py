@@ -39,7 +39,8 @@ def _page(task_id: int, uow: UnitOfWork, actor: Actor, *, task: dict[str, Any] |
           conflict: str | None = None) -> str:
     task = task or tasks.get_task(task_id, actor=actor, uow=uow)
     case = listing.case_overview(task["instance_id"], actor=actor, uow=uow)
-    documents = attachments.case_attachments(task["instance_id"], actor=actor, uow=uow)
+    every_document = attachments.case_attachments(task["instance_id"], actor=actor, uow=uow, include_replaced=True)
+    documents = [d for d in every_document if not d["replaced"]]  # a replaced version opens from its step
     holder = task["state"] == "claimed" and task["assignee"] == actor.username
     colleagues = handover.colleagues(task_id, actor=actor, uow=uow) if holder and task["department"] else []
     people = {task["assignee"], task["completed_by"], *(s["actor"] for s in case["steps"]),
@@ -47,7 +48,7 @@ def _page(task_id: int, uow: UnitOfWork, actor: Actor, *, task: dict[str, Any] |
     fields = build_fields(task["form_schema"], task["ui_schema"], _prefill(task) if values is None else values,
                           problems)
     return render_template(
-        "tasks/show.html", task=task, case=case, documents=documents, document_ids={d["id"] for d in documents},
+        "tasks/show.html", task=task, case=case, documents=documents, document_ids={d["id"] for d in every_document},
         colleagues=colleagues, names=listing.display_names({p for p in people if p}, uow=uow), fields=fields,
         form_errors=form_errors(problems or [], task["form_schema"]), holder=holder, conflict=conflict,
         may_submit=task["may_act"] and holder)
@@ -123,7 +124,7 @@ def hand_over(task_id: int) -> Any:
 @taskpage.post("/<int:task_id>")
 @login_required
 def submit(task_id: int) -> Any:
-    """Two units of work: the documents are stored (and, when the form is refused, kept for the next try);
+    """Two units of work: the form is checked and its documents stored (nothing, when the form is refused);
     then the task is completed in a unit that runs the case's diagram without holding the database's write
     lock. If that fails, the documents stored for it go again."""
     with unit_of_work(write=True, optimistic=True) as (uow, actor):
@@ -132,7 +133,7 @@ def submit(task_id: int) -> Any:
                                                     request.files)
         try:
             submission = attachments.store_submission(task_id, data, uploads, actor=actor, uow=uow, now=now())
-        except SubmissionRejected as rejected:  # the documents that passed are kept (committed)
+        except SubmissionRejected as rejected:  # nothing was stored: the form is shown again
             fields = {p["field"] for p in unreadable}
             problems = unreadable + [p for p in rejected.details if p.get("field") not in fields]
             return _page(task_id, uow, actor, values=rejected.data, problems=problems), 422

@@ -35,9 +35,9 @@ def calendar() -> WorkingCalendar | None:
 @contextmanager
 def transaction(*, write: bool, optimistic: bool = False) -> Iterator[UnitOfWork]:
     """The request's transaction. Leaving with an exception rolls back; leaving a writing block normally commits —
-    so an error a view handles inside the block (a form to show again) still keeps what the block stored on
-    purpose (uploaded documents, a failed sign-in count). ``optimistic``: the unit runs a case's diagram, so it
-    takes SQLite's write lock only to write (engine/store/uow.py)."""
+    so an error a view handles inside the block (a form to show again) still commits what the block wrote before
+    it (a refused form submission writes nothing: tasks/attachments.py checks everything first). ``optimistic``:
+    the unit runs a case's diagram, so it takes SQLite's write lock only to write (engine/store/uow.py)."""
     with platform().uow(write=write, optimistic=optimistic) as uow:
         g.onestop_calendar = uow.platform.calendar.get(uow)
         yield uow
