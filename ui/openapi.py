@@ -60,6 +60,8 @@ SCHEMAS: dict[str, Any] = {
     "ProcessModel": {"type": "object", "required": ["key", "version", "name", "deployed_at"], "properties": {
         "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
         "deployed_at": {"type": "string", "format": "date-time"}, "deployed_by": {"type": "string"},
+        "source": {"type": "string", "enum": ["disk", "platform"], "description":
+                   "`disk`: `onestop deploy`; `platform`: the web designer or this API"},
         "content_hash": {"type": "string"}, "files": {"type": "array", "items": {"type": "string"}}}},
     "Deployment": {"type": "object", "required": ["key", "version"], "properties": {
         "key": {"type": "string"}, "version": {"type": "integer"}, "created": {"type": "boolean"}}},
