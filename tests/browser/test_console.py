@@ -82,7 +82,7 @@ def test_the_flow_diagram_has_a_badge_per_element_counting_the_cases_waiting_the
     open_diagram(page, "/console/flows/escalation_demo/2")
     assert "cs-has-error" in classes(page, "compute") and overlay(page, "compute", "cs-badge-error") == "1"
     page.goto("/console/supervision?from=2026-10-01&to=2026-11-01")
-    assert page.inner_text('[data-table="department"] [data-row="county_window"] [data-col="on_time_rate"]') == "66.7%"
+    assert page.inner_text('[data-table="department"] [data-row="county_window"] [data-col="on_time_rate"]') == "50.0%"
     screenshot(page, "console-07-supervision")
     page.goto("/console/calendar/2027")
     assert "无官方数据：仅按周末计算" in page.inner_text(".calendar-status")

@@ -141,6 +141,14 @@
     });
   }
 
+  // On a phone the long weekly trends start folded: the figures that matter come first, the page stays short.
+  if (window.matchMedia && window.matchMedia("(max-width: 700px)").matches) {
+    var folds = document.querySelectorAll("details[data-fold-on-phone]");
+    for (var f = 0; f < folds.length; f++) {
+      folds[f].open = false;
+    }
+  }
+
   // The weekly on-time rate as a bar beside its figure.
   var bars = document.querySelectorAll(".rate-bar[data-rate]");
   for (var i = 0; i < bars.length; i++) {
