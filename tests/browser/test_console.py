@@ -47,8 +47,9 @@ def test_the_case_diagram_marks_the_failing_step_an_overdue_task_and_a_waiting_t
     assert "cs-current" in classes(page, "accept") and "cs-completed" in classes(page, "start")
     assert "cs-error" not in classes(page, "accept")
     screenshot(page, "console-02-instance-in-error")
-    data = json.loads(page.input_value("#retry-data"))
-    page.fill("#retry-data", json.dumps({**data, "rate": 1.5}))
+    baseline = json.loads(page.inner_text("#retry-baseline"))  # the data it will be retried with, read-only
+    assert "rate" not in baseline and page.input_value("#retry-data") == ""
+    page.fill("#retry-data", json.dumps({"rate": 1.5}))  # only what changes
     page.fill("#retry-reason", "补充费率")
     page.click(".retry-form button[type=submit]")
     page.wait_for_selector("#diagram[data-ready='1']")

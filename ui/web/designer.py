@@ -32,7 +32,7 @@ def designers_only() -> Any:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.actor.role not in DESIGNER_ROLES:
-        return error_page(403, _("流程设计仅向流程设计人员和管理员开放。"))
+        return error_page(403)
     return None
 
 
@@ -167,7 +167,11 @@ def migrate(key: str) -> Any:
         found = designs.list_versions(key, uow=uow)
     old, new = form.get("from", type=int), form.get("to", type=int) or int(found[0]["version"])
     text, reason = form.get("mapping", ""), form.get("reason", "").strip()[:500]
-    page = {"key": key, "versions": found, "chosen": {"from": old, "to": new, "mapping": text, "reason": reason}}
+    # By default from the version before the target (v(n-1) → v(n)), never a version onto itself.
+    older = [int(v["version"]) for v in found if int(v["version"]) < new]
+    suggested = old if old is not None else (older[0] if older else None)
+    page = {"key": key, "versions": found,
+            "chosen": {"from": suggested, "to": new, "mapping": text, "reason": reason}}
     if request.method == "GET" or old is None:
         return render_template("designer/migrate.html", report=None, result=None, **page)
     report = result = None
