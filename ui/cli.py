@@ -56,8 +56,8 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
-    if not verbose:  # SpiffWorkflow logs every task state change at INFO
-        for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
+    if not verbose:  # SpiffWorkflow logs every task state change at INFO, Alembic each of its plugins
+        for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics", "alembic"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
