@@ -55,7 +55,7 @@ ui/static/vendor/.stamp: package.json package-lock.json
 run: setup
 	@$(BIN)/onestop db upgrade
 	@if ls -d processes/*/ >/dev/null 2>&1; then $(BIN)/onestop deploy processes/; fi
-	@$(BIN)/onestop demo | grep -v '^demo: case ' || true
+	@set -o pipefail; $(BIN)/onestop demo | { grep -v '^demo: case ' || true; }
 	@echo "OneStop is at http://127.0.0.1:5000 — demo password onestop-demo (admin, designer, applicant, city_window, …);"
 	@echo "the API is at http://127.0.0.1:5000/api/v1. Stop the server with Ctrl-C."
 	@$(BIN)/onestop serve --host 127.0.0.1 --port 5000
