@@ -17,7 +17,7 @@ from engine.calendar import store as calendar_store
 from engine.cases import deadlines, instances
 from engine.errors import Conflict, InvalidInput, NotFound, OneStopError, PermissionDenied
 from engine.people.identity import Actor
-from engine.services import admin_queries, designer, supervision
+from engine.services import admin_queries, designer, diagrams, supervision
 from engine.store.uow import UnitOfWork
 from tasks import handover, listing
 from tasks.reassign import reassign_task
@@ -250,7 +250,8 @@ def flow(key: str, version: int) -> Any:
 def diagram(key: str, version: int) -> Any:
     with unit_of_work(write=False) as (uow, actor):
         xml = admin_queries.diagram_xml(key, version, actor=actor, uow=uow)
-    return Response(xml, mimetype="application/xml")
+        shown = diagrams.readable_lanes(xml.encode("utf-8"), uow.platform.organisation)
+    return Response(shown, mimetype="application/xml")
 
 
 def _figures(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
@@ -347,7 +348,7 @@ def _month_grids(year: int, holidays: list[dict[str, str]], working: list[dict[s
     for month in range(1, 13):
         weeks = []
         for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
-            days = []
+            days: list[dict[str, Any] | None] = []
             for day in week:
                 if day.month != month:
                     days.append(None)
