@@ -162,7 +162,8 @@ def dry_run(files: Mapping[str, bytes], data: Mapping[str, Any], *, answers: Map
         spec = task.task_spec
         properties = ((getattr(spec, "extensions", None) or {}).get("properties") or {})
         form = bundle.form(task.workflow.spec.name, properties.get("formJsonSchemaFilename"))
-        submitted = dict((answers or {}).get(spec.name) or sample_data(form, now.date()))
+        today = now.astimezone(uow.platform.settings.tz).date()  # Beijing's day, not the UTC one
+        submitted = dict((answers or {}).get(spec.name) or sample_data(form, today))
         steps.append({"task": spec.name, "title": getattr(spec, "bpmn_name", None) or spec.name,
                       "lane": spec.lane, "data": submitted})
 

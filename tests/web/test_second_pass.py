@@ -104,3 +104,30 @@ def test_a_suspended_cases_step_is_recorded_with_its_reason(platform, flow, heal
         entry = uow.session.scalar(select(HistoryEntry).where(HistoryEntry.instance_id == case,
                                                               HistoryEntry.action == "suspend"))
         assert entry is not None and entry.details == {"reason": "申请人出国"}
+
+
+def test_a_dry_run_follows_the_answers_given_per_task_and_dates_samples_on_beijings_day(client_for, health_card,
+                                                                                       clock):
+    from conftest import at
+
+    from .test_designer_web import as_text, post_json
+
+    clock.set(at("2026-10-09 07:30"))  # still 8 October in UTC
+    client = client_for("designer")
+    files = as_text(health_card_files())
+    data = {"applicant_name": "张三", "talent_category": "顶尖人才", "county": "dongchangfu"}
+    status, answer = post_json(client, "/designer/dry-run", {"files": files, "data": data})
+    steps = answer["report"]["steps"]
+    assert status == 200 and [s["task"] for s in steps][:3] == ["submit_materials", "county_check", "city_review"]
+    assert steps[1]["data"]["county_decision"] == "转报市平台", "the smallest answer: the first choice"
+    [make_card] = [s for s in steps if s["task"] == "make_card"]
+    assert make_card["data"]["issued_on"] == "2026-10-09", "Beijing's day, not UTC's 8 October"
+
+    returned = {"county_check": {"county_decision": "退回补正", "missing_items": ["证件照"],
+                                 "return_note": "照片不清晰"}}
+    status, answer = post_json(client, "/designer/dry-run", {"files": files, "data": data, "answers": returned})
+    steps = answer["report"]["steps"]
+    assert status == 200 and steps[1]["data"] == returned["county_check"]
+    assert steps[2]["task"] == "resubmit_materials", "the path the answer chose: back to the applicant"
+    status, answer = post_json(client, "/designer/dry-run", {"files": files, "data": data, "answers": ["x"]})
+    assert status == 400 and "answers" in answer["problems"][0]["message"]

@@ -71,7 +71,7 @@
         full.textContent = on ? labels.exitFullscreen : labels.fullscreen;
         full.setAttribute("aria-label", full.textContent);
         canvas.resized();
-        fitWhole(viewer);
+        fit();
       });
     }
     box.appendChild(bar);
