@@ -13,6 +13,7 @@
     node.textContent = text;
     node.setAttribute("aria-label", label);
     node.title = label;
+    node.setAttribute("data-label", label);
     node.addEventListener("click", action);
     return node;
   }
@@ -59,7 +60,9 @@
     var fit = (options && options.fit) || function () { fitWhole(viewer); };
     bar.appendChild(button("+", labels.zoomIn, function () { viewer.get("zoomScroll").stepZoom(1); }));
     bar.appendChild(button("−", labels.zoomOut, function () { viewer.get("zoomScroll").stepZoom(-1); }));
-    bar.appendChild(button(labels.fit, labels.fitLong || labels.fit, fit));
+    var whole = button(labels.fit, labels.fit, fit);
+    whole.title = labels.fitLong || labels.fit;  // the accessible name is the visible word; the title explains
+    bar.appendChild(whole);
     if (box.requestFullscreen) {
       var full = button(labels.fullscreen, labels.fullscreen, function () {
         if (document.fullscreenElement === box) { document.exitFullscreen(); } else { box.requestFullscreen(); }
