@@ -131,3 +131,14 @@ def test_a_dry_run_follows_the_answers_given_per_task_and_dates_samples_on_beiji
     assert steps[2]["task"] == "resubmit_materials", "the path the answer chose: back to the applicant"
     status, answer = post_json(client, "/designer/dry-run", {"files": files, "data": data, "answers": ["x"]})
     assert status == 400 and "answers" in answer["problems"][0]["message"]
+
+
+def test_a_dry_run_takes_at_most_max_dry_run_answers(client_for, health_card):
+    from ui.web.designer import MAX_DRY_RUN_ANSWERS
+
+    from .test_designer_web import as_text, post_json
+
+    answers = {f"task_{n}": {} for n in range(MAX_DRY_RUN_ANSWERS + 1)}
+    status, answer = post_json(client_for("designer"), "/designer/dry-run",
+                               {"files": as_text(health_card_files()), "data": {}, "answers": answers})
+    assert status == 400 and f"at most {MAX_DRY_RUN_ANSWERS}" in answer["problems"][0]["message_en"]
