@@ -229,3 +229,25 @@ def test_text_at_200_percent_loses_nothing(signed_in, world):
                 found[f"{user} {path}"] = problems
         screenshot(page, f"a11y-text-200-{user}")
     assert found == {}
+
+
+def test_an_applicant_applies_by_keyboard_alone(signed_in, world, flow):
+    page = signed_in("applicant")
+    stops = tab_to(page, "a.button[href='/portal/services/health_card']")  # past the header and the tasks
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/portal/services/health_card")
+    stops += tab_to(page, "#f-applicant_name")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("王五")
+    stops += tab_to(page, "#f-talent_category")
+    page.keyboard.press("ArrowDown")  # the first category
+    stops += tab_to(page, "#f-county")
+    page.keyboard.press("ArrowDown")
+    stops += tab_to(page, ".schema-form button[type=submit]")
+    screenshot(page, "a11y-keyboard-start-form")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases/*")
+    assert "申请已提交" in page.inner_text(".flashes")
+    assert [s for s in stops if not s["visible"]] == []
+    case = int(page.url.rsplit("/", 1)[1])
+    assert flow.view(case)["data"]["applicant_name"] == "王五"
