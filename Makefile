@@ -5,20 +5,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 export ONESTOP_DATABASE_URL ?= sqlite:///instance/onestop.db
 
-.PHONY: run test setup setup-dev assets test-system lint bench clean
+.PHONY: run test setup setup-dev assets test-system lint bench clean stop
+
+# Installing prints nothing but a line saying what it does: pip's and setuptools' chatter (build warnings,
+# progress) goes to .venv/install.log, whose end is shown if the installation fails.
+PIP_QUIET = --quiet --disable-pip-version-check --no-input
+define quietly
+	@$(1) >> $(VENV)/install.log 2>&1 || { echo "failed: $(1)"; tail -n 40 $(VENV)/install.log; exit 1; }
+endef
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@echo "setup: creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	$(call quietly,$(BIN)/pip install $(PIP_QUIET) --upgrade pip)
 
 # Re-install whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
-	touch $@
+	@echo "setup: installing OneStop and its packages (details in $(VENV)/install.log)"
+	$(call quietly,$(BIN)/pip install $(PIP_QUIET) -e .)
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+	@echo "setup: installing the test tools (details in $(VENV)/install.log)"
+	$(call quietly,$(BIN)/pip install $(PIP_QUIET) -e '.[dev]')
+	@touch $@
 
 setup: $(VENV)/.installed assets translations
 
@@ -26,35 +36,48 @@ setup-dev: $(VENV)/.installed-dev assets translations
 
 # The web UI's message catalogues (ui/translations/*/LC_MESSAGES/messages.po, committed) compiled to .mo.
 translations: $(VENV)/.installed
-	$(BIN)/pybabel -q compile -d ui/translations
+	@$(BIN)/pybabel -q compile -d ui/translations
 
 # bpmn-js from the npm registry, copied into the static folder (never committed).
 assets: ui/static/vendor/.stamp
 
 ui/static/vendor/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
-	mkdir -p ui/static/vendor/bpmn-js
-	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
+	@echo "setup: front-end packages from npm (bpmn-js, axe-core)"
+	@npm ci --no-audit --no-fund --silent
+	@mkdir -p ui/static/vendor/bpmn-js ui/static/vendor/axe-core
+	@cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
 	   node_modules/bpmn-js/dist/bpmn-modeler.production.min.js ui/static/vendor/bpmn-js/
-	cp -r node_modules/bpmn-js/dist/assets ui/static/vendor/bpmn-js/
-	touch $@
+	@cp -r node_modules/bpmn-js/dist/assets ui/static/vendor/bpmn-js/
+	@cp node_modules/axe-core/axe.min.js ui/static/vendor/axe-core/
+	@touch $@
 
+# `onestop deploy` leaves alone a flow whose newest version was made in the web designer (see README).
 run: setup
-	$(BIN)/onestop db upgrade
+	@$(BIN)/onestop db upgrade
 	@if ls -d processes/*/ >/dev/null 2>&1; then $(BIN)/onestop deploy processes/; fi
-	$(BIN)/onestop demo
-	@echo "OneStop is at http://127.0.0.1:5000  (API: http://127.0.0.1:5000/api/v1, demo password: onestop-demo)"
-	$(BIN)/onestop serve --host 127.0.0.1 --port 5000
+	@set -o pipefail; $(BIN)/onestop demo | { grep -v '^demo: case ' || true; }
+	@echo "OneStop is at http://127.0.0.1:5000 — demo password onestop-demo (admin, designer, applicant, city_window, …);"
+	@echo "the API is at http://127.0.0.1:5000/api/v1. Stop the server with Ctrl-C."
+	@$(BIN)/onestop serve --host 127.0.0.1 --port 5000
 
 # System packages the tests need (Chromium, CJK fonts, PostgreSQL), installed when root and missing.
 test-system:
 	@scripts/test-system.sh
 
+# The PostgreSQL pass starts a private server under .pg/ and stops it when the pass ends, passed or failed —
+# unless it was running already (someone started it with scripts/postgres.sh), which it then leaves running.
 test: setup-dev test-system
 	$(BIN)/ruff check engine tasks ui tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres_only"
-	url=$$(scripts/postgres.sh) && ONESTOP_TEST_DATABASE_URL=$$url $(BIN)/pytest -q -p no:cacheprovider -m "not sqlite_only"
+	@running=0; scripts/postgres.sh status >/dev/null 2>&1 && running=1; \
+	url=$$(scripts/postgres.sh) || exit 1; \
+	if [ $$running = 0 ]; then trap 'scripts/postgres.sh stop' EXIT; fi; \
+	ONESTOP_TEST_DATABASE_URL=$$url $(BIN)/pytest -q -p no:cacheprovider -m "not sqlite_only"
+
+# Stops the tests' private PostgreSQL server if one is running (`make run` stops with Ctrl-C).
+stop:
+	@scripts/postgres.sh stop
 
 bench: setup-dev
 	$(BIN)/python bench/throughput.py

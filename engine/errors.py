@@ -6,6 +6,7 @@
     ├── AuthenticationRequired   no or bad credentials (HTTP 401)
     │   └── SignInThrottled      too many wrong passwords from one source: wait (HTTP 429)
     ├── Conflict                 the state moved on: task no longer open, held by another, stale version (409)
+    │   └── CaseSuspended        the task's case is suspended: nothing is done on it until it is resumed
     ├── InvalidInput             bad request data, with ``details`` per field (422)
     │   └── DeploymentRefused    files that fail validation; ``details`` are ``{file, line, message}``
     ├── ExpressionError          an expression was refused by the restricted engine or failed while running
@@ -57,6 +58,12 @@ class SignInThrottled(AuthenticationRequired):
 
 class Conflict(OneStopError):
     code = "conflict"
+
+
+class CaseSuspended(Conflict):
+    """The task's case is suspended: its tasks are not claimed, released or completed until it is resumed."""
+
+    code = "case_suspended"
 
 
 class InvalidInput(OneStopError):

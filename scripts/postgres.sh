@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ensures a private PostgreSQL server for the tests (own data directory and port) and prints its URL.
-# Installs PostgreSQL from apt when it is missing and we are root. Usage: scripts/postgres.sh [start|stop]
+# Installs PostgreSQL from apt when it is missing and we are root.
+# Usage: scripts/postgres.sh [start|stop|status]  (status: exit 0 when the private server is running)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${ONESTOP_PG_PORT:-}
@@ -23,6 +24,10 @@ fi
 # PostgreSQL refuses to run as root: run it as the 'postgres' account then.
 as_owner() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+if [ "$action" = status ]; then
+  [ -f "$data/PG_VERSION" ] && as_owner "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1
+  exit $?
+fi
 if [ "$action" = stop ]; then
   [ -f "$data/PG_VERSION" ] && as_owner "$pgbin/pg_ctl" -D "$data" -m fast stop >&2 || true
   exit 0

@@ -13,7 +13,7 @@ from engine.store.history import add_history
 from engine.store.models import HumanTask, User, table_of
 from engine.store.uow import UnitOfWork
 
-from .service import may_act, task_view
+from .service import may_act, refuse_while_suspended, task_row, task_view
 
 __all__ = ["colleagues", "hand_over_task"]
 
@@ -21,7 +21,7 @@ _TASKS = table_of(HumanTask)
 
 
 def _task(task_id: int, actor: Actor, uow: UnitOfWork) -> Any:
-    task = uow.session.execute(select(_TASKS).where(_TASKS.c.id == task_id)).first()
+    task = task_row(task_id, uow)
     if task is None or not may_act(actor, task, uow):
         raise NotFound(f"no task {task_id}")
     return task
@@ -48,6 +48,7 @@ def hand_over_task(task_id: int, to_username: str, *, actor: Actor, uow: UnitOfW
                    note: str = "") -> dict[str, Any]:
     """The holder (or an administrator) gives a claimed task to a colleague, who then holds it."""
     task = _task(task_id, actor, uow)
+    refuse_while_suspended(task)
     if task.department is None:
         raise Conflict("an applicant's own task cannot be handed over")
     if task.state != "claimed":
@@ -69,4 +70,4 @@ def hand_over_task(task_id: int, to_username: str, *, actor: Actor, uow: UnitOfW
     add_history(uow, instance_id=task.instance_id, model_key=task.model_key, action="handover", actor=actor.username,
                 now=now, task_id=task.id, task_name=task.name,
                 details={"from": task.assignee, "to": target.username, "note": note})
-    return task_view(uow.session.execute(select(_TASKS).where(_TASKS.c.id == task.id)).one())
+    return task_view(task_row(task.id, uow))

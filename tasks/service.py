@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Select, bindparam, select, update
+from sqlalchemy import Integer, Select, bindparam, exists, select, update
 
 from engine.bpmn.forms import validate_form_data
 from engine.cases.instances import can_view, check_data, complete_user_task
 from engine.cases.runner import load_case, restore
-from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.errors import CaseSuspended, Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.store.history import add_history, json_safe
 from engine.store.models import HumanTask, ProcessInstance, table_of
@@ -32,6 +32,8 @@ def task_view(task: Any) -> dict[str, Any]:
         "created_at": task.created_at.isoformat(),
         "ended_at": task.ended_at.isoformat() if task.ended_at else None,
         "completed_by": task.completed_by, "form": task.form_file, "process_id": task.process_id,
+        # The case's status beside the task's state: a suspended case's open task is shown but not actionable.
+        "case_status": getattr(task, "case_status", None),
     }
 
 
@@ -70,7 +72,7 @@ def list_tasks(*, actor: Actor, uow: UnitOfWork, scope: str = "mine", state: str
 def _list_statement(scope: str, per_county: bool, one_state: bool) -> Select[Any]:
     """One prepared statement per shape of task-list query (built once, reused with new parameters)."""
     tasks = _TASKS
-    query = select(tasks)
+    query = select(tasks, _CASE_STATUS)
     if scope == "mine":
         query = query.where(tasks.c.assignee == bindparam("username"))
     elif scope == "department":
@@ -86,8 +88,14 @@ def _list_statement(scope: str, per_county: bool, one_state: bool) -> Select[Any
 
 
 _TASKS = table_of(HumanTask)
-_TASK_BY_ID = select(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
-_TASKS_OF_CASE = select(_TASKS).where(_TASKS.c.instance_id == bindparam("case_id")).order_by(_TASKS.c.id)
+_CASES = table_of(ProcessInstance)
+# The status of the task's case, read by primary key for each row a query returns (never a scan).
+_CASE_STATUS = select(_CASES.c.status).where(_CASES.c.id == _TASKS.c.instance_id).scalar_subquery() \
+    .label("case_status")
+_CASE_NOT_SUSPENDED = ~exists().where(_CASES.c.id == _TASKS.c.instance_id, _CASES.c.status == "suspended")
+_TASK_BY_ID = select(_TASKS, _CASE_STATUS).where(_TASKS.c.id == bindparam("task_id"))
+_TASKS_OF_CASE = select(_TASKS, _CASE_STATUS).where(_TASKS.c.instance_id == bindparam("case_id")) \
+    .order_by(_TASKS.c.id)
 
 
 def _rowcount(uow: UnitOfWork, statement: Any) -> int:
@@ -95,8 +103,20 @@ def _rowcount(uow: UnitOfWork, statement: Any) -> int:
     return int(uow.session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
-def _row(task_id: int, uow: UnitOfWork) -> Any:
+def task_row(task_id: int, uow: UnitOfWork) -> Any:
+    """One task row with its case's status (``case_status``), or None."""
     return uow.session.execute(_TASK_BY_ID, {"task_id": task_id}).first()
+
+
+_row = task_row
+
+
+def refuse_while_suspended(task: Any) -> None:
+    """The contract's "Suspended cases": a suspended case's tasks are not claimed, released, handed over or
+    completed until an administrator resumes the case."""
+    if task.case_status == "suspended":
+        raise CaseSuspended(f"case {task.instance_id} is suspended: its tasks cannot be claimed, released or "
+                            "completed until an administrator resumes it")
 
 
 def _task(task_id: int, actor: Actor, uow: UnitOfWork) -> Any:
@@ -150,13 +170,15 @@ def _history(task: Any, uow: UnitOfWork, action: str, actor: Actor, now: datetim
 
 def claim_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
     task = _task(task_id, actor, uow)
+    refuse_while_suspended(task)
     if task.state == "claimed" and task.assignee == actor.username:
         return task_view(task)
-    claimed = _rowcount(uow,
-        update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == "open")
+    claimed = _rowcount(uow,  # the case's status in the same statement: a suspension at this moment wins
+        update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == "open", _CASE_NOT_SUSPENDED)
         .values(state="claimed", assignee=actor.username, claimed_at=now))
     task = _row(task_id, uow)
     if not claimed:
+        refuse_while_suspended(task)
         raise _not_open(task)
     _history(task, uow, "claim", actor, now)
     return task_view(task)
@@ -164,6 +186,7 @@ def claim_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) ->
 
 def release_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
     task = _task(task_id, actor, uow)
+    refuse_while_suspended(task)
     if task.department is None:
         raise Conflict("an applicant's own task cannot be released")
     if task.state != "claimed" or (task.assignee != actor.username and not actor.is_admin):
@@ -171,10 +194,11 @@ def release_task(task_id: int, *, actor: Actor, uow: UnitOfWork, now: datetime) 
             Conflict(f"the task is held by {task.assignee}; only they or an administrator can release it")
     released = _rowcount(uow,
         update(_TASKS).where(_TASKS.c.id == task.id, _TASKS.c.state == "claimed",
-                             _TASKS.c.assignee == task.assignee)
+                             _TASKS.c.assignee == task.assignee, _CASE_NOT_SUSPENDED)
         .values(state="open", assignee=None, claimed_at=None))
     task = _row(task_id, uow)
     if not released:
+        refuse_while_suspended(task)
         raise _not_open(task)
     _history(task, uow, "release", actor, now)
     return task_view(task)
@@ -189,6 +213,7 @@ def _not_open(task: Any) -> Conflict:
 def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
     """Check the form, then complete the task and run the case on to its next wait, in one transaction."""
     task = _task(task_id, actor, uow)
+    refuse_while_suspended(task)
     if task.state not in OPEN:
         raise _not_open(task)
     if task.state == "claimed" and task.assignee != actor.username:
@@ -199,6 +224,7 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
         now_row = uow.session.execute(_TASK_BY_ID.with_for_update(), {"task_id": task_id}).first()
         if now_row is None:
             raise Conflict(f"task {task_id} is gone")
+        refuse_while_suspended(now_row)
         if now_row.state not in OPEN or (now_row.state == "claimed" and now_row.assignee != actor.username):
             raise _not_open(now_row)
 

@@ -60,7 +60,11 @@ def test_demo_loads_accounts_and_a_dozen_cases_in_different_states_once(platform
     lines = list(load_demo(platform))
     output = "\n".join(lines)
     assert not [line for line in lines if "failed" in line], output
-    assert f"password '{DEMO_PASSWORD}'" in output and "admin API token: " in lines[-1]
+    assert f"password '{DEMO_PASSWORD}'" in output and "admin API token written to " in lines[-1]
+    token_file = platform.settings.instance_dir / "admin-token"
+    assert str(token_file) in lines[-1] and token_file.stat().st_mode & 0o777 == 0o600
+    token = token_file.read_text().strip()
+    assert len(token) >= 40 and token not in output, "the token is never printed"
 
     users, instances, _tasks = counts(platform)
     assert users == len(demo_accounts(platform))
@@ -85,6 +89,7 @@ def test_demo_loads_accounts_and_a_dozen_cases_in_different_states_once(platform
     departments = {t.department for t in tasks if t.state in ("open", "claimed") and t.department}
     assert len(departments) >= 4, f"open tasks in several departments, not only {departments}"
 
+    assert_demo_documents_open(platform)
     if "DEMO-HC-04" in loaded:  # the card issued
         assert loaded["DEMO-HC-04"]["data"]["outcome"] == "已发证"
         assert loaded["DEMO-HC-05"]["data"]["outcome"] == "不予通过"
@@ -140,3 +145,20 @@ def test_demo_identity_numbers_carry_the_gb11643_check_digit():
         number = demo.id_number("371502", "1986-04-12", sequence)
         digits = [10 if c == "X" else int(c) for c in number]
         assert sum(d * w for d, w in zip(digits, weights, strict=True)) % 11 == 1, number
+
+
+def assert_demo_documents_open(platform: Platform) -> None:
+    """The health-card cases' materials are real documents of the case: PDFs and a photo that open."""
+    from engine.store.models import Attachment
+    from tasks.attachments import open_document
+
+    with platform.uow() as uow:
+        documents = uow.session.scalars(select(Attachment).order_by(Attachment.id)).all()
+        assert documents, "the sample applications come with their documents"
+        kinds = {d.content_type for d in documents}
+        assert kinds == {"application/pdf", "image/png"}, kinds
+        details, content = open_document(documents[0].id, actor=Actor("admin", "admin"), uow=uow,
+                                         now=platform.now())
+        assert details["content_type"] == "application/pdf" and content.startswith(b"%PDF-1.4")
+        case = uow.session.get(ProcessInstance, documents[0].instance_id)
+        assert case is not None and str(case.data["certification_proof"]).startswith("附件#")

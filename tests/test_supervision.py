@@ -80,9 +80,11 @@ def row(rows: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]:
 def test_department_figures_match_a_count_by_hand_across_national_day(scenario, platform):
     result = figures(platform)
     window = row(result["departments"], "department", "county_window")
+    # On time: A and C of the three completed with a deadline, and D — open, overdue since 10 October — can no
+    # longer be: 2 / (3 + 1).
     assert window == {"department": "county_window", "department_name": window["department_name"],
                       "open": 2, "overdue": 1, "completed": 3, "with_deadline": 3, "on_time": 2,
-                      "on_time_rate": round(2 / 3, 4), "avg_working_days": 2.0}  # (2 + 4 + 0) / 3
+                      "late_unfinished": 1, "on_time_rate": 0.5, "avg_working_days": 2.0}  # (2 + 4 + 0) / 3
     assert window["department_name"]
     talent = row(result["departments"], "department", "talent_office")
     assert (talent["open"], talent["overdue"], talent["completed"], talent["on_time_rate"],
@@ -95,11 +97,13 @@ def test_department_figures_match_a_count_by_hand_across_national_day(scenario, 
     assert (flow["open"], flow["overdue"], flow["completed"], flow["on_time"]) == (4, 1, 3, 2)
 
 
-def test_the_weekly_trend_counts_completions_by_iso_week(scenario, platform):
+def test_the_weekly_trend_counts_completions_by_week_and_late_tasks_by_the_week_their_deadline_passed(
+        scenario, platform):
     trend = [t for t in figures(platform)["department_trend"] if t["department"] == "county_window"]
-    assert [(t["week"], t["completed"], t["on_time"], t["on_time_rate"]) for t in trend] == [
-        ("2026-W41", 2, 2, 1.0),  # A and C on 9 October
-        ("2026-W42", 1, 0, 0.0),  # B on 12 October
+    assert [(t["week"], t["week_start"], t["completed"], t["on_time"], t["late_unfinished"], t["on_time_rate"])
+            for t in trend] == [
+        ("2026-W41", "2026-10-05", 2, 2, 1, round(2 / 3, 4)),  # A and C done on 9 October; D due 10 October
+        ("2026-W42", "2026-10-12", 1, 0, 0, 0.0),  # B on 12 October
     ]
 
 
@@ -154,7 +158,7 @@ def test_csv_exports_open_in_excel_with_chinese_headers(scenario, platform):
     table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert table[0] == [title for _key, title in DEPARTMENT_COLUMNS]
     window = next(r for r in table[1:] if r[0] == "county_window")
-    assert window[2:] == ["2", "1", "3", "3", "2", str(round(2 / 3, 4)), "2.0"]
+    assert window[2:] == ["2", "1", "3", "3", "2", "1", "0.5", "2.0"]
     with platform.uow(write=False) as uow:
         items = overdue_tasks(actor=Actor("admin", "admin"), uow=uow, now=platform.now())["items"]
     overdue = list(csv.reader(io.StringIO(to_csv(items, OVERDUE_COLUMNS).decode("utf-8-sig"))))
@@ -176,3 +180,32 @@ def test_satisfaction_of_real_follow_up_visits(flow, platform, clock):
         flow.complete("city_window", "follow_up", {"visit_method": "电话", **answer}, case)
     result = figures(platform, start="2026-09-01", end="2026-10-01")["satisfaction"]
     assert result == {"counts": {"满意": 1, "基本满意": 0, "不满意": 1}, "total": 2, "satisfied_rate": 0.5}
+
+
+def test_tasks_left_weeks_overdue_pull_the_on_time_rate_down_and_a_past_period_counts_them_at_its_end(
+        scenario, platform, clock, flow):
+    """D stays open: on 5 November it is 17 working days late. The county window finished two of its tasks in
+    time, but it does not read 100 %: D counts against it in every period it is left open at the end of."""
+    clock.set(at("2026-11-05 10:00"))
+    window = row(figures(platform, start="2026-11-01", end="2026-12-01")["departments"], "department",
+                 "county_window")
+    assert (window["completed"], window["late_unfinished"], window["on_time_rate"]) == (0, 2, 0.0)  # D and E
+    october = row(figures(platform)["departments"], "department", "county_window")
+    assert (october["late_unfinished"], october["on_time_rate"]) == (2, 0.4)  # 2 / (3 + 2)
+    flow.complete(WINDOW, "accept", REFUSED, scenario.cases["D"])  # done at last, late
+    october = row(figures(platform)["departments"], "department", "county_window")
+    assert (october["late_unfinished"], october["on_time_rate"]) == (2, 0.4), \
+        "a past period counts what was still open at its end"
+    november = row(figures(platform, start="2026-11-01", end="2026-12-01")["departments"], "department",
+                   "county_window")
+    assert (november["completed"], november["on_time"], november["late_unfinished"]) == (1, 0, 1)  # D late; E
+
+
+def test_the_applicants_own_steps_are_not_a_department(platform, flow, clock):
+    from web.webkit import deploy_files, health_card_files
+
+    key = deploy_files(platform, health_card_files())
+    flow.start(key, {"applicant_name": "张三", "talent_category": "顶尖人才", "county": "dongchangfu"})
+    result = figures(platform)
+    assert [r["department"] for r in result["departments"]] == [], "only the applicant's materials are open"
+    assert row(result["flows"], "model_key", key)["open"] == 1

@@ -57,8 +57,8 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
-    if not verbose:  # SpiffWorkflow logs every task state change at INFO
-        for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics"):
+    if not verbose:  # SpiffWorkflow logs every task state change at INFO, Alembic each of its plugins
+        for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics", "alembic"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -154,15 +154,19 @@ def _where(group: str, detail: dict[str, Any]) -> str:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def deploy(paths: tuple[Path, ...]) -> None:
-    """Validate, then deploy each flow as a new version (identical content deploys nothing new)."""
+@click.option("--force", is_flag=True,
+              help="deploy the files even over a newer version deployed through the web designer or the API")
+def deploy(paths: tuple[Path, ...], force: bool) -> None:
+    """Validate, then deploy each flow as a new version (identical content deploys nothing new). A flow whose
+    newest version was deployed through the platform (web designer, API) is left alone unless --force."""
     platform = _platform()
     actor = Actor(username=f"cli:{getpass.getuser()}", role="admin")
     failed = False
     for group, files in _in_call_order(_groups(paths)):
         try:
             with platform.uow() as uow:
-                result = deployment.deploy(files, actor=actor, uow=uow, now=platform.now())
+                result = deployment.deploy(files, actor=actor, uow=uow, now=platform.now(), source="disk",
+                                           force=force)
                 uow.commit()
         except DeploymentRefused as refused:
             failed = True
@@ -172,6 +176,10 @@ def deploy(paths: tuple[Path, ...]) -> None:
         except OneStopError as error:
             failed = True
             click.echo(f"{group}: {error.message}")
+            continue
+        if result.kept_platform_version:
+            click.echo(f"{result.key}: left alone — version {result.version} was deployed through the platform "
+                       "after the last deployment from disk (--force deploys the files anyway)")
             continue
         state = "deployed" if result.created else "unchanged"
         click.echo(f"{result.key} version {result.version} {state}")

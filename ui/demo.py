@@ -14,6 +14,7 @@ skipped with a line saying so."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,7 +28,10 @@ from engine.people.identity import Actor, create_token, create_user
 from engine.platform import Platform
 from engine.store.models import ProcessInstance, ProcessModel, User
 from engine.store.uow import UnitOfWork
+from tasks.attachments import Upload, store_submission
 from tasks.service import claim_task, complete_task, instance_task_rows
+
+from .demo_documents import demo_pdf, demo_photo
 
 DEMO_PASSWORD = "onestop-demo"  # noqa: S105 — printed for the demo; never used outside `onestop demo`
 OPEN = ("open", "claimed")
@@ -84,8 +88,16 @@ class CaseDriver:
         self._check()
 
     def complete(self, who: str, name: str, data: dict[str, Any], *, at: datetime) -> None:
+        """Complete a task; values that are :class:`Document` are uploaded as the case's documents (as the form's
+        file fields would), so they open from the case page."""
         task = self._open_task(name)
-        self._step(lambda uow: complete_task(task.id, data, actor=self.actor(who), uow=uow, now=at),
+        uploads = [Upload(key, value.filename, value.content) for key, value in data.items()
+                   if isinstance(value, Document)]
+        fields = {key: value for key, value in data.items() if not isinstance(value, Document)}
+        if uploads:  # the documents stored first, then the task completed (tasks/attachments.py)
+            fields = self._step(lambda uow: store_submission(task.id, fields, uploads, actor=self.actor(who),
+                                                             uow=uow, now=at)).data
+        self._step(lambda uow: complete_task(task.id, fields, actor=self.actor(who), uow=uow, now=at),
                    runs_diagram=True)
         self._check()
 
@@ -174,12 +186,23 @@ def month_start(day: date, months_back: int, now: datetime) -> datetime:
     return now.replace(year=index // 12, month=index % 12 + 1, day=1, hour=9, minute=0, second=0, microsecond=0)
 
 
+@dataclass(frozen=True)
+class Document:
+    """A document a demo applicant uploads with a form (made by ui/demo_documents.py, so it opens)."""
+
+    filename: str
+    content: bytes
+
+
 def materials(name: str, pinyin: str, area: str, birth: str, sequence: str, phone: str) -> dict[str, Any]:
+    def paper(title: str, filename: str) -> Document:
+        return Document(filename, demo_pdf(title, [f"Applicant: {pinyin}", f"Mobile: {phone[:3]}****{phone[-4:]}"]))
+
     return {"id_number": id_number(area, birth, sequence),
-            "certification_proof": f"rencai-rending-{pinyin}.pdf",
-            "approval_form": f"baojianzheng-shenpibiao-{pinyin}.pdf",
-            "id_card_copy": f"shenfenzheng-{pinyin}.pdf",
-            "photo": f"{name}.jpg", "photo_confirmed": True, "contact_phone": phone}
+            "certification_proof": paper("Talent certification", f"rencai-rending-{pinyin}.pdf"),
+            "approval_form": paper("Health-care card approval form", f"baojianzheng-shenpibiao-{pinyin}.pdf"),
+            "id_card_copy": paper("Copy of the resident identity card", f"shenfenzheng-{pinyin}.pdf"),
+            "photo": Document(f"{name}.png", demo_photo()), "photo_confirmed": True, "contact_phone": phone}
 
 
 FORWARD = {"county_decision": "转报市平台", "county_opinion": "四项材料齐全，人才认定证明在有效期内"}
@@ -505,7 +528,18 @@ def load_demo(platform: Platform) -> Iterator[str]:
     for key in sorted(deployed - set(known)):
         yield f"demo: no sample cases for {key}"
     yield f"demo: {loaded} sample cases loaded" + (f", {failed} failed" if failed else "")
-    yield f"demo: admin API token: {admin_token}"
+    yield f"demo: admin API token written to {_keep_token(platform, admin_token)} (readable by you alone)"
+
+
+def _keep_token(platform: Platform, token: str) -> str:
+    """The administrator's demo API token goes into a file only its owner reads, never onto the terminal (where
+    it would stay in a scroll-back or a CI log)."""
+    path = platform.settings.instance_dir / "admin-token"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as out:
+        out.write(token + "\n")
+    return str(path)
 
 
 def _load_case(platform: Platform, scenario: Scenario, actors: dict[str, Actor], now: datetime) -> str:

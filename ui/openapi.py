@@ -65,6 +65,8 @@ SCHEMAS: dict[str, Any] = {
     "ProcessModel": {"type": "object", "required": ["key", "version", "name", "deployed_at"], "properties": {
         "key": {"type": "string"}, "version": {"type": "integer"}, "name": {"type": "string"},
         "deployed_at": {"type": "string", "format": "date-time"}, "deployed_by": {"type": "string"},
+        "source": {"type": "string", "enum": ["disk", "platform"], "description":
+                   "`disk`: `onestop deploy`; `platform`: the web designer or this API"},
         "content_hash": {"type": "string"}, "files": {"type": "array", "items": {"type": "string"}}}},
     "Deployment": {"type": "object", "required": ["key", "version"], "properties": {
         "key": {"type": "string"}, "version": {"type": "integer"}, "created": {"type": "boolean"}}},
@@ -90,7 +92,10 @@ SCHEMAS: dict[str, Any] = {
         "assignee": {"type": ["string", "null"]}, "due_at": _TIME, "state": _TASK_STATE,
         "created_at": {"type": "string", "format": "date-time"}, "ended_at": _TIME,
         "completed_by": {"type": ["string", "null"]}, "form": {"type": ["string", "null"]},
-        "process_id": {"type": ["string", "null"], "description": "the (sub-)process holding the task"}}},
+        "process_id": {"type": ["string", "null"], "description": "the (sub-)process holding the task"},
+        "case_status": {"oneOf": [_STATUS, {"type": "null"}], "description":
+                        "the status of the task's case: while it is `suspended` the task refuses claim, release "
+                        "and completion (409 `case_suspended`)"}}},
     "TaskDetail": {"allOf": [_ref("Task"), {"type": "object", "properties": {
         "instructions": {"type": ["string", "null"]}, "form_schema": {"type": ["object", "null"]},
         "ui_schema": {"type": ["object", "null"]}, "data": {"type": "object"}, "instance": {"type": "object"},

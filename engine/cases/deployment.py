@@ -23,6 +23,9 @@ from engine.store.models import ProcessFile, ProcessModel
 from engine.store.uow import UnitOfWork
 
 DEPLOY_ROLES = ("admin", "designer")
+# Where a version came from: the files on disk (`onestop deploy DIR`, `make run`) or the platform (the web
+# designer, the API). The contract's "Deploying from disk": disk never supersedes a newer platform version.
+SOURCES = ("disk", "platform")
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Deployment:
     key: str
     version: int
     created: bool
+    # From disk, not forced: the flow's newest version was deployed through the platform, so it was left alone.
+    kept_platform_version: bool = False
 
 
 def called_versions(files: Mapping[str, bytes], *, uow: UnitOfWork) -> dict[str, int]:
@@ -54,10 +59,15 @@ def content_hash(files: Mapping[str, bytes], links: Mapping[str, int] | None = N
     return digest.hexdigest()
 
 
-def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: datetime) -> Deployment:
-    """Validate every file, then store a new version — unless the latest version has identical content."""
+def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: datetime,
+           source: str = "platform", force: bool = False) -> Deployment:
+    """Validate every file, then store a new version — unless the latest version has identical content, or
+    (deploying from disk without ``force``) the latest version was deployed through the platform: a designer's
+    web edit is never replaced by the files a server started with."""
     if actor.role not in DEPLOY_ROLES and actor.role != "system":
         raise PermissionDenied("only administrators and process designers deploy flows")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}")
     links = called_versions(files, uow=uow)
     linked = {process_id: uow.platform.specs.get(model_id, uow=uow) for process_id, model_id in links.items()}
     bundle = load_bundle(files, uow.platform.organisation, linked=linked)
@@ -66,9 +76,11 @@ def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: da
                                 .order_by(ProcessModel.version.desc()).limit(1))
     if latest is not None and latest.content_hash == digest:
         return Deployment(bundle.key, latest.version, created=False)
+    if source == "disk" and not force and latest is not None and latest.source != "disk":
+        return Deployment(bundle.key, latest.version, created=False, kept_platform_version=True)
     version = latest.version + 1 if latest is not None else 1
     model = ProcessModel(key=bundle.key, version=version, name=bundle.name, content_hash=digest, deployed_at=now,
-                         deployed_by=actor.username, links=links,
+                         deployed_by=actor.username, links=links, source=source,
                          files=[ProcessFile(filename=name, content=bytes(content)) for name, content in
                                 sorted(files.items())])
     uow.session.add(model)
@@ -78,7 +90,8 @@ def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: da
         raise Conflict(f"{bundle.key} version {version} was deployed by someone else just now; try again") \
             from error
     add_history(uow, instance_id=None, model_key=bundle.key, action="deploy", actor=actor.username, now=now,
-                details={"version": version, "files": sorted(files), "content_hash": digest})
+                details={"version": version, "files": sorted(files), "content_hash": digest, "source": source,
+                         **({"forced": True} if force and source == "disk" else {})})
     uow.platform.specs.put(model.id, bundle)
     return Deployment(bundle.key, version, created=True)
 
@@ -94,7 +107,7 @@ def latest_models(*, uow: UnitOfWork) -> list[dict[str, Any]]:
 
 def model_view(model: ProcessModel) -> dict[str, Any]:
     return {"key": model.key, "version": model.version, "name": model.name,
-            "deployed_at": model.deployed_at.isoformat(), "deployed_by": model.deployed_by,
+            "deployed_at": model.deployed_at.isoformat(), "deployed_by": model.deployed_by, "source": model.source,
             "content_hash": model.content_hash, "files": [f.filename for f in model.files]}
 
 

@@ -43,13 +43,19 @@ def blockers(loaded: Loaded, target: Bundle, mapping: Mapping[str, str]) -> list
     return [reason for reason, _zh in explained_blockers(loaded, target, mapping)]
 
 
+# The case statuses as the UI says them (ui/web/display.py STATUS_LABELS), for the Chinese reasons.
+_STATUS_ZH = {"active": "办理中", "suspended": "已暂停", "completed": "已办结", "cancelled": "已撤销",
+              "error": "异常待处理"}
+
+
 def explained_blockers(loaded: Loaded, target: Bundle, mapping: Mapping[str, str]) -> list[tuple[str, str]]:
     """Each reason this case cannot move, in English and in Chinese (for the designers' pages)."""
     workflow = loaded.workflow
     status = loaded.row.status
     if status not in MOVABLE_STATUSES:
         return [(f"the case is {status}: only active or suspended cases move (retry an error first)",
-                 f"案件状态为{status}：只有办理中或已挂起的案件可以迁移（出错的案件请先重试）")]
+                 f"案件状态为“{_STATUS_ZH.get(status, status)}”：只有办理中或已暂停的案件可以迁移"
+                 "（异常待处理的案件请先重新处理）")]
     engine_ready = [t for t in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY) if not t.task_spec.manual]
     if engine_ready:
         step = _label(engine_ready[0])

@@ -39,7 +39,7 @@ def list_versions(key: str, *, uow: UnitOfWork) -> list[dict[str, Any]]:
             select(ProcessInstance.model_id, ProcessInstance.status, func.count())
             .where(ProcessInstance.model_key == key).group_by(ProcessInstance.model_id, ProcessInstance.status))}
     return [{"version": m.version, "name": m.name, "deployed_at": m.deployed_at.isoformat(),
-             "deployed_by": m.deployed_by, "content_hash": m.content_hash,
+             "deployed_by": m.deployed_by, "source": m.source, "content_hash": m.content_hash,
              "cases": {status: counts.get((m.id, status), 0)
                        for status in ("active", "suspended", "error", "completed", "cancelled")}}
             for m in models]

@@ -4,15 +4,21 @@ Definitions (the figures departments are evaluated on):
 
 - *open now*: task rows in state open or claimed; *overdue now*: those with ``due_at < now``.
 - *completed in the period*: task rows in state ``completed`` with ``from <= ended_at < to``.
-- *on-time rate*: among the completed tasks that had a deadline, the share with ``ended_at <= due_at``;
-  ``None`` when none had a deadline.
+- *late and unfinished*: tasks whose deadline passed before the period's cut-off (the end of the period, or now
+  for a period that has not ended) and that were still not done at it — they can no longer be done on time.
+- *on-time rate*: on-time completions divided by the completions that had a deadline plus the late and
+  unfinished tasks: ``on_time / (with_deadline + late_unfinished)``. A department that leaves its tasks weeks
+  overdue does not show 100 % for the few it finished in time. ``None`` when the divisor is 0.
 - *handling time* of one task: ``WorkingCalendar.working_days_between(created_at, ended_at)`` — the number of
   working days after the day the task arrived, up to and including the day it was completed (a task done the
   day it arrived counts 0; one arriving on 30 September 2026 and done on 9 October counts 2 — 8 and 9 October —
   the National Day holiday of 1–7 October not counting). It is the count a deadline ``working_days(n)`` uses,
   so a task done on time never exceeds its ``n``. The average is over all completed tasks of the period, rounded
   to 2 places.
-- the county windows (one department, a window per county) also get a row per county.
+- the county windows (one department, a window per county) also get a row per county. Steps the applicant
+  does (``department`` NULL: supplying materials) are counted per flow, never as a department.
+- *weekly trend*: completions by the week they were completed in, late and unfinished tasks by the week their
+  deadline passed (weeks Monday to Sunday; ``week`` is the ISO week, ``week_start`` its Monday).
 - *working days late* of an overdue task: ``working_days_between(due_at, now)`` (0 = late since today).
 
 Counts are SQL aggregates on the task-list rows; working days are counted from (arrival date, completion date)
@@ -29,14 +35,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from engine.calendar.bounds import out_of_range
 from engine.calendar.workdays import WorkingCalendar
+from engine.cases.instances import SUPERVISING_DEPARTMENT
 from engine.errors import InvalidInput, PermissionDenied
 from engine.people.identity import Actor
 from engine.store.json_text import json_text
-from engine.store.models import HistoryEntry, HumanTask
+from engine.store.models import HistoryEntry, HumanTask, ProcessInstance, ProcessModel
 from engine.store.uow import UnitOfWork
 
 OPEN = ("open", "claimed")
@@ -48,7 +55,7 @@ MAX_PERIOD_DAYS = 3 * 366
 
 def may_supervise(actor: Actor) -> bool:
     """Administrators, and the staff of the talent office (which supervises every department, art. 8)."""
-    return actor.is_admin or (actor.role == "staff" and actor.department == "talent_office")
+    return actor.is_admin or (actor.role == "staff" and actor.department == SUPERVISING_DEPARTMENT)
 
 
 def check_supervisor(actor: Actor) -> None:
@@ -112,30 +119,50 @@ def _completed_groups(key: Any, uow: UnitOfWork, start: datetime, end: datetime,
     return list(uow.session.execute(query).all())
 
 
+def _late_unfinished_groups(key: Any, uow: UnitOfWork, cutoff: datetime, now: datetime,
+                            only: list[Any]) -> list[Any]:
+    """Tasks past their deadline and not done at ``cutoff``, grouped by (group, local date of the deadline)."""
+    due_day = local_date(HumanTask.due_at, uow, cutoff)
+    where = [HumanTask.due_at < cutoff, *only]
+    if cutoff >= now:  # the period has not ended: what is open now (the task-list indexes answer)
+        where.append(HumanTask.state.in_(OPEN))
+    else:  # a past period: open at its end, whatever happened since
+        where += [HumanTask.created_at < cutoff, or_(HumanTask.state.in_(OPEN), HumanTask.ended_at >= cutoff)]
+    return list(uow.session.execute(select(key, due_day, func.count()).where(*where).group_by(key, due_day)).all())
+
+
 def _figures(by: str, uow: UnitOfWork, now: datetime, start: datetime, end: datetime,
              calendar: WorkingCalendar) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows and weekly trend grouped ``by`` department, flow, or county (the county windows' tasks only)."""
     key = GROUPINGS[by]
-    only = [HumanTask.department.in_(_per_county(uow))] if by == "county" else []
+    only = {"county": [HumanTask.department.in_(_per_county(uow))],
+            "department": [HumanTask.department.is_not(None)]}.get(by, [])
     open_counts = _open_counts(key, uow, now, only)
     done, weeks = _tally(_completed_groups(key, uow, start, end, only), calendar)
+    late: dict[Any, int] = defaultdict(int)
+    for group, due_day, count in _late_unfinished_groups(key, uow, min(end, now), now, only):
+        late[group] += count
+        if start.date() <= _as_date(due_day):
+            weeks[(group, _iso_week(_as_date(due_day)))]["late_unfinished"] += count
     rows = []
-    for group in sorted(set(open_counts) | set(done), key=lambda g: (g is None, g or "")):
+    for group in sorted(set(open_counts) | set(done) | set(late), key=lambda g: (g is None, g or "")):
         figures = done.get(group) or _bucket()
         open_now, overdue_now = open_counts.get(group, (0, 0))
         rows.append({by: group, "open": open_now, "overdue": overdue_now, "completed": figures["completed"],
                      "with_deadline": figures["with_deadline"], "on_time": figures["on_time"],
-                     "on_time_rate": _rate(figures["on_time"], figures["with_deadline"]),
+                     "late_unfinished": late.get(group, 0),
+                     "on_time_rate": _rate(figures["on_time"], figures["with_deadline"] + late.get(group, 0)),
                      "avg_working_days": round(figures["working_days"] / figures["completed"], 2)
                      if figures["completed"] else None})
-    trend = [{by: group, "week": week, **{k: v for k, v in counts.items() if k != "working_days"},
-              "on_time_rate": _rate(counts["on_time"], counts["with_deadline"])}
+    trend = [{by: group, "week": week, "week_start": _week_start(week).isoformat(),
+              **{k: v for k, v in counts.items() if k != "working_days"},
+              "on_time_rate": _rate(counts["on_time"], counts["with_deadline"] + counts["late_unfinished"])}
              for (group, week), counts in sorted(weeks.items(), key=lambda kv: (kv[0][0] or "", kv[0][1]))]
     return rows, trend
 
 
 def _bucket() -> dict[str, int]:
-    return {"completed": 0, "with_deadline": 0, "on_time": 0, "working_days": 0}
+    return {"completed": 0, "with_deadline": 0, "on_time": 0, "late_unfinished": 0, "working_days": 0}
 
 
 def _tally(groups: list[Any], calendar: WorkingCalendar) -> tuple[dict[Any, dict[str, int]],
@@ -163,6 +190,11 @@ def _iso_week(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _week_start(week: str) -> date:
+    year, number = week.split("-W")
+    return date.fromisocalendar(int(year), int(number), 1)
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -177,7 +209,7 @@ def dashboard(*, actor: Actor, uow: UnitOfWork, now: datetime, start: datetime, 
     organisation = uow.platform.organisation
     names = {code: d.name for code, d in organisation.departments.items()}
     for row in departments:
-        row["department_name"] = names.get(row["department"] or "", "申请人本人" if row["department"] is None else "")
+        row["department_name"] = names.get(row["department"], row["department"])
     for row in county_windows:
         county = organisation.counties.get(row["county"] or "")
         row["window"] = county.window if county else ""
@@ -216,26 +248,34 @@ def overdue_tasks(*, actor: Actor, uow: UnitOfWork, now: datetime, department: s
     if model_key:
         where.append(HumanTask.model_key == model_key)
     total = uow.session.scalar(select(func.count()).select_from(HumanTask).where(*where)) or 0
-    rows = uow.session.scalars(select(HumanTask).where(*where).order_by(HumanTask.due_at, HumanTask.id)
-                               .limit(min(max(limit, 1), 1000)).offset(max(offset, 0))).all()
+    rows = uow.session.execute(
+        select(HumanTask, ProcessInstance.status, ProcessInstance.business_key, ProcessModel.name)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessModel, ProcessModel.id == ProcessInstance.model_id)
+        .where(*where).order_by(HumanTask.due_at, HumanTask.id)
+        .limit(min(max(limit, 1), 1000)).offset(max(offset, 0))).all()
     calendar = uow.platform.calendar.get(uow)
     names = {code: d.name for code, d in uow.platform.organisation.departments.items()}
     return {"total": int(total), "items": [{
-        "task_id": t.id, "instance_id": t.instance_id, "model_key": t.model_key, "name": t.name, "title": t.title,
+        "task_id": t.id, "instance_id": t.instance_id, "model_key": t.model_key, "flow_name": flow or t.model_key,
+        "name": t.name, "title": t.title, "business_key": business_key, "case_status": status,
         "department": t.department, "department_name": names.get(t.department or "", ""), "county": t.county,
         "assignee": t.assignee, "state": t.state, "created_at": t.created_at.isoformat(),
         "due_at": t.due_at.isoformat() if t.due_at else None,
         "working_days_late": calendar.working_days_between(t.due_at, now) if t.due_at else None,
-    } for t in rows]}
+    } for t, status, business_key, flow in rows]}
 
 
 DEPARTMENT_COLUMNS = [("department", "部门代码"), ("department_name", "部门"), ("open", "在办"), ("overdue", "超期"),
                       ("completed", "期内办结"), ("with_deadline", "有时限办结"), ("on_time", "按时办结"),
-                      ("on_time_rate", "按时办结率"), ("avg_working_days", "平均办理工作日")]
+                      ("late_unfinished", "超期未办结"), ("on_time_rate", "按时办结率"),
+                      ("avg_working_days", "平均办理工作日")]
 FLOW_COLUMNS = [("model_key", "事项代码"), ("flow_name", "事项"), ("open", "在办"), ("overdue", "超期"),
                 ("completed", "期内办结"), ("with_deadline", "有时限办结"), ("on_time", "按时办结"),
-                ("on_time_rate", "按时办结率"), ("avg_working_days", "平均办理工作日")]
-OVERDUE_COLUMNS = [("task_id", "任务"), ("instance_id", "案件"), ("model_key", "事项"), ("title", "环节"),
+                ("late_unfinished", "超期未办结"), ("on_time_rate", "按时办结率"),
+                ("avg_working_days", "平均办理工作日")]
+OVERDUE_COLUMNS = [("task_id", "任务"), ("instance_id", "案件"), ("model_key", "事项"), ("flow_name", "事项名称"),
+                   ("title", "环节"),
                    ("department_name", "部门"), ("county", "县区"), ("assignee", "经办人"), ("due_at", "办理时限"),
                    ("working_days_late", "超期工作日")]
 

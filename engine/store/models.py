@@ -101,6 +101,9 @@ class ProcessModel(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(80), default="")
+    # "disk" (`onestop deploy`) or "platform" (the web designer, the API): a deployment from disk leaves a flow
+    # alone whose newest version was made on the platform (engine/cases/deployment.py).
+    source: Mapped[str] = mapped_column(String(20), default="platform", server_default="platform")
     # Deployed flows this version calls by callActivity: process id -> the model id it was linked to.
     links: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
 

@@ -47,8 +47,9 @@ def test_the_case_diagram_marks_the_failing_step_an_overdue_task_and_a_waiting_t
     assert "cs-current" in classes(page, "accept") and "cs-completed" in classes(page, "start")
     assert "cs-error" not in classes(page, "accept")
     screenshot(page, "console-02-instance-in-error")
-    data = json.loads(page.input_value("#retry-data"))
-    page.fill("#retry-data", json.dumps({**data, "rate": 1.5}))
+    baseline = json.loads(page.inner_text("#retry-baseline"))  # the data it will be retried with, read-only
+    assert "rate" not in baseline and page.input_value("#retry-data") == ""
+    page.fill("#retry-data", json.dumps({"rate": 1.5}))  # only what changes
     page.fill("#retry-reason", "补充费率")
     page.click(".retry-form button[type=submit]")
     page.wait_for_selector("#diagram[data-ready='1']")
@@ -82,7 +83,7 @@ def test_the_flow_diagram_has_a_badge_per_element_counting_the_cases_waiting_the
     open_diagram(page, "/console/flows/escalation_demo/2")
     assert "cs-has-error" in classes(page, "compute") and overlay(page, "compute", "cs-badge-error") == "1"
     page.goto("/console/supervision?from=2026-10-01&to=2026-11-01")
-    assert page.inner_text('[data-table="department"] [data-row="county_window"] [data-col="on_time_rate"]') == "66.7%"
+    assert page.inner_text('[data-table="department"] [data-row="county_window"] [data-col="on_time_rate"]') == "50.0%"
     screenshot(page, "console-07-supervision")
     page.goto("/console/calendar/2027")
     assert "无官方数据：仅按周末计算" in page.inner_text(".calendar-status")

@@ -85,7 +85,8 @@ def test_a_designer_edits_checks_deploys_and_migrates_in_the_browser(signed_in, 
     badge = page.locator(".problem-badge[data-element=city_review_deadline]")
     badge.wait_for()
     assert page.locator("g.djs-element.has-problem[data-element-id=city_review_deadline]").count() == 1
-    assert "timeDate" in page.inner_text("#problems-list li[data-element=city_review_deadline]")
+    assert "到期时间（timeDate）：语法错误：“(”没有闭合" in page.inner_text(
+        "#problems-list li[data-element=city_review_deadline]")
     assert page.locator(".problem-badge").count() == 1, "only the timer is wrong"
     screenshot(page, "modeler-03-problem-on-the-timer")
 
@@ -94,7 +95,7 @@ def test_a_designer_edits_checks_deploys_and_migrates_in_the_browser(signed_in, 
     assert len(flow_versions(platform, key)) == 1
 
     badge.click()  # the badge on the element selects it
-    page.wait_for_selector("#properties[data-element='city_review_deadline'] .error-text:has-text('timeDate')")
+    page.wait_for_selector("#properties[data-element='city_review_deadline'] .error-text:has-text('没有闭合')")
     change(page, "timer", "working_days(3)")
     page.click("#btn-check")
     page.wait_for_selector("#designer-status:has-text('检查通过')")

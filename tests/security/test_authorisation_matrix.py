@@ -183,6 +183,8 @@ MATRIX: dict[str, dict[str, Check]] = {
                                    form=lambda role: {"username": f"nobody_{role}", "password": "wrong password"})},
     "auth.sign_out": {"POST": Check("/sign-out", everyone(LOGIN, anonymous=LOGIN))},
     "auth.language": {"POST": Check("/language", everyone(302, anonymous=302), form=lambda role: {"lang": "en"})},
+    "preferences.set_text_size": {"POST": Check("/text-size", everyone(302, anonymous=302),
+                                                form=lambda role: {"size": "large"})},
     "portal.home": {"GET": Check("/portal", everyone(200, anonymous=LOGIN))},
     "portal.start_form": {"GET": Check("/portal/services/health_card", everyone(200, anonymous=LOGIN))},
     "portal.start": {"POST": Check("/portal/services/health_card", everyone(302, anonymous=LOGIN),

@@ -322,21 +322,25 @@ def test_the_dashboard_figures_match_a_count_by_hand(client_for, cases, platform
         uow.commit()
     page = text(client_for("talent1").get("/console/supervision?from=2026-10-01&to=2026-11-01"))
     # county_window: open D, E, F; overdue D; completed A (on time, 2 working days: 8 and 9 Oct), B (late,
-    # 4: 8, 9, Sat 10 and 12 Oct), C (on time, 0) — the National Day holiday not counted.
+    # 4: 8, 9, Sat 10 and 12 Oct), C (on time, 0) — the National Day holiday not counted. On time: A and C of
+    # the three done with a deadline and D, overdue and still open: 2 / (3 + 1).
     assert row_cells(page, "department", "county_window") == {
-        "open": "3", "overdue": "1", "completed": "3", "with_deadline": "3", "on_time": "2",
-        "on_time_rate": "66.7%", "avg_working_days": "2.0"}
+        "open": "3", "overdue": "1", "completed": "3", "with_deadline": "3", "on_time": "2", "late_unfinished": "1",
+        "on_time_rate": "50.0%", "avg_working_days": "2.0"}
     assert row_cells(page, "department", "talent_office")["open"] == "2"
     assert row_cells(page, "model_key", "escalation_demo")["completed"] == "3"
     assert row_cells(page, "county", "dongchangfu")["overdue"] == "1"
     late = page.split("overdue-table", 1)[1].split("</table>", 1)[0]
-    assert f"<td>{cases['D']}</td>" in late and 'data-col="working_days_late">3<' in late and "县级窗口受理" in late
-    assert "2026-W41" in page and "2026-W42" in page  # the weekly trend
+    assert f'href="/cases/{cases["D"]}">{cases["D"]}</a>' in late  # the talent office opens the case page
+    assert 'data-col="working_days_late">3<' in late and "县级窗口受理" in late
+    assert 'data-col="flow">受理与督办示例<' in late
+    assert "10月第2周" in page and "10.05–10.11" in page and "10月第3周" in page  # the weekly trend
+    assert ">2026-W41" not in page  # not the ISO week number
     assert 'data-answer="满意">1<' in page and 'data-answer="total">3<' in page and "66.7%" in page
     narrow = text(client_for("admin").get("/console/supervision?from=2026-10-12&to=2026-10-13"))
     assert row_cells(narrow, "department", "county_window")["avg_working_days"] == "4.0"  # B alone
     printable = text(client_for("admin").get("/console/supervision/print?from=2026-10-01&to=2026-11-01"))
-    assert row_cells(printable, "department", "county_window")["on_time_rate"] == "66.7%"
+    assert row_cells(printable, "department", "county_window")["on_time_rate"] == "50.0%"
     assert "site-header" not in printable and "data-print" in printable  # no navigation; a print button
     wrong = client_for("admin").get("/console/supervision?from=2026-11-01&to=2026-10-01", follow_redirects=True)
     assert wrong.status_code == 200 and "统计区间无效" in text(wrong)
@@ -353,7 +357,7 @@ def test_csv_downloads_hold_the_figures_of_the_page(client_for, cases):
     departments = csv_rows(talent.get("/console/supervision/departments.csv?from=2026-10-01&to=2026-11-01"))
     assert departments[0][:3] == ["部门代码", "部门", "在办"]
     window = next(r for r in departments if r[0] == "county_window")
-    assert window[2:] == ["3", "1", "3", "3", "2", str(round(2 / 3, 4)), "2.0"]
+    assert window[2:] == ["3", "1", "3", "3", "2", "1", "0.5", "2.0"]
     flows = csv_rows(talent.get("/console/supervision/flows.csv?from=2026-10-01&to=2026-11-01"))
     assert flows[0][:2] == ["事项代码", "事项"] and flows[1][:2] == ["escalation_demo", "受理与督办示例"]
     overdue = csv_rows(talent.get("/console/supervision/overdue.csv"))
@@ -364,7 +368,9 @@ def test_the_overdue_page_filters_by_department_and_flow(client_for, cases):
     talent = client_for("talent1")
     page = text(talent.get("/console/overdue?department=county_window"))
     assert "共 1 条" in page and 'data-col="working_days_late">3<' in page
-    assert f'href="/console/instances/{cases["D"]}"' not in page  # the case page is the administrators'
+    assert f'href="/console/instances/{cases["D"]}"' not in page  # the console's case page is the administrators'
+    assert f'href="/cases/{cases["D"]}"' in page  # the talent office reads the case to supervise it
+    assert talent.get(f"/cases/{cases['D']}").status_code == 200
     assert "共 0 条" in text(talent.get("/console/overdue?department=hrss"))
     assert f'href="/console/instances/{cases["D"]}"' in text(client_for("admin").get("/console/overdue"))
 

@@ -22,10 +22,12 @@ def register_web(app: Flask) -> None:
     from .display import register_display
     from .pages import register_pages
     from .portal import portal
+    from .preferences import preferences, text_size
     from .tasklist import tasklist
     from .taskpage import taskpage
 
-    for blueprint in (auth, tasklist, taskpage, portal, console, designer):
+    for blueprint in (auth, tasklist, taskpage, portal, console, designer, preferences):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals.update(text_size=text_size)
     register_pages(app)
     register_display(app)

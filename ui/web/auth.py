@@ -58,8 +58,11 @@ def load_user(username: str) -> WebUser | None:
 
 
 def home_for(user: WebUser) -> str:
+    """Where each role starts: the console, the designer's workspace, the portal, or the task list."""
     if user.actor.is_admin:
         return url_for("console.index")
+    if user.actor.role == "designer":
+        return url_for("designer.index")
     return url_for("portal.home") if user.is_applicant else url_for("tasklist.index")
 
 

@@ -3,6 +3,7 @@ supervision dashboard (督办, which the talent office sees too), the working-da
 
 from __future__ import annotations
 
+import calendar as month_calendar
 import json
 import re
 from collections.abc import Callable
@@ -18,13 +19,13 @@ from engine.calendar.bounds import EARLIEST_YEAR, LATEST_YEAR, out_of_range
 from engine.cases import deadlines, instances
 from engine.errors import Conflict, InvalidInput, NotFound, OneStopError, PermissionDenied
 from engine.people.identity import Actor
-from engine.services import admin_queries, designer, supervision
+from engine.services import admin_queries, designer, diagrams, supervision
 from engine.store.uow import UnitOfWork
 from tasks import handover, listing
 from tasks.reassign import reassign_task
 
 from ..admin_api import csv_download, required_reason
-from .display import STATUS_LABELS, when
+from .display import STATUS_LABELS, is_english, when
 from .pages import add_error_pages
 from .work import now, platform, unit_of_work
 
@@ -147,7 +148,7 @@ def _instance_page(instance_id: int, uow: UnitOfWork, actor: Actor) -> str:
         names=listing.display_names({p for p in people if p}, uow=uow),
         marks_json=json.dumps({k: marks[k] for k in ("completed", "current", "overdue", "error", "timers")},
                               ensure_ascii=False),
-        labels_json=json.dumps({"overdue": _("已超期"), "error": _("出错"), "timer": _("定时到期")},
+        labels_json=json.dumps({"overdue": _("已超期"), "error": _("异常"), "timer": _("定时到期")},
                                ensure_ascii=False))
 
 
@@ -212,7 +213,7 @@ def retry(instance_id: int) -> Any:
 
     response = _act(instance_id, run, _("已重新处理。"), runs_diagram=True)
     if outcome.get("status") == "error":
-        flash(_("重新处理后仍然出错，请查看错误信息并再次修正数据。"), "error")
+        flash(_("重新处理后仍然异常，请查看错误信息并再次修正数据。"), "error")
     return response
 
 
@@ -273,7 +274,8 @@ def flow(key: str, version: int) -> Any:
 def diagram(key: str, version: int) -> Any:
     with unit_of_work(write=False) as (uow, actor):
         xml = admin_queries.diagram_xml(key, version, actor=actor, uow=uow)
-    return Response(xml, mimetype="application/xml")
+        shown = diagrams.readable_lanes(xml.encode("utf-8"), uow.platform.organisation)
+    return Response(shown, mimetype="application/xml")
 
 
 def _figures(uow: UnitOfWork, actor: Actor) -> dict[str, Any]:
@@ -361,14 +363,41 @@ def _parse_days(text: str) -> list[dict[str, str]]:
     return days
 
 
+def _month_grids(year: int, holidays: list[dict[str, str]], working: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The year as twelve month grids (weeks Monday to Sunday) of days, each with its kind: a holiday, an
+    adjusted working day, a weekend or an ordinary working day — what the calendar page draws."""
+    marked = {d["date"]: ("holiday", d["name"]) for d in holidays}
+    marked.update({d["date"]: ("working", d["name"]) for d in working})
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            days: list[dict[str, Any] | None] = []
+            for day in week:
+                if day.month != month:
+                    days.append(None)
+                    continue
+                kind, name = marked.get(day.isoformat(), ("weekend" if day.weekday() >= 5 else "workday", ""))
+                days.append({"date": day.isoformat(), "day": day.day, "weekday": day.weekday(), "kind": kind,
+                             "name": name, "label": day.strftime("%d %b") if is_english() else
+                             f"{day.month}月{day.day}日"})
+            weeks.append(days)
+        label = date(year, month, 1).strftime("%B") if is_english() else f"{month}月"
+        months.append({"month": month, "label": label, "weeks": weeks})
+    return months
+
+
 def _calendar_page(year: int, uow: UnitOfWork, *, holidays: str | None = None, working: str | None = None,
                    problems: list[dict[str, Any]] | None = None) -> str:
     view = calendar_store.year_view(year, uow=uow)
     calendar = uow.platform.calendar.get(uow)
     this_year = now().astimezone(platform().settings.tz).year
     years = [{"year": y, "official": calendar.is_official(y)} for y in range(this_year - 1, this_year + 3)]
+    shown_holidays = view["holidays"] if holidays is None else _parse_days(holidays)
+    shown_working = view["working_days"] if working is None else _parse_days(working)
     return render_template(
         "console/calendar.html", view=view, years=years, problems=problems or [],
+        months=_month_grids(year, shown_holidays, shown_working),
         holidays_text=_days_text(view["holidays"]) if holidays is None else holidays,
         working_text=_days_text(view["working_days"]) if working is None else working)
 

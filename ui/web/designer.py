@@ -16,8 +16,11 @@ from engine.cases import deployment
 from engine.cases.migration import migrate_cases, plan_migration
 from engine.errors import Conflict, DeploymentRefused, InvalidInput, NotFound
 from engine.services import designer as designs
+from engine.services import diagrams
 
 from .auth import login_manager
+from .check_messages import localized_all
+from .modeler_texts import MODELER_TEXTS
 from .pages import add_error_pages, error_page
 from .schema_forms import build_fields
 from .work import now, platform, transaction, unit_of_work
@@ -25,6 +28,7 @@ from .work import now, platform, transaction, unit_of_work
 designer = add_error_pages(Blueprint("designer", __name__, url_prefix="/designer"))
 DESIGNER_ROLES = ("designer", "admin")
 MAX_MAPPING_LINES = 200
+MAX_DRY_RUN_ANSWERS = 200  # per-task answers of one dry run (a draft has far fewer user tasks)
 
 
 @designer.before_request
@@ -32,7 +36,7 @@ def designers_only() -> Any:
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.actor.role not in DESIGNER_ROLES:
-        return error_page(403, _("流程设计仅向流程设计人员和管理员开放。"))
+        return error_page(403)
     return None
 
 
@@ -52,15 +56,16 @@ def _draft_files() -> dict[str, bytes]:
 
 
 def _problems(details: list[Any], status: int = 422) -> tuple[Response, int]:
-    return jsonify({"ok": False, "problems": details}), status
+    return jsonify({"ok": False, "problems": localized_all(details)}), status
 
 
 def _modeler(files: dict[str, bytes], *, key: str | None, version: int | None, main: str) -> str:
-    with transaction(write=False) as uow:
-        sample = designs.start_form_sample(files, now().date(), uow=uow)
+    with transaction(write=False) as uow:  # sample dates are Beijing's day (the configured zone), not UTC's
+        sample = designs.start_form_sample(files, now().astimezone(platform().settings.tz).date(), uow=uow)
     return render_template("designer/modeler.html", key=key, version=version, main=main,
                            files={name: content.decode("utf-8-sig") for name, content in files.items()},
-                           departments=_departments(), sample=sample)
+                           departments=_departments(), sample=sample,
+                           texts={english: str(text) for english, text in MODELER_TEXTS.items()})
 
 
 @designer.get("/")
@@ -93,7 +98,7 @@ def upload() -> Any:
         with transaction(write=False) as uow:
             models = deployment.latest_models(uow=uow)
         return render_template("designer/index.html", models=models, departments=_departments(),
-                               problems=refused.details), 422
+                               problems=localized_all(refused.details)), 422
     flash(_("已部署为第 %(version)s 版。", version=result.version) if result.created
           else _("内容与最新版本相同，未生成新版本。"), "success" if result.created else "info")
     return redirect(url_for("designer.versions", key=result.key))
@@ -117,9 +122,12 @@ def edit(key: str, version: int) -> str:
 
 @designer.get("/flows/<key>/versions/<int:version>/diagram.bpmn")
 def diagram(key: str, version: int) -> Response:
+    """The version's diagram for the diff's viewers: lanes read as department names (the files themselves are
+    downloaded as stored with 下载文件)."""
     with transaction(write=False) as uow:
         content = deployment.main_bpmn(deployment.find_model(key, version, uow=uow))[1]
-    return Response(content, mimetype="application/xml")
+        shown = diagrams.readable_lanes(content, uow.platform.organisation)
+    return Response(shown, mimetype="application/xml")
 
 
 @designer.get("/flows/<key>/versions/<int:version>/export")
@@ -167,7 +175,11 @@ def migrate(key: str) -> Any:
         found = designs.list_versions(key, uow=uow)
     old, new = form.get("from", type=int), form.get("to", type=int) or int(found[0]["version"])
     text, reason = form.get("mapping", ""), form.get("reason", "").strip()[:500]
-    page = {"key": key, "versions": found, "chosen": {"from": old, "to": new, "mapping": text, "reason": reason}}
+    # By default from the version before the target (v(n-1) → v(n)), never a version onto itself.
+    older = [int(v["version"]) for v in found if int(v["version"]) < new]
+    suggested = old if old is not None else (older[0] if older else None)
+    page = {"key": key, "versions": found,
+            "chosen": {"from": suggested, "to": new, "mapping": text, "reason": reason}}
     if request.method == "GET" or old is None:
         return render_template("designer/migrate.html", report=None, result=None, **page)
     report = result = None
@@ -193,7 +205,7 @@ def check() -> Any:
         return _problems([{"file": "", "line": 0, "message": error.message}], 400)
     with transaction(write=False) as uow:
         problems = designs.check_draft(files, uow=uow)
-    return jsonify({"ok": not problems, "problems": problems})
+    return jsonify({"ok": not problems, "problems": localized_all(problems)})
 
 
 @designer.post("/deploy")
@@ -211,6 +223,17 @@ def deploy() -> Any:
                     "migrate_url": url_for("designer.migrate", key=result.key, to=result.version)})
 
 
+def _answers(raw: Any) -> dict[str, dict[str, Any]]:
+    """Per-task answers for a dry run: ``{task id: {field: value}}``; at most one per task of the draft."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or len(raw) > MAX_DRY_RUN_ANSWERS or not all(
+            isinstance(k, str) and isinstance(v, dict) for k, v in raw.items()):
+        raise InvalidInput(f"answers must be a JSON object of at most {MAX_DRY_RUN_ANSWERS} tasks, each answer "
+                           "a JSON object")
+    return raw
+
+
 @designer.post("/dry-run")
 def dry_run() -> Any:
     body = request.get_json(silent=True) or {}
@@ -219,8 +242,10 @@ def dry_run() -> Any:
         data = json.loads(body.get("data") or "{}") if isinstance(body.get("data"), str) else body.get("data")
         if not isinstance(data, dict):
             raise InvalidInput("the sample data must be a JSON object")
+        answers = _answers(body.get("answers"))
         with transaction(write=False) as uow:
-            report = designs.dry_run(files, data, linked=designs.linked_flows(files, uow=uow), uow=uow, now=now())
+            report = designs.dry_run(files, data, answers=answers, linked=designs.linked_flows(files, uow=uow),
+                                     uow=uow, now=now())
     except DeploymentRefused as refused:
         return _problems(refused.details)
     except (InvalidInput, ValueError) as error:
@@ -237,7 +262,7 @@ def form_preview() -> Any:
     if ui_text.strip():
         problems += [p.as_dict() for p in _ui_problems(name, ui_text)]
     if problems:
-        return jsonify({"ok": False, "problems": problems, "html": ""})
+        return jsonify({"ok": False, "problems": localized_all(problems), "html": ""})
     fields = build_fields(json.loads(schema_text), json.loads(ui_text) if ui_text.strip() else None, {})
     return jsonify({"ok": True, "problems": [], "html": render_template("designer/_preview.html",
                                                                         schema=json.loads(schema_text),

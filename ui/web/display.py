@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Flask, url_for
@@ -64,6 +64,25 @@ def day(value: date | datetime | str | None) -> str:
     return value.strftime("%d %b %Y") if is_english() else f"{value.year}年{value.month}月{value.day}日"
 
 
+def week_label(week_start: date | str) -> str:
+    """A week as people read it: 12月第1周 (the month holding its Thursday, as ISO weeks count years)."""
+    monday = date.fromisoformat(week_start) if isinstance(week_start, str) else week_start
+    thursday = monday + timedelta(days=3)
+    number = (thursday.day - 1) // 7 + 1
+    if is_english():
+        return f"{thursday:%b} week {number}"
+    return f"{thursday.month}月第{number}周"
+
+
+def week_range(week_start: date | str) -> str:
+    """The week's days: 11.30–12.06 (30 Nov – 6 Dec in English)."""
+    monday = date.fromisoformat(week_start) if isinstance(week_start, str) else week_start
+    sunday = monday + timedelta(days=6)
+    if is_english():
+        return f"{monday.day} {monday:%b} – {sunday.day} {sunday:%b}"
+    return f"{monday:%m.%d}–{sunday:%m.%d}"
+
+
 def countdown(value: datetime | str | None) -> dict[str, str] | None:
     """The deadline in working days on the official calendar: 剩余 N 个工作日 / 今日到期 / 已超期 N 个工作日."""
     due_at = _moment(value)
@@ -85,11 +104,13 @@ def countdown(value: datetime | str | None) -> dict[str, str] | None:
 
 
 def department_name(code: str | None, county: str | None = None) -> str:
+    """A department as every screen names it: its full Chinese name from the organisation (one name everywhere,
+    the one official documents use), with the county for a county window."""
     organisation = platform().organisation
     if code is None:
         return _("申请人")
     department = organisation.departments.get(code)
-    name = (department.short_name or department.name) if department else code
+    name = department.name if department else code
     if county:
         return f"{county_name(county)} · {name}"
     return name
@@ -168,7 +189,8 @@ def file_size(size: int) -> str:
 
 
 def register_display(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, day=day, plain=plain, file_size=file_size)
+    app.jinja_env.filters.update(when=when, day=day, plain=plain, file_size=file_size, week_label=week_label,
+                                 week_range=week_range)
     app.jinja_env.globals.update(
         countdown=countdown, department_name=department_name, county_name=county_name, data_value=data_value,
         instructions=instructions, STATE_LABELS=STATE_LABELS, STATUS_LABELS=STATUS_LABELS,

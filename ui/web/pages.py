@@ -17,11 +17,24 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
                            "base-uri 'self'; object-src 'none'")
 
 
+def _forbidden() -> str:
+    """Why a page is refused, said for the part of the site it belongs to."""
+    blueprint = request.blueprint or ""
+    if blueprint == "console":
+        if request.endpoint in ("console.dashboard", "console.dashboard_print", "console.dashboard_csv",
+                                "console.overdue"):
+            return _("您没有权限查看督办统计：它仅向平台管理员和市人才工作领导小组办公室开放。")
+        return _("您没有权限使用管理控制台：它仅向平台管理员开放。")
+    if blueprint == "designer":
+        return _("您没有权限使用流程设计：它仅向流程设计人员和平台管理员开放。")
+    return _("您没有权限办理此事项：它属于其他部门或县市区。")
+
+
 def _message(status: int) -> str:
     return {
         400: _("请求无法处理，请返回重试。"),
         401: _("请先登录。"),
-        403: _("您没有权限办理此事项：它属于其他部门或县市区。"),
+        403: _forbidden(),
         404: _("找不到该页面，或您无权查看此内容。"),
         405: _("请求方式不正确，请返回重试。"),
         409: _("此事项已被他人处理，请刷新页面查看最新状态。"),

@@ -51,7 +51,7 @@ def _page(task_id: int, uow: UnitOfWork, actor: Actor, *, task: dict[str, Any] |
         "tasks/show.html", task=task, case=case, documents=documents, document_ids={d["id"] for d in every_document},
         colleagues=colleagues, names=listing.display_names({p for p in people if p}, uow=uow), fields=fields,
         form_errors=form_errors(problems or [], task["form_schema"]), holder=holder, conflict=conflict,
-        may_submit=task["may_act"] and holder)
+        may_submit=task["may_act"] and holder and task["case_status"] != "suspended")
 
 
 def _explain(task_id: int, uow: UnitOfWork, actor: Actor) -> str:
@@ -60,6 +60,8 @@ def _explain(task_id: int, uow: UnitOfWork, actor: Actor) -> str:
         task = tasks.get_task(task_id, actor=actor, uow=uow)
     except NotFound:
         return _("此任务已不存在或您已无权查看。")
+    if task["instance"]["status"] == "suspended" and task["state"] in tasks.OPEN:
+        return _("操作未完成：此案件已由管理员暂停办理，恢复办理后才能认领和提交。")
     names = listing.display_names({task["assignee"] or "", task["completed_by"] or ""}, uow=uow)
     if task["state"] == "completed":
         who = names.get(task["completed_by"] or "", task["completed_by"] or "")

@@ -112,7 +112,6 @@
         return viewer.importXML(xml);
       })
       .then(function () {
-        viewer.get("canvas").zoom("fit-viewport", "auto");
         var marks = readJson(box, "data-marks");
         var counts = readJson(box, "data-counts");
         if (marks) {
@@ -120,6 +119,14 @@
         }
         if (counts) {
           badgeFlow(viewer, counts, labels);
+        }
+        var focus = marks ? [].concat(marks.error ? [marks.error.element] : [], marks.overdue || [], marks.current || [])
+          : Object.keys(counts || {});
+        if (window.OneStopDiagram) {
+          window.OneStopDiagram.addControls(viewer, box, readJson(box, "data-controls") || {});
+          window.OneStopDiagram.showReadable(viewer, focus);
+        } else {
+          viewer.get("canvas").zoom("fit-viewport", "auto");
         }
         box.setAttribute("data-ready", "1");
       })
@@ -139,6 +146,14 @@
     print.addEventListener("click", function () {
       window.print();
     });
+  }
+
+  // On a phone the long weekly trends start folded: the figures that matter come first, the page stays short.
+  if (window.matchMedia && window.matchMedia("(max-width: 700px)").matches) {
+    var folds = document.querySelectorAll("details[data-fold-on-phone]");
+    for (var f = 0; f < folds.length; f++) {
+      folds[f].open = false;
+    }
   }
 
   // The weekly on-time rate as a bar beside its figure.

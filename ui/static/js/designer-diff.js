@@ -1,10 +1,12 @@
-// The visual diff of two versions: both diagrams side by side, added, removed and changed elements coloured.
+// The visual diff of two versions: both diagrams one above the other, each as wide as the page, with the added,
+// removed and changed elements coloured; each has zoom, fit and full-screen controls.
 (function () {
   "use strict";
 
   var root = document.getElementById("diff");
   if (!root || !window.BpmnJS) { return; }
   var diff = JSON.parse(root.dataset.diff);
+  var controls = JSON.parse(root.dataset.controls || "{}");
 
   function ids(list) { return list.map(function (item) { return item.id; }); }
 
@@ -18,12 +20,19 @@
     }).then(function () {
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      canvas.zoom("fit-viewport");
       Object.keys(marks).forEach(function (marker) {
         marks[marker].forEach(function (id) {
           if (registry.get(id)) { canvas.addMarker(id, marker); }
         });
       });
+      var tools = window.OneStopDiagram;
+      if (tools) {
+        var fit = function () { tools.fitWidth(viewer, container); };
+        fit();
+        tools.addControls(viewer, container, controls, { fit: fit });
+      } else {
+        canvas.zoom("fit-viewport");
+      }
       container.setAttribute("data-ready", "1");
     });
   }

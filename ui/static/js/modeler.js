@@ -17,6 +17,7 @@
   var mainFile = root.dataset.main;
   var departments = JSON.parse(root.dataset.departments);
   var labels = JSON.parse(root.dataset.labels);
+  var texts = JSON.parse(root.dataset.texts || "{}");
   var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");
 
   // Elements this engine does not run (service tasks need service operators, data stores a store): taken out of
@@ -36,9 +37,21 @@
   };
   SupportedOnly.prototype.getPopupMenuEntries = SupportedOnly.prototype.getPaletteEntries;
 
+  // bpmn-js asks `translate` for each text of its palette, context pad and menus: answered in the page's language
+  // from ui/web/modeler_texts.py.
+  function translate(template, replacements) {
+    var text = texts[template] || template;
+    return text.replace(/{([^}]+)}/g, function (whole, key) {
+      return replacements && replacements[key] !== undefined ? String(replacements[key]) : whole;
+    });
+  }
+
   var modeler = new window.BpmnJS({
     container: "#canvas",
-    additionalModules: [{ __init__: ["supportedOnly"], supportedOnly: ["type", SupportedOnly] }]
+    additionalModules: [
+      { __init__: ["supportedOnly"], supportedOnly: ["type", SupportedOnly] },
+      { translate: ["value", translate] }
+    ]
   });
   var modeling = modeler.get("modeling");
   var moddle = modeler.get("moddle");
@@ -264,6 +277,34 @@
     return parts;
   }
 
+  // The element's kind as the side form names it ("人工任务", not "UserTask").
+  var TYPE_TEXTS = {
+    "bpmn:Task": "Task", "bpmn:UserTask": "User task", "bpmn:ManualTask": "Manual task",
+    "bpmn:ScriptTask": "Script task", "bpmn:ServiceTask": "Service task", "bpmn:SendTask": "Send task",
+    "bpmn:ReceiveTask": "Receive task", "bpmn:BusinessRuleTask": "Business rule task",
+    "bpmn:CallActivity": "Call activity", "bpmn:SubProcess": "Sub-process", "bpmn:Transaction": "Transaction",
+    "bpmn:StartEvent": "Start event", "bpmn:EndEvent": "End event", "bpmn:BoundaryEvent": "Boundary event",
+    "bpmn:IntermediateCatchEvent": "Intermediate catch event",
+    "bpmn:IntermediateThrowEvent": "Intermediate throw event", "bpmn:ExclusiveGateway": "Exclusive gateway",
+    "bpmn:ParallelGateway": "Parallel gateway", "bpmn:InclusiveGateway": "Inclusive gateway",
+    "bpmn:EventBasedGateway": "Event-based gateway", "bpmn:ComplexGateway": "Complex gateway",
+    "bpmn:SequenceFlow": "Sequence flow", "bpmn:MessageFlow": "Message flow", "bpmn:Association": "Association",
+    "bpmn:Lane": "Lane", "bpmn:Participant": "Pool", "bpmn:TextAnnotation": "Text annotation",
+    "bpmn:Group": "Group", "bpmn:DataObjectReference": "Data object reference",
+    "bpmn:DataStoreReference": "Data store reference", "label": "Label"
+  };
+
+  function typeText(element) {
+    var bo = element.businessObject || {};
+    var timer = bo.eventDefinitions ? timerOf(bo) : null;
+    if (timer && element.type === "bpmn:BoundaryEvent") {
+      return translate(bo.cancelActivity === false ? "Timer boundary event (non-interrupting)" : "Timer boundary event");
+    }
+    if (timer && element.type === "bpmn:StartEvent") { return translate("Timer start event"); }
+    if (timer && element.type === "bpmn:IntermediateCatchEvent") { return translate("Timer intermediate catch event"); }
+    return translate(TYPE_TEXTS[element.type] || element.type.replace("bpmn:", ""));
+  }
+
   function show(element) {
     if (element && element.labelTarget) { element = element.labelTarget; }  // a label edits its owner
     selected = element;
@@ -274,8 +315,8 @@
       return;
     }
     var bo = element.businessObject;
-    panel.appendChild(el("h2", { text: bo.name || element.type.replace("bpmn:", "") }));
-    panel.appendChild(el("p", { "class": "muted small", text: element.type.replace("bpmn:", "") }));
+    panel.appendChild(el("h2", { text: bo.name || typeText(element) }));
+    panel.appendChild(el("p", { "class": "muted small", "data-type": element.type, text: typeText(element) }));
     if (element.type !== "label") { panel.appendChild(idField(element)); }
     if (element.type !== "bpmn:Lane") {
       panel.appendChild(field(t("name"), input(bo.name, function (value) { modeling.updateLabel(element, value); },
@@ -438,6 +479,54 @@
   var sample = document.getElementById("sample-data");
   sample.value = JSON.stringify(JSON.parse(root.dataset.sample), null, 2);
 
+  // Per-task answers: a box for each user task a dry run went through, holding the data it used; what the
+  // designer writes there answers that task next time, so a dry run can follow the path they choose.
+  var answersBox = document.getElementById("dry-run-answers");
+
+  function answerRows() {
+    return Array.prototype.slice.call(answersBox.querySelectorAll(".answer"));
+  }
+
+  function addAnswer(step) {
+    if (answersBox.querySelector(".answer[data-task='" + step.task + "']")) { return; }
+    var id = "answer-" + step.task;
+    var box = el("textarea", { id: id, "class": "code", rows: "3", spellcheck: "false", "data-task": step.task });
+    box.value = JSON.stringify(step.data, null, 1);
+    var reset = el("button", { type: "button", "class": "button small", text: t("answerReset") });
+    var row = el("div", { "class": "answer field", "data-task": step.task, "data-title": step.title }, [
+      el("label", { "class": "label", "for": id, text: t("answerFor", { title: step.title }) }), box, reset]);
+    reset.addEventListener("click", function () { row.remove(); showAnswersHelp(); });
+    answersBox.appendChild(row);
+    showAnswersHelp();
+  }
+
+  function showAnswersHelp() {
+    var empty = answersBox.querySelector(".answers-none");
+    if (!answerRows().length && !empty) {
+      answersBox.appendChild(el("p", { "class": "muted answers-none", text: t("answersNone") }));
+    } else if (answerRows().length && empty) {
+      empty.remove();
+    }
+  }
+
+  function readAnswers() {
+    var answers = {};
+    var bad = null;
+    answerRows().forEach(function (row) {
+      var box = row.querySelector("textarea");
+      var value;
+      try { value = JSON.parse(box.value || "{}"); } catch (error) { value = null; }
+      if (!value || typeof value !== "object" || Array.isArray(value)) {
+        bad = bad || row.getAttribute("data-title");
+        box.setAttribute("aria-invalid", "true");
+      } else {
+        box.removeAttribute("aria-invalid");
+        answers[row.getAttribute("data-task")] = value;
+      }
+    });
+    return bad ? { bad: bad } : { answers: answers };
+  }
+
   function dryRun() {
     var output = document.getElementById("dry-run-output");
     var data;
@@ -446,9 +535,14 @@
       output.textContent = t("badJson");
       return;
     }
+    var given = readAnswers();
+    if (given.bad) {
+      output.textContent = t("badAnswer", { title: given.bad });
+      return;
+    }
     output.textContent = t("running");
     draft().then(function (body) {
-      return post(root.dataset.dryRunUrl, { files: body, data: data });
+      return post(root.dataset.dryRunUrl, { files: body, data: data, answers: given.answers });
     }).then(function (answer) {
       output.textContent = "";
       if (!answer.ok) {
@@ -459,7 +553,10 @@
       var report = answer.report;
       output.appendChild(el("p", { text: t("dryRunSteps") }));
       output.appendChild(el("ol", { "class": "dry-run-steps" }, report.steps.map(function (step) {
-        return el("li", { text: step.title + "（" + (step.lane || "—") + "）" + JSON.stringify(step.data) });
+        addAnswer(step);
+        return el("li", { "data-task": step.task }, [
+          el("strong", { text: step.title }), document.createTextNode("（" + (step.lane || "—") + "）"),
+          el("code", { "class": "step-answer", text: JSON.stringify(step.data) })]);
       })));
       var stopped = report.stopped;
       var key = { "completed": "stopped_completed", "waiting for a timer": "stopped_timer",
@@ -483,6 +580,8 @@
   document.getElementById("btn-check").addEventListener("click", check);
   document.getElementById("btn-deploy").addEventListener("click", deploy);
   document.getElementById("btn-dry-run").addEventListener("click", dryRun);
+  document.getElementById("btn-dry-run-again").addEventListener("click", dryRun);
+  showAnswersHelp();
   document.getElementById("btn-download").addEventListener("click", download);
 
   modeler.on("selection.changed", function (event) { show(event.newSelection[0] || null); });
@@ -491,8 +590,38 @@
         !panel.contains(document.activeElement)) { show(registry.get(selected.id) || null); }
   });
 
+  // The first view: the whole diagram to the right of the palette (which floats over the canvas's left edge),
+  // never so small that its labels cannot be read — then from its left edge, start event and lane names in sight.
+  var READABLE = 0.75;
+
+  function fitBesidePalette() {
+    canvas.resized();
+    var box = canvas.viewbox();
+    var inner = box.inner;
+    var palette = document.querySelector("#canvas .djs-palette");
+    var container = document.getElementById("canvas").getBoundingClientRect();
+    var left = palette ? palette.getBoundingClientRect().right - container.left + 24 : 24;
+    var room = { width: box.outer.width - left - 24, height: box.outer.height - 48 };
+    var zoom = Math.min(room.width / inner.width, room.height / inner.height, 1);
+    zoom = Math.max(zoom, READABLE);
+    canvas.viewbox({ x: inner.x - left / zoom, y: inner.y - 24 / zoom, width: box.outer.width / zoom,
+      height: box.outer.height / zoom });
+  }
+
+  // The palette's entries carry their (translated) name as aria-label only: show it on hover too.
+  function paletteTooltips() {
+    var entries = document.querySelectorAll("#canvas .djs-palette .entry[aria-label]");
+    for (var i = 0; i < entries.length; i++) { entries[i].title = entries[i].getAttribute("aria-label"); }
+  }
+  modeler.on("palette.changed", paletteTooltips);
+
   modeler.importXML(files[mainFile]).then(function () {
-    canvas.zoom("fit-viewport");
+    paletteTooltips();
+    fitBesidePalette();
+    if (window.OneStopDiagram) {
+      window.OneStopDiagram.addControls(modeler, document.getElementById("canvas"),
+        JSON.parse(root.dataset.controls || "{}"), { fit: fitBesidePalette });
+    }
     show(null);
     root.setAttribute("data-ready", "1");
   }).catch(function (error) {

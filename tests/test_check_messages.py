@@ -1,0 +1,106 @@
+"""检查 speaks Chinese: every problem the checks find in a corpus of broken drafts — files, lanes, gateways,
+forms, timers, scripts, conditions, the sandbox's refusals and Python's syntax errors — reads fully in Chinese
+(ui/web/check_messages.py). When the engine words a problem anew, this test names the sentence to teach it."""
+
+from __future__ import annotations
+
+import pytest
+from test_validation import ESCALATION, escalation, mutate, organisation, read_folder  # noqa: F401 — fixture
+
+from engine.bpmn.validation import form_problems, load_bundle
+from engine.errors import DeploymentRefused
+from ui.web.check_messages import element_label, in_chinese
+
+BPMN = "escalation.bpmn"
+CONDITION = "approved and amount &gt; 0"
+SCRIPT = "amount = 1000 * months if approved else 0"
+
+BROKEN_BPMN = [
+    ("working_days(3)", "working_days(3"),  # syntax error: '(' was never closed
+    ("working_days(3)", "'P3X'"),  # not an ISO 8601 literal
+    ("working_days(3)", "'2026-10-01T09:00:00'"),  # no UTC offset
+    ("working_days(3)", "P3D"),  # ISO text read as Python
+    ("working_days(3)", ""),  # empty
+    ("working_days(3)", "fetch(3)"),  # not a known function
+    (CONDITION, "__import__('os')"),
+    (CONDITION, "approved.__class__"),
+    (CONDITION, "lambda: 1"),
+    (CONDITION, "amount = 3"),
+    (CONDITION, "approved and (amount > 0"),
+    (CONDITION, "months.append(1)"),
+    (CONDITION, "'%s' % amount"),
+    (SCRIPT, "import os"),
+    (SCRIPT, "def f():\n    return 1"),
+    (SCRIPT, "class A: pass"),
+    (SCRIPT, "try:\n    x = 1\nexcept Exception:\n    x = 2"),
+    (SCRIPT, "amount = (x for x in range(3))"),
+    (SCRIPT, "len = 3"),
+    (SCRIPT, "amount = 'unterminated"),
+    (SCRIPT, "amount = 1 +"),
+    (SCRIPT, "with open('x') as f: pass"),
+    (SCRIPT, "_secret = 1"),
+    (SCRIPT, "raise ValueError()"),
+    ('name="talent_office"', 'name="市宣传部"'),
+    ('name="talent_office"', 'name=""'),
+    ('value="accept.json"', 'value="missing.json"'),
+    ("<bpmn:userTask id=\"review\"", "<bpmn:serviceTask id=\"review\""),
+]
+
+
+def problems_of(files: dict[str, bytes], organisation) -> list[str]:  # noqa: F811
+    with pytest.raises(DeploymentRefused) as caught:
+        load_bundle(files, organisation)
+    return [str(d["message"]) for d in caught.value.details]
+
+
+def corpus(organisation) -> list[str]:  # noqa: F811
+    messages: list[str] = []
+    for old, new in BROKEN_BPMN:
+        messages += problems_of(mutate(escalation(), BPMN, old, new), organisation)
+    files = escalation()
+    without_condition = mutate(files, BPMN, f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression" '
+                               f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">{CONDITION}'
+                               "</bpmn:conditionExpression>", "")
+    messages += problems_of(without_condition, organisation)
+    messages += problems_of({**files, "accept.json": b'{"type": "array"}'}, organisation)
+    messages += problems_of({**files, "accept.json": b'{"type": '}, organisation)
+    messages += problems_of({**files, "notes.txt": b"x"}, organisation)
+    messages += problems_of({"accept.json": files["accept.json"]}, organisation)
+    messages += problems_of({**files, BPMN: b"<bpmn:definitions"}, organisation)
+    text = files[BPMN].decode()
+    no_layout = text[:text.index("<bpmndi:BPMNDiagram")] + "</bpmn:definitions>\n"
+    messages += problems_of({**files, BPMN: no_layout.encode()}, organisation)
+    for schema in (b'{"type": "object", "properties": {"a": {"type": "text"}}}',
+                   b'{"type": "object", "properties": {"a": {"type": "string", "pattern": "(a+)+$"}}}',
+                   b'{"type": "object", "properties": {"a": {"$ref": "#/$defs/none"}}}',
+                   b'{"$schema": "http://example.com/x", "type": "object"}', b'[]'):
+        messages += [p.message for p in form_problems("form.json", schema)]
+    return messages
+
+
+def test_every_problem_of_the_broken_drafts_reads_in_chinese(organisation):  # noqa: F811
+    messages = corpus(organisation)
+    assert len(messages) >= 30
+    untranslated = [m for m in messages if in_chinese(m) is None]
+    assert untranslated == [], "teach ui/web/check_messages.py these sentences"
+    for message in messages:
+        assert any("\u4e00" <= c <= "\u9fff" for c in in_chinese(message) or ""), message
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("timeDate: syntax error: '(' was never closed", "到期时间（timeDate）：语法错误：“(”没有闭合"),
+    ("script of scriptTask 'compute' (计算补贴): import is not allowed",
+     "脚本任务“计算补贴”（compute）的脚本：不允许 import（导入模块）"),
+    ("lane '市宣传部' is not a department code or name in processes/organisation.yaml",
+     "泳道“市宣传部”不是组织机构（organisation.yaml）中的部门代码或部门名称"),
+    ("userTask 'review' (审核): formJsonSchemaFilename 'x.json' is not among the uploaded files",
+     "人工任务“审核”（review）：表单文件“x.json”不在上传的文件中"),
+])
+def test_the_sentences_people_see_most(english, chinese):
+    assert in_chinese(english) == chinese
+
+
+def test_an_unknown_sentence_is_not_passed_off_as_translated():
+    assert in_chinese("a problem nobody has worded yet") is None
+    assert element_label("userTask 'review' (审核)") == "人工任务“审核”（review）"
+    assert element_label("widget 'x'") is None
