@@ -105,12 +105,12 @@ class Bench:
         engine.dispose()
         upgrade(url)
         self.clock = FixedClock(START)
-        self.platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes", instance_dir=workdir,
+        self.platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes" / "liaocheng", instance_dir=workdir,
                                           secret_key="bench"), clock=self.clock)
         self.postgres = self.platform.engine.dialect.name == "postgresql"
         with self.platform.uow() as uow:
             seed_official_years(uow=uow, now=START)
-            for folder in (ROOT / "tests" / "data" / "escalation", ROOT / "processes" / "subsidy"):
+            for folder in (ROOT / "tests" / "data" / "escalation", ROOT / "processes" / "liaocheng" / "subsidy"):
                 files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".bpmn", ".dmn", ".json")}
                 deploy(files, actor=DESIGNER, uow=uow, now=START)
             uow.commit()

@@ -34,7 +34,8 @@ class Flow:
             return Actor.of(user)
 
     def deploy_folder(self, name: str) -> str:
-        folder = PROCESSES / name
+        """A flow folder of the platform's city package (processes/<city>/<name>)."""
+        folder = self.platform.settings.processes_dir / name
         files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".bpmn", ".dmn", ".json")}
         with self.platform.uow() as uow:
             result = deploy(files, actor=Actor("designer", "designer"), uow=uow, now=self.platform.now())

@@ -27,6 +27,7 @@ from engine.bpmn.schema_safety import instructions_problem, schema_hazards
 from engine.bpmn.scripting import check_source
 from engine.bpmn.timers import parse_cycle
 from engine.errors import DeploymentRefused
+from engine.people.assignment import DEPARTMENT_FIELD, field_problems
 from engine.people.organisation import Organisation
 
 FUNCTION_NAMES = ("working_days", "is_working_day", "now")
@@ -368,22 +369,36 @@ def check_diagram_interchange(name: str, root: etree._Element, report: _Report) 
 
 
 def check_lanes(name: str, root: etree._Element, organisation: Organisation, report: _Report) -> None:
-    """Lanes name departments (or the applicant); user and manual tasks sit in a lane."""
+    """Lanes name departments (or the applicant); user and manual tasks sit in a lane. A lane named otherwise
+    (e.g. 相关责任单位) is allowed when every task in it is routed by a departmentField (people/assignment.py)."""
     for process in root.iter(_q("bpmn:process")):
         for lane in process.iter(_q("bpmn:lane")):
             lane_name = (lane.get("name") or "").strip()
             if not lane_name:
                 report.add(name, lane.sourceline,
                            f"lane '{lane.get('id')}' has no name: name it after a department", element=lane)
-            elif lane_name not in SPECIAL_LANES and organisation.department_for_lane(lane_name) is None:
+            elif lane_name not in SPECIAL_LANES and organisation.department_for_lane(lane_name) is None \
+                    and not _routed_lane(process, lane):
                 report.add(name, lane.sourceline, f"lane '{lane_name}' is not a department code or name "
-                                                  "in processes/organisation.yaml", element=lane)
+                                                  "in the organisation file (organisation.yaml), nor a lane "
+                                                  f"whose tasks all carry {DEPARTMENT_FIELD}", element=lane)
         in_lanes = {ref.text for ref in process.iter(_q("bpmn:flowNodeRef"))}
         for task in process.iter(_q("bpmn:userTask"), _q("bpmn:manualTask")):
             chain = [task, *task.iterancestors()]
             if not any(element.get("id") in in_lanes for element in chain):
                 report.add(name, task.sourceline,
                            f"{_label(task)} is in no lane: put it in a department's lane", element=task)
+            found = [(p.get("name"), p.get("value"), p.sourceline) for p in _properties(task)]
+            for line, message in field_problems(found):
+                report.add(name, line, f"{_label(task)}: {message}", element=task)
+
+
+def _routed_lane(process: etree._Element, lane: etree._Element) -> bool:
+    """A lane that is not a department holds only tasks whose department comes from case data."""
+    members = {(ref.text or "").strip() for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
+    tasks = [t for t in process.iter(_q("bpmn:userTask"), _q("bpmn:manualTask")) if t.get("id") in members]
+    return bool(tasks) and all(any(p.get("name") == DEPARTMENT_FIELD and (p.get("value") or "").strip()
+                                   for p in _properties(t)) for t in tasks)
 
 
 def check_refused_elements(name: str, root: etree._Element, report: _Report) -> None:

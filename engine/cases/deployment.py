@@ -54,13 +54,16 @@ def content_hash(files: Mapping[str, bytes], links: Mapping[str, int] | None = N
     return digest.hexdigest()
 
 
-def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: datetime) -> Deployment:
-    """Validate every file, then store a new version — unless the latest version has identical content."""
+def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: datetime,
+           organisation: Organisation | None = None) -> Deployment:
+    """Validate every file, then store a new version — unless the latest version has identical content.
+    ``organisation`` checks the lanes against another city package's departments (`onestop deploy DIR` with
+    DIR/organisation.yaml); by default the platform's own."""
     if actor.role not in DEPLOY_ROLES and actor.role != "system":
         raise PermissionDenied("only administrators and process designers deploy flows")
     links = called_versions(files, uow=uow)
     linked = {process_id: uow.platform.specs.get(model_id, uow=uow) for process_id, model_id in links.items()}
-    bundle = load_bundle(files, uow.platform.organisation, linked=linked)
+    bundle = load_bundle(files, organisation or uow.platform.organisation, linked=linked)
     digest = content_hash(files, links)
     latest = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == bundle.key)
                                 .order_by(ProcessModel.version.desc()).limit(1))

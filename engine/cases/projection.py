@@ -11,6 +11,8 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, select, update
 
 from engine.bpmn.validation import SPECIAL_LANES, Bundle
+from engine.people.assignment import assigned_department
+from engine.people.organisation import Organisation
 from engine.store.models import HumanTask, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
 
@@ -78,14 +80,36 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, workflow: Any, bundl
         uow.session.execute(_INSERT_TASK, [new_row(uow, row, task, now) for task in ready.values()])
 
 
+def task_department(task: Any, organisation: Organisation) -> tuple[str | None, bool]:
+    """(department code, is the applicant's own) of a READY user task: its lane's department, or the one its
+    ``departmentField`` names in the task data (engine/people/assignment.py). Raises EngineError for a routed
+    task whose field names no department."""
+    spec = task.task_spec
+    lane = spec.lane
+    if lane is not None and lane.strip() in SPECIAL_LANES:
+        return None, True
+    label = f"{spec.name} ({spec.bpmn_name})" if getattr(spec, "bpmn_name", None) else spec.name
+    return assigned_department(task_properties(spec), task.data, organisation.department_for_lane(lane),
+                               organisation, task=label), False
+
+
+def check_ready_assignments(workflow: Any, organisation: Organisation | None) -> None:
+    """Every READY user task can be given to a department: raised as EngineError (the case goes to error, naming
+    the task and the value) before anything is saved, never half-way through writing its task rows."""
+    if organisation is None:
+        return
+    for task in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True):
+        task_department(task, organisation)
+
+
 def new_row(uow: UnitOfWork, row: ProcessInstance, task: Any, now: datetime) -> dict[str, Any]:
-    """The task-list row of a READY user task: department from its lane, county for per-county windows."""
+    """The task-list row of a READY user task: its department (lane or routed by data), county for per-county
+    windows."""
     organisation = uow.platform.organisation
     spec = task.task_spec
     properties = task_properties(spec)
     lane = spec.lane
-    department = organisation.department_for_lane(lane)
-    applicant_lane = lane is not None and lane.strip() in SPECIAL_LANES
+    department, applicant_lane = task_department(task, organisation)
     extensions = getattr(spec, "extensions", None) or {}
     return {
         "instance_id": row.id, "spiff_task_id": str(task.id), "name": spec.name,

@@ -19,7 +19,7 @@ from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.scripting import RestrictedScriptEngine
 from engine.bpmn.timers import waiting_timer_due_times
 from engine.bpmn.validation import Bundle
-from engine.cases.projection import sync_human_tasks
+from engine.cases.projection import check_ready_assignments, sync_human_tasks
 from engine.clock import FixedClock
 from engine.errors import Conflict, NotFound, OneStopError
 from engine.store.history import json_safe
@@ -52,6 +52,8 @@ def make_script_engine(uow: UnitOfWork, now: datetime) -> tuple[RestrictedScript
     engine.clock = FixedClock(now)  # type: ignore[attr-defined]
     engine.tz = settings.tz  # type: ignore[attr-defined]
     engine.fired_timers = []  # type: ignore[attr-defined]  # filled by engine/bpmn/timers.py as timers fire
+    engine.organisation = uow.platform.organisation  # type: ignore[attr-defined]  # for after_engine_steps
+    engine.expression_functions = functions  # type: ignore[attr-defined]  # the calendar, for the stopped clock
     return engine, functions
 
 
@@ -90,6 +92,7 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None]) -> S
     try:
         action(workflow)
         workflow.do_engine_steps()
+        after_engine_steps(workflow)
     except SpiffWorkflowException as error:
         task = getattr(error, "task", None)
         spec = getattr(task, "task_spec", None)
@@ -101,10 +104,16 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None]) -> S
             message = f"{message}: {type(cause).__name__}: {cause}"
         return StepFailure(task=label, message=message, line=getattr(error, "line_number", None) or None)
     except OneStopError as error:
-        return StepFailure(task=None, message=error.message, line=None)
+        return StepFailure(task=getattr(error, "task", None), message=error.message, line=None)
     except Exception as error:  # noqa: BLE001 — any failure inside a diagram must end as an instance error
         return StepFailure(task=None, message=f"{type(error).__name__}: {error}", line=None)
     return None
+
+
+def after_engine_steps(workflow: BpmnWorkflow) -> None:
+    """What the platform checks and adjusts once the engine waits: every ready task has a department."""
+    engine = workflow.script_engine
+    check_ready_assignments(workflow, getattr(engine, "organisation", None))
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:

@@ -171,9 +171,11 @@ def dashboard(*, actor: Actor, uow: UnitOfWork, now: datetime, start: datetime, 
     flows, flow_trend = _figures("model_key", uow, now, start, end, calendar)
     county_windows, _county_trend = _figures("county", uow, now, start, end, calendar)
     organisation = uow.platform.organisation
-    names = {code: d.name for code, d in organisation.departments.items()}
+    # An applicant's own tasks (no department) are not a department's work: they have no row among departments.
+    departments = [row for row in departments if row["department"] is not None]
+    department_trend = [row for row in department_trend if row.get("department") is not None]
     for row in departments:
-        row["department_name"] = names.get(row["department"] or "", "申请人本人" if row["department"] is None else "")
+        row["department_name"] = organisation.department_name(row["department"])
     for row in county_windows:
         county = organisation.counties.get(row["county"] or "")
         row["window"] = county.window if county else ""
@@ -214,10 +216,10 @@ def overdue_tasks(*, actor: Actor, uow: UnitOfWork, now: datetime, department: s
     rows = uow.session.scalars(select(HumanTask).where(*where).order_by(HumanTask.due_at, HumanTask.id)
                                .limit(min(max(limit, 1), 1000)).offset(max(offset, 0))).all()
     calendar = uow.platform.calendar.get(uow)
-    names = {code: d.name for code, d in uow.platform.organisation.departments.items()}
+    organisation = uow.platform.organisation
     return {"total": int(total), "items": [{
         "task_id": t.id, "instance_id": t.instance_id, "model_key": t.model_key, "name": t.name, "title": t.title,
-        "department": t.department, "department_name": names.get(t.department or "", ""), "county": t.county,
+        "department": t.department, "department_name": organisation.department_name(t.department), "county": t.county,
         "assignee": t.assignee, "state": t.state, "created_at": t.created_at.isoformat(),
         "due_at": t.due_at.isoformat() if t.due_at else None,
         "working_days_late": calendar.working_days_between(t.due_at, now) if t.due_at else None,

@@ -83,14 +83,22 @@ def countdown(value: datetime | str | None) -> dict[str, str] | None:
 
 
 def department_name(code: str | None, county: str | None = None) -> str:
+    """The department's one name (organisation.yaml `name`), the same on every screen; a county window with its
+    county. A task without a department is the applicant's own: it reads 申请人, never as a department."""
     organisation = platform().organisation
     if code is None:
         return _("申请人")
-    department = organisation.departments.get(code)
-    name = (department.short_name or department.name) if department else code
+    name = organisation.department_name(code)
     if county:
         return f"{county_name(county)} · {name}"
     return name
+
+
+def city_text(what: str) -> str:
+    """The served city's platform name or sponsor line (organisation.yaml `city`), in the UI's language."""
+    city = platform().organisation.city
+    english = getattr(city, f"{what}_en", "") if is_english() else ""
+    return english or getattr(city, what, "") or ""
 
 
 def county_name(code: str | None) -> str:
@@ -156,5 +164,6 @@ def register_display(app: Flask) -> None:
     app.jinja_env.filters.update(when=when, day=day, plain=plain, file_size=file_size)
     app.jinja_env.globals.update(
         countdown=countdown, department_name=department_name, county_name=county_name, data_value=data_value,
+        city_text=city_text,
         instructions=instructions, STATE_LABELS=STATE_LABELS, STATUS_LABELS=STATUS_LABELS,
         ACTION_LABELS=ACTION_LABELS, is_english=is_english)
