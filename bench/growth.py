@@ -105,8 +105,8 @@ class Bench:
         engine.dispose()
         upgrade(url)
         self.clock = FixedClock(START)
-        self.platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes" / "liaocheng", instance_dir=workdir,
-                                          secret_key="bench"), clock=self.clock)
+        self.platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes" / "liaocheng",
+                                          instance_dir=workdir, secret_key="bench"), clock=self.clock)
         self.postgres = self.platform.engine.dialect.name == "postgresql"
         with self.platform.uow() as uow:
             seed_official_years(uow=uow, now=START)

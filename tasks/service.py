@@ -32,6 +32,7 @@ def task_view(task: Any) -> dict[str, Any]:
         "created_at": task.created_at.isoformat(),
         "ended_at": task.ended_at.isoformat() if task.ended_at else None,
         "completed_by": task.completed_by, "form": task.form_file, "process_id": task.process_id,
+        "clock_stopped_at": task.clock_stopped_at.isoformat() if task.clock_stopped_at else None,
     }
 
 

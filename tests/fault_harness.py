@@ -157,8 +157,8 @@ def prepare_database(url: str, flows: Iterable[dict[str, bytes]], people: Iterab
     from engine.store.db import upgrade
 
     upgrade(url)
-    platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes" / "liaocheng", instance_dir=instance_dir,
-                                 secret_key=SECRET))
+    platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes" / "liaocheng",
+                                 instance_dir=instance_dir, secret_key=SECRET))
     tokens = {}
     try:
         with platform.uow() as uow:

@@ -123,4 +123,6 @@ def new_row(uow: UnitOfWork, row: ProcessInstance, task: Any, now: datetime) -> 
         "ui_form_file": properties.get("formUiSchemaFilename"),
         "instructions": extensions.get("instructionsForEndUser"), "due_at": deadline_of(task), "created_at": now,
         "claimed_at": now if applicant_lane else None, "ended_at": None, "completed_by": None,
+        # A correction (退回补正) stops the deadline it names while it is open (engine/cases/clock.py).
+        "clock_stopped_at": now if properties.get("stopsClock") else None,
     }

@@ -19,6 +19,7 @@ from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.scripting import RestrictedScriptEngine
 from engine.bpmn.timers import waiting_timer_due_times
 from engine.bpmn.validation import Bundle
+from engine.cases.clock import apply_correction_clock
 from engine.cases.projection import check_ready_assignments, sync_human_tasks
 from engine.clock import FixedClock
 from engine.errors import Conflict, NotFound, OneStopError
@@ -54,6 +55,7 @@ def make_script_engine(uow: UnitOfWork, now: datetime) -> tuple[RestrictedScript
     engine.fired_timers = []  # type: ignore[attr-defined]  # filled by engine/bpmn/timers.py as timers fire
     engine.organisation = uow.platform.organisation  # type: ignore[attr-defined]  # for after_engine_steps
     engine.expression_functions = functions  # type: ignore[attr-defined]  # the calendar, for the stopped clock
+    engine.clock_events = []  # type: ignore[attr-defined]  # deadlines resumed after a correction, for history
     return engine, functions
 
 
@@ -111,9 +113,13 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None]) -> S
 
 
 def after_engine_steps(workflow: BpmnWorkflow) -> None:
-    """What the platform checks and adjusts once the engine waits: every ready task has a department."""
+    """What the platform checks and adjusts once the engine waits: every ready task has a department, and a
+    deadline stopped by a correction (退回补正) resumes with what was left (engine/cases/clock.py)."""
     engine = workflow.script_engine
     check_ready_assignments(workflow, getattr(engine, "organisation", None))
+    functions = getattr(engine, "expression_functions", None)
+    if functions is not None:
+        engine.clock_events.extend(apply_correction_clock(workflow, functions.calendar, functions.moment))
 
 
 def current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -169,6 +175,11 @@ def save(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str,
         record(loaded, uow, action="timer_fired", actor="system", now=now, task_name=fired["task_name"],
                timer=fired["timer"], due_at=fired["due_at"])
     workflow.script_engine.fired_timers.clear()
+    for resumed in getattr(workflow.script_engine, "clock_events", []):
+        record(loaded, uow, action="clock_resumed", actor="system", now=now, task_name=resumed["timer"],
+               working_days_left=resumed["working_days_left"], stopped_at=resumed["stopped_at"],
+               due_at=resumed["due_at"])
+    getattr(workflow.script_engine, "clock_events", []).clear()
     for year in sorted(loaded.functions.fallback_years):
         record(loaded, uow, action="calendar_fallback", actor="system", now=now, year=year,
                message=f"{year} has no official holiday data: a deadline was counted with weekends only")
