@@ -10,10 +10,12 @@ bpmn.io as any other diagram. Run: .venv/bin/python scripts/flowgen.py [city ...
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +84,7 @@ class Flow:
     doc: str = ""
     waypoints: list[tuple[float, float]] | None = None
     label_at: tuple[float, float] | None = None  # top-left of the label, when the default would collide
+    label_on: str = "first"  # the segment the label sits by: first (after the source) or last (before the target)
     exit: str = ""  # right, left, top, bottom: where the line leaves its source (default by geometry)
     enter: str = ""  # where it enters the target
     props: dict[str, str] = field(default_factory=dict)
@@ -97,7 +100,7 @@ class Diagram:
         self.articles = articles
         self.nodes: dict[str, Node] = {}
         self.flows: list[Flow] = []
-        self.data_objects: list[str] = []
+        self.files: dict[str, Any] = {}  # forms (JSON Schema as dicts) and DMN (text) written beside the diagram
 
     # --- elements ------------------------------------------------------------------------------------------
 
@@ -203,9 +206,9 @@ class Diagram:
 
     def flow(self, source: str, target: str, name: str = "", condition: str = "", *, id: str = "", doc: str = "",
              waypoints: list[tuple[float, float]] | None = None, label_at: tuple[float, float] | None = None,
-             exit: str = "", enter: str = "", article: str = "") -> Flow:
-        flow = Flow(id or f"f_{source}_{target}", source, target, name, condition, doc, waypoints, label_at, exit,
-                    enter, self._policy(article))  # type: ignore[arg-type]
+             exit: str = "", enter: str = "", article: str = "", label_on: str = "first") -> Flow:
+        flow = Flow(id or f"f_{source}_{target}", source, target, name, condition, doc, waypoints, label_at,
+                    label_on, exit, enter, self._policy(article))  # type: ignore[arg-type]
         if any(f.id == flow.id for f in self.flows):
             raise ValueError(f"{self.id}: flow {flow.id} twice")
         self.flows.append(flow)
@@ -215,15 +218,16 @@ class Diagram:
 
     def lane_top(self, key: str) -> float:
         y = TOP
-        for lane_key, _name, rows in self.lanes:
+        for lane_key, name, rows in self.lanes:
             if lane_key == key:
                 return y
-            y += self.lane_height(rows)
+            y += self.lane_height(rows, name)
         raise KeyError(f"{self.id}: no lane {key}")
 
     @staticmethod
-    def lane_height(rows: int) -> float:
-        return MARGIN_Y * 2 + ROW * (rows - 1) + 10
+    def lane_height(rows: int, name: str = "") -> float:
+        """Rows of elements, and at least the lane's name written vertically in its header."""
+        return max(MARGIN_Y * 2 + ROW * (rows - 1) + 10, text_width(name) + 24)
 
     def width(self) -> float:
         last = max(n.col for n in self.nodes.values())
@@ -238,7 +242,9 @@ class Diagram:
                 return owner[0] + (owner[2] - owner[0]) * node.offset, owner[1]
             return owner[2], owner[1] + (owner[3] - owner[1]) * node.offset
         x = LEFT + POOL_HEADER + LANE_HEADER + MARGIN_X + COL * node.col
-        y = self.lane_top(node.lane) + MARGIN_Y + ROW * node.row
+        rows, name = next((r, n) for k, n, r in self.lanes if k == node.lane)
+        spare = self.lane_height(rows, name) - self.lane_height(rows)  # a tall name: the rows sit in the middle
+        y = self.lane_top(node.lane) + spare / 2 + MARGIN_Y + ROW * node.row
         return x, y
 
     def box(self, node: Node) -> tuple[float, float, float, float]:
@@ -276,6 +282,12 @@ class Diagram:
             return [first, (first[0], channel), (end[0], channel), end]
         enter = flow.enter or ("left" if tx > sx + 1 else ("top" if ty > sy else "bottom"))
         end = self.port(target, enter)
+        if exit == enter == "bottom":  # around underneath, e.g. a loop back to an earlier step
+            channel = max(self.box(source)[3], self.box(target)[3]) + 22
+            return [start, (start[0], channel), (end[0], channel), end]
+        if exit == enter == "top":  # around above
+            channel = min(self.box(source)[1], self.box(target)[1]) - 22
+            return [start, (start[0], channel), (end[0], channel), end]
         if exit in ("top", "bottom") and enter == "left":
             return [start, (start[0], end[1]), end] if abs(start[0] - end[0]) > 1 else [start, end]
         if exit == "right" and enter in ("top", "bottom"):
@@ -294,6 +306,12 @@ class Diagram:
         where = node.label
         if where == "above":
             return cx - w / 2, y0 - h - 6, cx + w / 2, y0 - 6
+        if where == "nw":  # above, to the left of a line leaving the top
+            return cx - 6 - w, y0 - h - 2, cx - 6, y0 - 2
+        if where == "sw":  # below, to the left of a line leaving the bottom
+            return cx - 6 - w, y1 + 2, cx - 6, y1 + 2 + h
+        if where == "ne":
+            return cx + 6, y0 - h - 2, cx + 6 + w, y0 - 2
         if where == "right":
             return x1 + 4, y1 - 2, x1 + 4 + w, y1 - 2 + h
         if where == "left":
@@ -307,7 +325,10 @@ class Diagram:
         if flow.label_at:
             x, y = flow.label_at
             return x, y, x + w, y + h
-        (x0, y0), (x1, y1) = points[0], points[1]
+        (x0, y0), (x1, y1) = (points[-2], points[-1]) if flow.label_on == "last" else (points[0], points[1])
+        if flow.label_on == "last" and abs(y0 - y1) < 1:  # above the last segment, where it starts
+            x = x0 + 8 if x1 > x0 else x0 - 8 - w
+            return x, y0 - h - 3, x + w, y0 - 3
         if abs(y0 - y1) < 1:  # horizontal first segment: above it, after the source
             x = x0 + 8 if x1 > x0 else x0 - 8 - w
             return x, y0 - h - 3, x + w, y0 - 3
@@ -379,17 +400,17 @@ class Diagram:
 
     def _di(self) -> list[str]:
         width = self.width()
-        height = sum(self.lane_height(rows) for _k, _n, rows in self.lanes)
+        height = sum(self.lane_height(rows, name) for _k, name, rows in self.lanes)
         out = [f'  <bpmndi:BPMNDiagram id="BPMNDiagram_{self.id}">',
                f'    <bpmndi:BPMNPlane id="BPMNPlane_{self.id}" bpmnElement="Collaboration_{self.id}">',
                f'      <bpmndi:BPMNShape id="Participant_{self.id}_di" bpmnElement="Participant_{self.id}" '
                'isHorizontal="true">',
                f'        <dc:Bounds x="{LEFT}" y="{TOP}" width="{width:g}" height="{height:g}" />',
                "      </bpmndi:BPMNShape>"]
-        for key, _name, rows in self.lanes:
+        for key, name, rows in self.lanes:
             out += [f'      <bpmndi:BPMNShape id="Lane_{key}_di" bpmnElement="Lane_{key}" isHorizontal="true">',
                     f'        <dc:Bounds x="{LEFT + POOL_HEADER}" y="{self.lane_top(key):g}" '
-                    f'width="{width - POOL_HEADER:g}" height="{self.lane_height(rows):g}" />',
+                    f'width="{width - POOL_HEADER:g}" height="{self.lane_height(rows, name):g}" />',
                     "      </bpmndi:BPMNShape>"]
         for node in self.nodes.values():
             x0, y0, x1, y1 = self.box(node)
@@ -417,6 +438,9 @@ class Diagram:
             raise ValueError(f"{self.id}: flows to or from unknown elements: {missing}")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.xml(), encoding="utf-8")
+        for name, content in self.files.items():
+            body = content if isinstance(content, str) else json.dumps(content, ensure_ascii=False, indent=2) + "\n"
+            (path.parent / name).write_text(body, encoding="utf-8")
 
 
 def _label_xml(box: tuple[float, float, float, float]) -> str:
