@@ -288,8 +288,11 @@ class Diagram:
         if exit == enter == "top":  # around above
             channel = min(self.box(source)[1], self.box(target)[1]) - 22
             return [start, (start[0], channel), (end[0], channel), end]
-        if exit in ("top", "bottom") and enter == "left":
+        if exit in ("top", "bottom") and enter in ("left", "right"):
             return [start, (start[0], end[1]), end] if abs(start[0] - end[0]) > 1 else [start, end]
+        if exit in ("top", "bottom") and enter in ("top", "bottom") and abs(start[0] - end[0]) > 1:
+            middle_y = (start[1] + end[1]) / 2
+            return [start, (start[0], middle_y), (end[0], middle_y), end]
         if exit == "right" and enter in ("top", "bottom"):
             return [start, (end[0], start[1]), end]
         if abs(start[1] - end[1]) < 1 or abs(start[0] - end[0]) < 1:
