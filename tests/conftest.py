@@ -34,6 +34,8 @@ if PG_URL is not None and not PG_URL.startswith("postgresql"):
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only")
     config.addinivalue_line("markers", "postgres_only: runs on the PostgreSQL pass only (deselected in the other)")
+    config.addinivalue_line("markers", "policy(*articles): the seed articles a scenario exercises (政策条款对照表; "
+                                       "scripts/policy_index.py collects them into processes/<city>/policy_tests.json)")
 
 
 def pytest_runtest_setup(item: Any) -> None:

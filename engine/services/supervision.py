@@ -90,7 +90,8 @@ def _noon(day: date, calendar: WorkingCalendar) -> datetime:
 
 
 def _open_counts(key: Any, uow: UnitOfWork, now: datetime, only: list[Any]) -> dict[Any, tuple[int, int]]:
-    overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
+    # A task whose clock is stopped (case suspended, materials out for correction) is not overdue meanwhile.
+    overdue = func.sum(case((and_(HumanTask.due_at < now, HumanTask.clock_stopped_at.is_(None)), 1), else_=0))
     rows = uow.session.execute(select(key, func.count(), overdue).where(HumanTask.state.in_(OPEN), *only)
                                .group_by(key)).all()
     return {group: (int(count), int(late or 0)) for group, count, late in rows}
@@ -207,7 +208,7 @@ def overdue_tasks(*, actor: Actor, uow: UnitOfWork, now: datetime, department: s
                   model_key: str | None = None, limit: int = 200, offset: int = 0) -> dict[str, Any]:
     """Open tasks past their deadline, longest overdue first, each with how many working days late."""
     check_supervisor(actor)
-    where = [HumanTask.state.in_(OPEN), HumanTask.due_at < now]
+    where = [HumanTask.state.in_(OPEN), HumanTask.due_at < now, HumanTask.clock_stopped_at.is_(None)]
     if department:
         where.append(HumanTask.department == department)
     if model_key:

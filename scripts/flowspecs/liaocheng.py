@@ -329,7 +329,7 @@ del registered_years
                 '[{"level": certified_level, "since": now()[:10]}]')
     d.script("cancel", "注销金卡", "hrss", 14, 1, article="金卡办法第三条", script='card_status = "注销"\ncancelled_on = now()[:10]',
              doc="金卡办法第三条：金卡是在我市工作或生活的人才的服务凭证；持卡人登记时已不在我市工作或生活的，注销。")
-    d.end("end_cancelled", "金卡注销", "hrss", 14, 2, article="金卡办法第三条", label="right",
+    d.end("end_cancelled", "金卡注销", "hrss", 15, 1, article="金卡办法第三条",
           doc="金卡办法第三条：持卡人离开聊城，金卡注销，办结。")
     d.script("next_year", "进入下一登记年度", "hrss", 16, article="金卡办法第七条", doc="金卡办法第七条：本年度登记完成，"
              "登记年度加一，推算下一周年日。", script='registration_year = len(registrations) + 1\nnext_registration_at = '
@@ -370,7 +370,7 @@ del registered_years
     d.flow("recert", "next_year")
     d.flow("cancel", "end_cancelled")
     d.flow("next_year", "years_gw")
-    d.flow("years_gw", "end_years", "届满", f"registration_year > max_registration_years", id="f_years_done")
+    d.flow("years_gw", "end_years", "届满", "registration_year > max_registration_years", id="f_years_done")
     d.flow("years_gw", "checkup", "下一年度", id="f_years_more", exit="bottom", enter="bottom")
 
     intake_forms(d, "人才服务金卡")
@@ -525,7 +525,7 @@ else:
               doc="审批不批准的，办结并告知理由。")
     d.end("end_rejected", "不予批准", "hrss", 17, 1, article="平台办法第四条（二）", label="right",
           doc="审批不予批准，理由见审批意见。")
-    d.script("schedule", "制定发放计划", "hrss", 18, article="补贴细则第三条（三）", doc=clean(f"""补贴细则第三条第（三）项：补贴
+    d.script("schedule", "制定发放计划", "hrss", 18, article="补贴细则第三条（三）", doc=clean("""补贴细则第三条第（三）项：补贴
              期限最长3年，且按人计算：发放月数取批准月数与剩余月数（36减此前已享受月数）的较小者。每月1日9:00为当月发放日
              （建模约定）。"""), script="""
 approved_months = min(approved_months, remaining_months)
