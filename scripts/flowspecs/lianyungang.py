@@ -150,7 +150,7 @@ def routing_table(decision: str, name: str, field: str) -> str:
     rules += [([f'"{kind}"'], ["other_unit", '""', '"服务办法第五条（其他事项）"'],
                f"服务办法第四条第六项、第五条：{kind}，涉及人才服务的其他事项由相关职能部门负责落实，由窗口指定（other_unit）")
               for kind in OTHER_KINDS]
-    return dmn_table(decision, name, f"policyArticle {ROUTE_ARTICLES}（{SOURCE}）：《连云港市高层次人才服务办法（试行）》"
+    return dmn_table(decision, name, f"policyArticle={ROUTE_ARTICLES} source={SOURCE}：《连云港市高层次人才服务办法（试行）》"
                      "第五条各项服务的责任单位（安居保障由市人社局主办、市住房局协办；税务办理由市国税局主办、市地税局协办；"
                      "配偶就业由市人才办牵头、会同市人社局）；第四条第六项所列其他服务和其他事项由窗口指定相关职能部门。"
                      "命中策略UNIQUE。", [("类别", field, "string")],

@@ -273,7 +273,8 @@ def gold_card() -> Diagram:
               doc="金卡办法第三条：符合的发放，不符合的不予发放并说明理由。")
     d.end("end_refused", "不予发放", "hrss", 7, 1, article="金卡办法第三条", label="right",
           doc="金卡办法第三条：不符合发卡条件，理由见审核意见。")
-    d.script("issue", "登记发卡", "hrss", 8, article="金卡办法第六条;金卡办法第七条", doc=clean("""金卡办法第六条：持卡人
+    d.script("issue", "登记发卡", "hrss", 8, article="金卡办法第六条;金卡办法第六条（一）;金卡办法第六条（二）;"
+             "金卡办法第六条（三）;金卡办法第六条（四）;金卡办法第六条（五）;金卡办法第七条", doc=clean("""金卡办法第六条：持卡人
              享有第一至五项服务，列入 card_services；第七条：动态管理，每年周年日重新登记备案（2月29日发卡的按2月28日计）。
              金卡没有有效期，登记年度从1开始。"""), script=f"""
 issued_on = now()[:10]
@@ -289,7 +290,8 @@ level_history = [{{"level": card_level, "since": issued_on}}]
 registration_year = 1
 next_registration_at = f"{{issue_year + registration_year}}-{{anniversary}}T00:00:00+08:00"
 """)
-    d.user("hand_card", "发放金卡", "city", 9, form="hand_card.json", article="金卡办法第六条;平台办法第五条",
+    d.user("hand_card", "发放金卡", "city", 9, form="hand_card.json",
+           article="金卡办法第六条;金卡办法第六条（一）;金卡办法第六条（三）;金卡办法第六条（四）;金卡办法第六条（五）;平台办法第五条",
            doc="一站式服务平台管理办法第五条：集中反馈、统一建档。市平台把金卡交给持卡人，告知第六条的五项服务（可凭卡申请"
                "专用医疗保健证、每年一次免费健康体检）和第七条每年重新登记备案的要求，记录领取日期和建档编号。")
     d.user("checkup", "安排年度免费健康体检", "health", 10, form="checkup.json",
@@ -1008,7 +1010,7 @@ summarized_at = now()
              for item, code, article in DUTIES]
     d.files["duty_routing.dmn"] = dmn_table(
         "duty_routing", "确定责任单位",
-        f"policyArticle {DUTY_ARTICLES}（{SOURCE}）：《聊城市引进人才“一站式”服务平台管理办法（试行）》第四条各项的职责"
+        f"policyArticle={DUTY_ARTICLES} source={SOURCE}：《聊城市引进人才“一站式”服务平台管理办法（试行）》第四条各项的职责"
         "分工：所申请的服务事项由哪个单位负责。命中策略UNIQUE：每个事项一条规则。",
         [("服务事项", "service_item", "string")], [("责任单位", "responsible_unit", "string"),
                                               ("依据条款", "duty_article", "string")], rules)

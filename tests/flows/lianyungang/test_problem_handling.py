@@ -102,7 +102,7 @@ def test_an_answer_not_given_in_time_is_explained_to_the_talent_filed_and_superv
     assert flow.open_task_names(case) == ["follow_up"]
 
 
-@pytest.mark.policy("服务办法第七条", "服务办法第八条")
+@pytest.mark.policy("服务办法第七条", "服务办法第八条", "服务办法第二条")
 def test_missed_forwarding_and_contact_limits_go_to_the_talent_office_figures_follow_the_chosen_unit(
         flow, problem, clock, platform):
     clock.set(at("2026-11-02 09:00"))
