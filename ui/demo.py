@@ -188,7 +188,7 @@ def month_start(day: date, months_back: int, now: datetime) -> datetime:
 
 def scenarios_for(platform: Platform) -> list[Scenario]:
     """The sample cases of the city the platform serves (none for a package the demo does not know)."""
-    from ui.demo_cases import liaocheng, lianyungang
+    from ui.demo_cases import lianyungang, liaocheng
 
     known = {"liaocheng": liaocheng.SCENARIOS, "lianyungang": lianyungang.SCENARIOS}
     return known.get(platform.organisation.city.code or platform.settings.city, [])

@@ -4,6 +4,7 @@ schooling, gold cards, housing, medical care and the one-stop window, in the sta
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from ui.demo import CaseDriver, Scenario, days_ago, id_number
 
@@ -13,7 +14,7 @@ TALENT = {"talent_name": "孙立华", "talent_class": "B", "employer_name": "江
 ACCEPT = {"intake_decision": "受理"}
 
 
-def start_accepted(case: CaseDriver, key: str, application: dict[str, object], at: datetime) -> None:
+def start_accepted(case: CaseDriver, key: str, application: dict[str, Any], at: datetime) -> None:
     case.start(key, {}, at=at)
     case.complete("applicant", "apply", application, at=at + timedelta(minutes=20))
     case.complete(WINDOW, "intake", ACCEPT, at=at + timedelta(hours=1))
@@ -25,8 +26,9 @@ def start_accepted(case: CaseDriver, key: str, application: dict[str, object], a
 def problem_with_education(case: CaseDriver, now: datetime) -> None:
     case.start("problem_handling", {"talent_name": "孙立华", "problem_description": "女儿从南京转学到连云港，学籍"
                                     "转接手续一直办不下来"}, at=now - timedelta(hours=6))
-    case.complete(WINDOW, "accept", {"problem_kind": "子女就学", "problem_summary": "子女由南京转入连云港，学籍转接受阻",
-                                     "contact_phone": "13406351823"}, at=now - timedelta(hours=5))
+    case.complete(WINDOW, "accept", {"problem_kind": "子女就学", "contact_phone": "13406351823",
+                                     "problem_summary": "子女由南京转入连云港，学籍转接受阻"},
+                  at=now - timedelta(hours=5))
     case.complete("education", "contact", {"contact_method": "电话", "contacted_on": now.date().isoformat(),
                                            "contact_note": "已电话联系，约定明日到市教育局面谈"},
                   at=now - timedelta(hours=2))
@@ -66,7 +68,7 @@ def problem_housing_with_co_unit(case: CaseDriver, now: datetime) -> None:
 
 # --- 配偶就业 (spouse_placement) -------------------------------------------------------------------------------
 
-SPOUSE = {**TALENT, "talent_name": "黄振宇", "spouse_name": "吴倩",
+SPOUSE: dict[str, Any] = {**TALENT, "talent_name": "黄振宇", "spouse_name": "吴倩",
           "spouse_id_number": id_number("320705", "1988-05-12", "024"), "spouse_employment": "在职",
           "original_employer_name": "南京市鼓楼医院", "original_employer_nature": "事业单位",
           "spouse_identity": "事业单位专业技术人员", "spouse_major": "临床护理", "employer_arrangement": "确有困难",
@@ -86,8 +88,9 @@ def spouse_in_public_employment(case: CaseDriver, now: datetime) -> None:
                                               "spouse_id_number": id_number("320703", "1991-08-23", "042"),
                                               "spouse_employment": "待业", "spouse_major": "市场营销"},
                    days_ago(now, 25, 9, 0))
-    case.complete("hrss", "public_employment", {"employment_registered_on": days_ago(now, 20, 9, 0).date().isoformat(),
-                                                "recommended_vacancies": ["苏宁广场市场专员", "海州区电商产业园运营专员"],
+    registered = days_ago(now, 20, 9, 0).date().isoformat()
+    case.complete("hrss", "public_employment", {"employment_registered_on": registered,
+                                                "recommended_vacancies": ["苏宁广场市场专员", "电商产业园运营专员"],
                                                 "free_services": ["职业指导", "职业介绍", "就业登记"],
                                                 "placement_status": "已推荐上岗", "employed_unit": "苏宁广场"},
                   at=days_ago(now, 20, 11, 0))
@@ -178,6 +181,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("schooling", "SC-04", "户籍材料待核实，管理员已暂停（暂停计时）", schooling_suspended),
     Scenario("gold_card", "GC-01", "金卡已制卡，市民航站、市铁路办待开通绿色通道", gold_card_benefits_opening),
     Scenario("housing", "HO-01", "确定配租人才公寓，市住房局待落实", housing_at_housing_bureau),
-    Scenario("medical_care", "MC-01", "已落实定点医院和联络员，待鼓励用人单位购买补充医疗保险", medical_care_registered),
+    Scenario("medical_care", "MC-01", "已落实定点医院和联络员，待鼓励用人单位购买补充医疗保险",
+             medical_care_registered),
     Scenario("one_stop_intake", "OS-01", "一站式申请待窗口受理", one_stop_at_window),
 ]

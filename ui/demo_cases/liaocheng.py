@@ -45,7 +45,8 @@ def health_card_escalated(case: CaseDriver, now: datetime) -> None:
     case.start("health_card", {"applicant_name": "马骏", "talent_category": "顶尖人才", "county": "yanggu",
                                "employer": "阳谷祥光铜业有限公司"}, at=days_ago(now, 30, 9, 30))
     case.complete("applicant", "submit_materials",
-                  materials("马骏", "majun", "371521", "1972-07-19", "015", "13706359921"), at=days_ago(now, 30, 10, 15))
+                  materials("马骏", "majun", "371521", "1972-07-19", "015", "13706359921"),
+                  at=days_ago(now, 30, 10, 15))
     case.complete("county_window_yanggu", "county_check", FORWARD, at=days_ago(now, 29, 15, 0))
     case.fire(at=now)  # the city platform's five working days have run out: the talent office supervises
 
@@ -98,9 +99,11 @@ def health_card_suspended(case: CaseDriver, now: datetime) -> None:
     case.start("health_card", {"applicant_name": "高婧", "talent_category": "高端人才", "county": "linqing",
                                "employer": "临清市人民医院"}, at=days_ago(now, 6, 9, 0))
     case.complete("applicant", "submit_materials",
-                  materials("高婧", "gaojing", "371581", "1983-02-17", "046", "13906351172"), at=days_ago(now, 6, 9, 30))
+                  materials("高婧", "gaojing", "371581", "1983-02-17", "046", "13906351172"),
+                  at=days_ago(now, 6, 9, 30))
     case.complete("county_window_linqing", "county_check", FORWARD, at=days_ago(now, 6, 11, 0))
-    case.suspend("用人单位来函：申请人赴外地进修三个月，申请暂缓办理（暂停期间不计入审核时限）", at=days_ago(now, 5, 15, 0))
+    case.suspend("用人单位来函：申请人赴外地进修三个月，申请暂缓办理（暂停期间不计入审核时限）",
+                 at=days_ago(now, 5, 15, 0))
 
 
 # --- 人才服务金卡 (gold_card) ----------------------------------------------------------------------------------
@@ -178,7 +181,8 @@ def subsidy_apartment(case: CaseDriver, now: datetime) -> None:
         **DOCTOR, "applicant_name": "韩雪", "id_number": id_number("371502", "1987-06-30", "028"),
         "subsidy_category": "顶尖人才", "apartment_needed": True}, at=days_ago(now, 3, 10, 0))
     case.complete("hrss", "eligibility", {"eligibility_decision": "属于补贴对象", "prior_subsidy_months": 0,
-                                          "eligibility_comment": "顶尖人才，需要租赁型人才公寓"}, at=days_ago(now, 2, 9, 0))
+                                          "eligibility_comment": "顶尖人才，需要租赁型人才公寓"},
+                  at=days_ago(now, 2, 9, 0))
 
 
 # --- 配偶安置 (spouse_placement) -------------------------------------------------------------------------------
@@ -240,7 +244,8 @@ def intake_withdrawn(case: CaseDriver, now: datetime) -> None:
 
 SCENARIOS: list[Scenario] = [
     Scenario("health_card", "HC-01", "材料已提交，东昌府区县级平台待核验", health_card_at_county_window),
-    Scenario("health_card", "HC-02", "市一站式平台审核中，已由王芳转交李强办理", health_card_handed_over_at_city_window),
+    Scenario("health_card", "HC-02", "市一站式平台审核中，已由王芳转交李强办理",
+             health_card_handed_over_at_city_window),
     Scenario("health_card", "HC-03", "市平台审核超过5个工作日，已转市人才办督办", health_card_escalated),
     Scenario("health_card", "HC-04", "退回补正中，市平台审核时限暂停计时", health_card_out_for_correction),
     Scenario("health_card", "HC-05", "已办结：保健证已发放，免费体检已安排", health_card_issued),
