@@ -63,8 +63,7 @@ def demo_accounts(platform: Platform) -> list[tuple[str, str, str | None, str | 
         else:
             for index, person in enumerate(COLLEAGUES):
                 suffix = f"_{index + 1}" if index else ""
-                accounts.append((f"{code}{suffix}", "staff", code, None,
-                                 f"{person}（{department.short_name or department.name}）"))
+                accounts.append((f"{code}{suffix}", "staff", code, None, f"{person}（{department.name}）"))
     return accounts
 
 

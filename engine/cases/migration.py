@@ -49,7 +49,7 @@ def explained_blockers(loaded: Loaded, target: Bundle, mapping: Mapping[str, str
     status = loaded.row.status
     if status not in MOVABLE_STATUSES:
         return [(f"the case is {status}: only active or suspended cases move (retry an error first)",
-                 f"案件状态为{status}：只有办理中或已挂起的案件可以迁移（出错的案件请先重试）")]
+                 f"案件状态为{status}：只有办理中或已暂停的案件可以迁移（异常待处理的案件请先重试）")]
     engine_ready = [t for t in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY) if not t.task_spec.manual]
     if engine_ready:
         step = _label(engine_ready[0])
