@@ -214,6 +214,19 @@ class Diagram:
         self.flows.append(flow)
         return flow
 
+    def instruct(self, texts: dict[str, str]) -> None:
+        """Give elements the text their page shows (a task's instructions, an end event's result for the applicant):
+        a template over the case data, e.g. {{ refusal_reason }}."""
+        for element_id, text in texts.items():
+            node = self.nodes[element_id]
+            line = f"  <spiffworkflow:instructionsForEndUser>{escape(text)}</spiffworkflow:instructionsForEndUser>"
+            if any("instructionsForEndUser" in b for b in node.body):
+                raise ValueError(f"{self.id}: {element_id} has instructions already")
+            if "</bpmn:extensionElements>" in node.body:
+                node.body.insert(node.body.index("</bpmn:extensionElements>"), line)
+            else:
+                node.body[:0] = ["<bpmn:extensionElements>", line, "</bpmn:extensionElements>"]
+
     # --- geometry ------------------------------------------------------------------------------------------
 
     def lane_top(self, key: str) -> float:

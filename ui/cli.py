@@ -138,8 +138,9 @@ def _in_call_order_with_organisation(paths: tuple[Path, ...], settings: Settings
     for batch in [(folder,) for folder in folders] + ([loose] if loose else []):
         organisation = _organisation_for(batch[0], settings, cache)
         for group, files in _groups(batch).items():
-            groups[group] = files
-            owners[group] = organisation
+            name = group if group not in groups else f"{batch[0]}/{group}"  # two packages both have a gold_card
+            groups[name] = files
+            owners[name] = organisation
     return [(group, files, owners[group]) for group, files in _in_call_order(groups)]
 
 

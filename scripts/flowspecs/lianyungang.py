@@ -293,6 +293,16 @@ filings = []
         "supervise_note": text("督办意见", 500),
     }, ["supervised_stage", "supervise_measure", "supervise_note"])
     d.files["problem_routing.dmn"] = routing_table("problem_routing", "确定责任单位", "problem_kind")
+    d.instruct({
+        "accept": "请在1个工作日内确定{{ talent_name }}反映的问题的类别（行政审批、政务协调、职称评定和其他问题指定责任单位）：{{ problem_description }}",
+        "contact": "请在1个工作日内与{{ talent_name }}（{{ contact_phone }}）联系：{{ problem_summary }}",
+        "cohandle": "作为协办单位，请就{{ talent_name }}反映的问题向主办单位提出意见：{{ problem_summary }}",
+        "answer": "请在3个工作日内办结并答复{{ talent_name }}：{{ problem_summary }}",
+        "explain": "答复已超过3个工作日：请向{{ talent_name }}说明未能按时办结的原因和预计办结时间，并向一站式窗口备案，同时继续办理。",
+        "follow_up": "请回访{{ talent_name }}，记录对答复的满意度。",
+        "supervise": "{{ talent_name }}反映的问题有环节超期或回访不满意，请督办（问题：{{ problem_summary }}）。",
+        "end_closed": "问题已办结答复，回访满意度：{{ satisfaction }}。",
+    })
     return d
 
 
@@ -441,6 +451,16 @@ result_detail = "已纳入全市公共就业服务体系，推荐岗位：" + "�
         "employed_unit": text("上岗单位", 100),
     }, ["employment_registered_on", "recommended_vacancies", "free_services", "placement_status"],
         rules=[when("placement_status", "已推荐上岗", "employed_unit")])
+    d.instruct({
+        "intake": "请核验{{ talent_name }}（{{ talent_class }}类）的人才类别和配偶{{ spouse_name }}的材料（本办法所称高层次人才为D类以上）。",
+        "recommend": "请按原工作单位性质（{{ original_employer_nature }}）、身份（{{ spouse_identity }}）和专业（{{ spouse_major }}）基本对口的原则为{{ spouse_name }}推荐单位。",
+        "two_way": "请组织{{ recommended_unit }}与{{ spouse_name }}双向选择，记录双方是否同意。",
+        "staffing_review": "{{ recommended_unit }}人员满编，请研究是否同意{{ spouse_name }}先进后出安置。",
+        "public_employment": "请将{{ spouse_name }}纳入全市公共就业服务体系，推荐就业岗位、提供免费就业服务。",
+        "feedback": "请将结果告知{{ talent_name }}并归档：{{ outcome }}（{{ result_detail }}）。",
+        "end_not_accepted": "不予受理：{{ result_detail }}",
+        "end_done": "{{ outcome }}：{{ result_detail }}",
+    })
     return d
 
 
@@ -492,6 +512,13 @@ def schooling() -> Diagram:
         "enrolment_date": {**DATE, "title": "入学日期"},
         "meets_policy": {"type": "boolean", "title": "所安排学校符合决策表确定的政策和学校层次", "const": True},
     }, ["assigned_school", "enrolment_date", "meets_policy"])
+    d.instruct({
+        "intake": "请核验{{ talent_name }}（{{ talent_class }}类）的人才类别认定和子女{{ child_name }}的身份、就读材料。",
+        "assign_school": "就学政策：{{ policy }}（{{ school_level }}）。请为{{ child_name }}安排学校。",
+        "feedback": "请将结果告知{{ talent_name }}并归档：{{ outcome }}（{{ result_detail }}）。",
+        "end_not_accepted": "不予受理：{{ result_detail }}",
+        "end_done": "{{ outcome }}：{{ result_detail }}",
+    })
     return d
 
 
@@ -594,6 +621,15 @@ result_detail = f"连云港市高层次人才服务金卡{{card_no}}，已开通
         "handed_on": {**DATE, "title": "领卡日期"},
         "benefits_explained": {"type": "boolean", "title": "已告知景区免费游览和各项优惠待遇", "const": True},
     }, ["handed_on", "benefits_explained"])
+    d.instruct({
+        "review": "请审核{{ talent_name }}（{{ talent_class }}类）的金卡申领，符合条件的制卡并登记卡号。",
+        "scenic": "请为金卡{{ card_no }}持卡人{{ talent_name }}开通我市所有景区的免费游览。",
+        "airport": "请为金卡{{ card_no }}持卡人{{ talent_name }}开通机场绿色通道。",
+        "railway": "请为金卡{{ card_no }}持卡人{{ talent_name }}开通铁路绿色通道。",
+        "hand_card": "请将金卡{{ card_no }}交给{{ talent_name }}，告知免费游览景区和各项优惠待遇。",
+        "end_not_accepted": "不予受理：{{ result_detail }}",
+        "end_done": "{{ outcome }}：{{ result_detail }}",
+    })
     return d
 
 
@@ -672,6 +708,13 @@ result_detail = f"{housing_measure}：{housing_detail}"
         "housing_detail": text("落实情况（公寓房号、购房券编号和面额，或自建安居房登记号）", 500),
         "done_on": {**DATE, "title": "落实日期"},
     }, ["housing_detail", "done_on"])
+    d.instruct({
+        "review": "请会同市住房局按《连云港市人才安居办法（试行）》审核{{ talent_name }}（{{ talent_class }}类，希望：{{ preferred_measure }}）的安居方式。",
+        "living_allowance": "请按人才安居办法核发{{ talent_name }}的安居生活补贴。",
+        "housing_measure": "请为{{ talent_name }}落实：{{ housing_measure }}。",
+        "end_not_accepted": "不予受理：{{ result_detail }}",
+        "end_done": "{{ outcome }}：{{ result_detail }}",
+    })
     return d
 
 
@@ -759,6 +802,14 @@ def medical_care() -> Diagram:
         "recuperation": choice("本年度休假疗养", "已组织参加", "已组织、本人未参加", "本年度未组织"),
         "still_in_city": {"type": "boolean", "title": "人才仍在本市工作或生活", "default": True},
     }, ["checkup_hospital", "checkup_date", "health_record_updated", "recuperation", "still_in_city"])
+    d.instruct({
+        "register": "请为{{ talent_name }}落实医疗保健服务定点医院、指定医疗服务联络员并建立个人健康档案。",
+        "encourage": "{{ employer_name }}尚未为{{ talent_name }}购买补充医疗保险，请与用人单位沟通、予以鼓励。",
+        "notify": "请告知{{ talent_name }}：{{ result_detail }}；每年安排一次免费健康体检，定期组织休假疗养。",
+        "checkup": "请为{{ talent_name }}安排第{{ care_year }}个年度的免费健康体检，更新个人健康档案，并登记本年度休假疗养的组织情况。",
+        "end_not_accepted": "不予受理：{{ result_detail }}",
+        "end_care": "医疗保健服务已结束，体检记录：{{ checkups }}",
+    })
     return d
 
 
@@ -904,4 +955,12 @@ summarized_at = now()
     }, ["case_archive_number", "case_archived_on", "archive_complete"])
     table = routing_table("service_routing", "确定其他服务的责任单位", "service_item")
     d.files["service_routing.dmn"] = table
+    d.instruct({
+        "accept": "请登记申请人和所申请的全部服务，各项服务将由责任单位同时办理，办结后一次反馈。",
+        "assign_officer": "请指定本案的跟踪专人，负责过程全程跟踪和结果集中反馈。",
+        "handle_service": "{{ applicant_name }}申请：{{ service_item }}（{{ route_article }}）。诉求：{{ service_request }}",
+        "combined_feedback": "请把各项服务的结果一次告知申请人：{{ combined_answer_text }}",
+        "archive": "请把各项服务的申请材料、办理过程和结果归入同一档案。",
+        "end": "{{ combined_answer_text }}",
+    })
     return d

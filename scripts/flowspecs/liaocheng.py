@@ -193,6 +193,18 @@ checkup_funding = "聊城市人才发展专项资金"
         "funding_confirmed": {"type": "boolean", "title": "体检费用由聊城市人才发展专项资金保障", "const": True},
     }, ["checkup_hospital", "checkup_date", "funding_confirmed"])
     d.files["supervise.json"] = form(**SUPERVISE)
+    d.instruct({
+        "county_check": "请核验{{ applicant_name }}（{{ talent_category }}）的四项申请材料是否齐全（持服务金卡的核验卡号{{ gold_card_number }}）：齐全的转报市平台；不全的勾选所缺材料并退回补正。",
+        "city_review": "请在5个工作日内完成{{ applicant_name }}保健证申请的受理审核（{{ eligibility_basis }}）；退回补正期间不计时。",
+        "make_card": "请在10个工作日内为{{ applicant_name }}制作《聊城市高层次人才保健证》，登记证号和制证日期。",
+        "hand_over": "请将保健证{{ card_number }}交给{{ applicant_name }}本人或其用人单位（{{ employer }}），告知六家定点医疗机构的专门窗口、诊疗绿色通道和免费健康体检。",
+        "arrange_checkup": "请为保健证持证人{{ applicant_name }}安排免费健康体检（费用由聊城市人才发展专项资金保障）。",
+        "supervise_city_review": "{{ applicant_name }}的保健证申请，市平台受理审核已超过5个工作日，请督办。",
+        "supervise_make_card": "{{ applicant_name }}的保健证，市保健办制证已超过10个工作日，请督办。",
+        "end_ineligible": "不予受理：{{ refusal_reason }}",
+        "end_refused": "{{ outcome }}：{{ refusal_reason }}",
+        "end_issued": "《聊城市高层次人才保健证》{{ card_number }} 已发放（{{ received_by }}领取）。可在{{ designated_hospitals }}的高层次人才诊疗服务专门窗口就诊（诊疗绿色通道）；免费健康体检已安排：{{ checkup_hospital }}，{{ checkup_date }}。",
+    })
     return d
 
 
@@ -423,6 +435,21 @@ del registered_years
         "certified_level": choice("重新认定的人才层次", *LEVELS),
         "recert_comment": text("认定意见或不予认定的理由", 500),
     }, ["recert_decision", "recert_comment"], rules=[when("recert_decision", "予以认定", "certified_level")])
+    d.instruct({
+        "county_intake": "请接收{{ applicant_name }}的服务金卡申请材料，核验后转报市“一站式”服务平台。",
+        "city_intake": "请核验{{ applicant_name }}的身份、人才认定证明和在聊工作或生活的证明；材料不全的一次性告知所缺材料。",
+        "supplement": "请按市平台一次性告知的清单补正后重新提交：{{ missing_materials }}",
+        "review": "请审核{{ applicant_name }}（{{ talent_level }}）是否为在我市工作或生活的高层次高技能人才（金卡办法第三条），发卡的登记卡号和层次。",
+        "hand_card": "请将服务金卡{{ card_no }}交给{{ applicant_name }}，告知金卡办法第六条的五项服务和每年重新登记备案的要求。",
+        "checkup": "请为金卡持卡人{{ applicant_name }}安排第{{ registration_year }}个登记年度的免费健康体检。",
+        "reregister": "服务金卡{{ card_no }}第{{ registration_year }}个登记年度的重新登记备案，请在周年日起一个月内完成。",
+        "recert": "持卡人{{ applicant_name }}申请重新认定为{{ requested_level }}：{{ upgrade_basis }}",
+        "end_not_accepted": "不予受理：{{ intake_reason }}",
+        "end_refused": "不予发放：{{ review_comment }}",
+        "end_lapsed": "服务金卡已失效：{{ lapse_reason }}。",
+        "end_cancelled": "服务金卡已注销（持卡人已不在聊城工作或生活）。",
+        "end_years": "金卡案件已跟踪{{ max_registration_years }}个登记年度，金卡仍有效，请重新申领以继续登记备案。",
+    })
     return d
 
 
@@ -667,6 +694,23 @@ del paid_months, due_index
         "paid_on": {**DATE, "title": "发放日期"},
         "stop_reason": text("停发理由（人才离开或不再符合补贴条件）", 500),
     }, ["disbursement"], rules=[when("disbursement", "已发放", "paid_on"), when("disbursement", "停发", "stop_reason")])
+    d.instruct({
+        "county_intake": "请接收{{ applicant_name }}的补贴申请材料，核验后转报市“一站式”服务平台。",
+        "city_intake": "请核验{{ applicant_name }}的人才认定证明、劳动合同、社保缴纳记录和学历职称或首席技师、奖牌证书，据实登记补贴类别、条件和是否需要租赁型人才公寓；材料不全的一次性告知。",
+        "supplement": "请按市平台一次性告知的清单补正后重新提交：{{ missing_materials }}",
+        "eligibility": "请核实{{ applicant_name }}是否为经认定的引进人才，并按平台记录核定此人此前已享受本补贴的月数（补贴期限最长3年，按人计算）。",
+        "high_end_review": "请按评审结果确定{{ applicant_name }}每月的生活补贴，金额须在5000元至10000元之间。",
+        "apartment": "{{ applicant_name }}需要租赁型人才公寓，请按《聊城市引进人才住房支持实施细则（试行）》办理配租转办。",
+        "approval": "生活补贴{{ living_subsidy }}元/月（{{ living_basis }}）；租房补贴{{ rent_subsidy }}元/月（{{ rent_basis }}）；此人还可享受{{ remaining_months }}个月。请审批发放月数和首个发放月份。",
+        "allocate": "请按财政资金管理规定拨付{{ applicant_name }}的补贴资金：每月{{ monthly_total }}元，共{{ approved_months }}个月，由市人社局发放。",
+        "pay": "请发放{{ applicant_name }}第{{ month_due }}个月的补贴（生活补贴{{ living_subsidy }}元、租房补贴{{ rent_subsidy }}元），并核对在岗和本地社保情况；不再符合条件的选择停发。",
+        "end_not_accepted": "不予受理：{{ intake_reason }}",
+        "end_ineligible": "不予补贴：{{ eligibility_comment }}",
+        "end_no_amount": "{{ outcome }}：{{ refusal_reason }}",
+        "end_rejected": "不予批准：{{ approval_comment }}",
+        "end_stopped": "补贴已停发：{{ stop_reason }}。已发放{{ total_paid }}元。",
+        "end_done": "补贴发放期满，共发放{{ total_paid }}元。",
+    })
     return d
 
 
@@ -825,6 +869,17 @@ result_detail = f"安置至{placed_unit}，岗位：{placed_post}" if placement_
         "notice_date": {**DATE, "title": "告知日期"},
         "archive_number": text("档案编号", 40),
     }, ["notice_method", "notice_date", "archive_number"])
+    d.instruct({
+        "apply": "请填写配偶安置申请：人才认定类别和证书编号、配偶现就业状况和安置意向。",
+        "intake": "请核验{{ talent_name }}的人才认定证明和配偶{{ spouse_name }}的身份材料；材料不全的一次性告知。",
+        "org_review": "请研究{{ talent_name }}的配偶{{ spouse_name }}（{{ spouse_major }}，意向：{{ placement_wish }}）的安置方式：使用引进人才专项编制安置，或由市人社局推荐就业。",
+        "staffing_review": "市委组织部拟使用引进人才专项编制安置{{ spouse_name }}至{{ proposed_unit }}，请核定编制。",
+        "hrss_place": "请落实{{ spouse_name }}的安置（{{ placement_route }}）。",
+        "feedback": "请将安置结果告知{{ talent_name }}并归档：{{ outcome }}（{{ result_detail }}）。",
+        "end_not_accepted": "不予受理：{{ result_detail }}",
+        "end_done": "{{ outcome }}：{{ result_detail }}",
+        "end_in_one_stop": "{{ outcome }}：{{ result_detail }}",
+    })
     return d
 
 
@@ -1014,4 +1069,12 @@ summarized_at = now()
         "分工：所申请的服务事项由哪个单位负责。命中策略UNIQUE：每个事项一条规则。",
         [("服务事项", "service_item", "string")], [("责任单位", "responsible_unit", "string"),
                                               ("依据条款", "duty_article", "string")], rules)
+    d.instruct({
+        "accept": "请登记申请人和所申请的全部服务，各项服务将由负责的单位同时办理，办结后一次反馈。",
+        "assign_officer": "请为本案指定服务专员，负责跟踪各项服务和集中反馈。",
+        "handle_duty": "{{ applicant_name }}申请：{{ service_item }}（{{ duty_article }}）。诉求：{{ service_request }}",
+        "combined_feedback": "请把各项服务的结果一次告知申请人：{{ combined_answer_text }}",
+        "archive": "请把各项服务的申请材料、办理过程和结果归入同一档案。",
+        "end": "{{ combined_answer_text }}",
+    })
     return d
