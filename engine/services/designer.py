@@ -21,7 +21,7 @@ from engine.bpmn.parsing import parse_xml
 from engine.bpmn.timers import waiting_timer_due_times
 from engine.bpmn.validation import Bundle, load_bundle
 from engine.cases.deployment import called_versions, find_model, main_bpmn
-from engine.cases.instances import start_forms
+from engine.cases.instances import start_defaults, start_forms
 from engine.cases.runner import advance, make_script_engine
 from engine.errors import DeploymentRefused, InvalidInput, NotFound
 from engine.store.models import ProcessInstance, ProcessModel
@@ -150,8 +150,9 @@ def dry_run(files: Mapping[str, bytes], data: Mapping[str, Any], *, answers: Map
     bundle = load_bundle(files, uow.platform.organisation, linked=linked)
     engine, functions = make_script_engine(uow, now)
     workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine)
+    start_form = start_forms(bundle)[0]  # a case started for real gets the start form's defaults too
     for task in workflow.get_tasks(state=TaskState.READY):
-        task.data.update(dict(data))
+        task.data.update({**(start_defaults(start_form) if start_form else {}), **dict(data)})
     steps: list[dict[str, Any]] = []
     failure = advance(workflow, lambda wf: None)
     while failure is None and not workflow.completed and len(steps) < MAX_DRY_RUN_STEPS:

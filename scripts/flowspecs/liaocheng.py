@@ -83,7 +83,8 @@ del categories
            工作日）。退回次数见 return_count（本地规则最多3次）。"""),
            form="materials.json", ui="materials.ui.json", article="医疗细则第四条;医疗细则第六条",
            stops_clock="city_review_deadline",
-           instructions="请按退回意见补正材料后重新提交；补正期间市平台审核时限暂停计时。")
+           instructions="申请材料被退回补正（第{{ return_count }}次，最多3次）。缺少或不符合要求：{{ missing_items }}；"
+                        "说明：{{ return_note }}。请补齐后重新提交全部材料；补正期间市平台的审核时限暂停计时。")
     d.user("county_check", "县级平台核验转报", "county", 4, doc=clean("""医疗细则第五条：用人单位向县级引进人才“一站式”综合
            服务平台提出申请，县级平台核验第四条所列材料（持卡人核验金卡）后报市“一站式”服务平台；材料不全的退回补正。细则
            第六条只规定了市平台（5个工作日）和市保健办（10个工作日）的时限，未规定县级平台的时限，故本环节不设定时器。任务派给

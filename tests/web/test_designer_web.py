@@ -110,15 +110,15 @@ def test_the_modeler_page_carries_the_version_files_departments_and_sample_data(
 def test_the_check_names_the_element_of_each_problem(client_for, health_card):
     files = health_card_files(**{
         "working_days(5)": "working_days(5",  # the city review deadline's timer
-        'name="health_care_office"': 'name="市宣传部"',  # a lane that is no department
-        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">review_decision == "退回补正"'
+        'name="市保健办"': 'name="市宣传部"',  # a lane that is no department
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">review_decision == "审核通过"'
         '</bpmn:conditionExpression>': "",  # a flow out of a gateway without a condition
     })
     status, answer = post_json(client_for("designer"), "/designer/check", {"files": as_text(files)})
     assert status == 200 and answer["ok"] is False
     by_element = {p["element"]: p for p in answer["problems"] if "element" in p}
     assert "timeDate" in by_element["city_review_deadline"]["message"]
-    assert "市宣传部" in by_element["Lane_health_care_office"]["message"]
+    assert "市宣传部" in by_element["Lane_hco"]["message"]
     flow = [e for e, p in by_element.items() if "has no condition" in p["message"]]
     assert len(flow) == 1 and flow[0].startswith("f_")
     for problem in answer["problems"]:  # the `onestop validate` text is still there
@@ -218,7 +218,7 @@ def test_exported_files_are_the_stored_ones_and_uploading_them_again_deploys_not
 
 
 def test_an_upload_with_problems_lists_them_and_deploys_nothing(client_for, platform, health_card):
-    files = health_card_files(**{'name="health_care_office"': 'name="市宣传部"'})
+    files = health_card_files(**{'name="市保健办"': 'name="市宣传部"'})
     uploads = [(io.BytesIO(content), name) for name, content in files.items()]
     response = client_for("designer").post("/designer/upload", data={"files": uploads},
                                            content_type="multipart/form-data")
