@@ -1,6 +1,6 @@
 """Every shipped diagram reads like a policy officer's chart: lanes named by the department's Chinese name from
-its city's organisation.yaml, at most eight lanes, read left to right from the start event, and no label over a
-shape or another label, nor a name too long for the shape that holds it.
+its city's organisation.yaml, at most eight lanes, read left to right from the start event, no label over a
+shape, another label or a line, no name too long for the shape that holds it, and no two lines crossing.
 
 Labels are measured as bpmn-js draws them: an event's, gateway's or sequence flow's label at its BPMNLabel
 bounds (below the element when it has none), as wide as its text (12 px per Chinese character, 7 px per other
@@ -185,3 +185,64 @@ def test_the_check_sees_a_label_over_a_task(tmp_path: Path) -> None:
     broken = tmp_path / source.name
     broken.write_bytes(etree.tostring(root))
     assert any("lies over userTask 'city_review'" in p for p in overlaps(broken)), overlaps(broken)
+
+
+def edges(path: Path) -> dict[str, list[tuple[float, float]]]:
+    root = etree.parse(str(path)).getroot()
+    found = {}
+    for edge in root.iter(f"{{{NS['bpmndi']}}}BPMNEdge"):
+        points = [(float(p.get("x", "0")), float(p.get("y", "0"))) for p in edge.findall("di:waypoint", NS)]
+        found[str(edge.get("bpmnElement"))] = points
+    return found
+
+
+def crosses(box: Box, a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether the axis-parallel segment a–b passes through the inside of ``box`` (touching is not crossing)."""
+    x0, y0, x1, y1 = box[0] + SLACK, box[1] + SLACK, box[2] - SLACK, box[3] - SLACK
+    if abs(a[1] - b[1]) < 0.01:  # horizontal
+        return y0 < a[1] < y1 and min(a[0], b[0]) < x1 and max(a[0], b[0]) > x0
+    if abs(a[0] - b[0]) < 0.01:  # vertical
+        return x0 < a[0] < x1 and min(a[1], b[1]) < y1 and max(a[1], b[1]) > y0
+    return False  # a diagonal: the shipped diagrams draw none
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=[str(p.relative_to(ROOT / "processes")) for p in DIAGRAMS])
+def test_no_line_runs_through_a_label(path: Path) -> None:
+    _shapes, labels, _problems = layout(path)
+    problems = []
+    for label in labels:
+        for flow, points in edges(path).items():
+            if flow == label.owner:
+                continue
+            if any(crosses(label.box, a, b) for a, b in zip(points, points[1:], strict=False)):
+                problems.append(f"sequence flow '{flow}' runs through the label '{label.text}' of '{label.owner}'")
+    assert not problems, f"{path.relative_to(ROOT)}:\n  " + "\n  ".join(problems)
+
+
+def segment_crossing(s: tuple[tuple[float, float], tuple[float, float]],
+                     t: tuple[tuple[float, float], tuple[float, float]]) -> bool:
+    """Whether a horizontal and a vertical segment cross in their insides (meeting at an end is joining)."""
+    (a, b), (c, d) = s, t
+    horizontal_s, horizontal_t = abs(a[1] - b[1]) < 0.01, abs(c[1] - d[1]) < 0.01
+    if horizontal_s == horizontal_t:
+        return False
+    if not horizontal_s:
+        (a, b), (c, d) = (c, d), (a, b)
+    return min(a[0], b[0]) < c[0] < max(a[0], b[0]) and min(c[1], d[1]) < a[1] < max(c[1], d[1])
+
+
+@pytest.mark.parametrize("path", DIAGRAMS, ids=[str(p.relative_to(ROOT / "processes")) for p in DIAGRAMS])
+def test_no_two_sequence_flows_cross(path: Path) -> None:
+    """Every shipped diagram has a layout without crossing lines, so it is drawn with one."""
+    lines = edges(path)
+    names = sorted(lines)
+    crossing = [(f, g) for i, f in enumerate(names) for g in names[i + 1:]
+                if any(segment_crossing(s, t) for s in zip(lines[f], lines[f][1:], strict=False)
+                       for t in zip(lines[g], lines[g][1:], strict=False))]
+    assert not crossing, f"{path.relative_to(ROOT)}: crossing sequence flows {crossing}"
+
+
+def test_the_checks_see_a_crossing_and_a_line_through_a_label():
+    assert segment_crossing(((0, 5), (10, 5)), ((5, 0), (5, 10)))
+    assert not segment_crossing(((0, 5), (10, 5)), ((10, 5), (10, 20)))  # one line joining another's end
+    assert crosses((0, 0, 20, 10), (-5, 5), (30, 5)) and not crosses((0, 0, 20, 10), (-5, 11), (30, 11))

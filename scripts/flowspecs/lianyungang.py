@@ -102,7 +102,7 @@ def intake_steps(d: Diagram, *, apply_col: float = 2, service: str, article: str
 def feedback_steps(d: Diagram, col: float, *, lane: str = "window") -> None:
     """The one-stop check, the window's own feedback and archive, and the two ends."""
     d.gateway("one_stop_gw", "是否一站式综合受理", lane, col, default="f_own_feedback", article="服务办法第六条",
-              label="nw", doc="服务办法第六条：结果集中反馈。由一站式窗口综合受理案件调用的，不单独反馈、建档，结果交回综合"
+              label="sw", doc="服务办法第六条：结果集中反馈。由一站式窗口综合受理案件调用的，不单独反馈、建档，结果交回综合"
                               "受理，由其一次反馈、一个档案。")
     d.user("feedback", "集中反馈并建档", lane, col + 1, form="feedback.json", article="服务办法第六条",
            doc="服务办法第六条：过程全程跟踪、结果集中反馈。一站式窗口把办理结果告知申请人并归档。")

@@ -313,6 +313,7 @@ next_registration_at = f"{{issue_year + registration_year}}-{{anniversary}}T00:0
                "负责协调落实高层次人才医疗保健服务工作。每个登记年度安排一次，记录定点医疗机构和体检日期。",
            post='checkups = checkups + [{"year": registration_year, "hospital": checkup_hospital, "date": checkup_date}]')
     d.catch_timer("anniversary", "登记周年日", "applicant", 11, expr="next_registration_at", article="金卡办法第七条",
+                  label="above",
                   doc="金卡办法第七条：每年需要重新登记备案：每满一年（周年日零时，东八区）开启一次登记。")
     d.user("reregister", "年度重新登记备案", "applicant", 12, form="reregister.json", article="金卡办法第七条;金卡办法第三条",
            doc="金卡办法第七条：服务金卡实行动态管理，每年需要重新登记备案；达到更高层次人才认定条件的，可重新申请认定。"
@@ -374,7 +375,7 @@ del registered_years
     d.flow("hand_card", "checkup", exit="right", enter="top")
     d.flow("checkup", "anniversary", exit="right", enter="bottom")
     d.flow("anniversary", "reregister")
-    d.flow("reregister", "record", exit="right", enter="top")
+    d.flow("reregister", "record", exit="bottom", enter="left")
     d.flow("register_deadline", "lapse")
     d.flow("lapse", "end_lapsed")
     d.flow("record", "after_gw")
