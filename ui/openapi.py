@@ -85,7 +85,9 @@ SCHEMAS: dict[str, Any] = {
         "assignee": {"type": ["string", "null"]}, "due_at": _TIME, "state": _TASK_STATE,
         "created_at": {"type": "string", "format": "date-time"}, "ended_at": _TIME,
         "completed_by": {"type": ["string", "null"]}, "form": {"type": ["string", "null"]},
-        "process_id": {"type": ["string", "null"], "description": "the (sub-)process holding the task"}}},
+        "process_id": {"type": ["string", "null"], "description": "the (sub-)process holding the task"},
+        "clock_stopped_at": {**_TIME, "description": "set while the task's deadline does not run (已暂停计时): the "
+                             "case is suspended, or the task is a correction (退回补正) that stops the clock"}}},
     "TaskDetail": {"allOf": [_ref("Task"), {"type": "object", "properties": {
         "instructions": {"type": ["string", "null"]}, "form_schema": {"type": ["object", "null"]},
         "ui_schema": {"type": ["object", "null"]}, "data": {"type": "object"}, "instance": {"type": "object"},
