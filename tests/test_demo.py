@@ -79,6 +79,9 @@ def test_demo_loads_colleagues_and_a_dozen_cases_in_different_states_once(platfo
                                                    or t.department == "talent_office") for t in tasks)
     assert any(t.clock_stopped_at is not None for t in tasks if t.state in ("open", "claimed")), \
         "a task whose clock is stopped (suspended, or materials out for correction)"
+    for case in loaded.values():
+        if case["status"] in ("cancelled", "completed"):
+            assert not [t for t in case["tasks"] if t.state in ("open", "claimed")], case
     departments = {t.department for t in tasks if t.state in ("open", "claimed") and t.department}
     assert len(departments) >= 4, f"open tasks in several departments, not only {departments}"
 

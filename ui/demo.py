@@ -259,7 +259,8 @@ def _describe(case: CaseDriver, scenario: Scenario, now: datetime) -> str:
             holder = f"claimed by {task.assignee}"
         else:
             holder = f"{task.department}/{task.county}" if task.county else task.department
-        overdue = " overdue" if task.due_at is not None and task.due_at < now else ""
+        overdue = " clock stopped" if task.clock_stopped_at is not None else \
+            " overdue" if task.due_at is not None and task.due_at < now else ""
         waiting.append(f"{task.title or task.name} [{holder}{overdue}]")
     tasks = "; waiting: " + ", ".join(waiting) if waiting else ""
     return f"demo: case {row.id} {row.business_key} {scenario.key}: {scenario.state} ({row.status}{tasks})"
