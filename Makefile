@@ -3,7 +3,11 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export ONESTOP_DATABASE_URL ?= sqlite:///instance/onestop.db
+# The city package served: `make run CITY=lianyungang` (processes/<city>/; ONESTOP_CITY works too). Each city
+# keeps its own SQLite file, so switching cities never mixes their flows, users and cases in one database.
+CITY ?= $(or $(ONESTOP_CITY),liaocheng)
+export ONESTOP_CITY := $(CITY)
+export ONESTOP_DATABASE_URL ?= sqlite:///instance/$(if $(filter liaocheng,$(CITY)),onestop,onestop-$(CITY)).db
 
 .PHONY: run test setup setup-dev assets test-system lint bench clean stop
 
@@ -54,7 +58,7 @@ ui/static/vendor/.stamp: package.json package-lock.json
 # `onestop deploy` leaves alone a flow whose newest version was made in the web designer (see README).
 run: setup
 	@$(BIN)/onestop db upgrade
-	@if ls -d processes/*/ >/dev/null 2>&1; then $(BIN)/onestop deploy processes/; fi
+	@$(BIN)/onestop deploy "$${ONESTOP_PROCESSES_DIR:-processes/$(CITY)}"
 	@set -o pipefail; $(BIN)/onestop demo | { grep -v '^demo: case ' || true; }
 	@echo "OneStop is at http://127.0.0.1:5000 — demo password onestop-demo (admin, designer, applicant, city_window, …);"
 	@echo "the API is at http://127.0.0.1:5000/api/v1. Stop the server with Ctrl-C."

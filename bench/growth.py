@@ -13,7 +13,7 @@ six weeks, each case's next timer spread over the two months after the sweep mom
 
 Goals (issue 7): task list p50 at the largest size <= 2x that at the smallest; the sweep's cost depends on the
 number of due timers, not on the number waiting. Then one subsidy case is driven through the service layer as
-tests/flows/test_subsidy.py does (fire the month's timer, finance completes the payment) and its serialized
+tests/flows/liaocheng/test_subsidy.py does (fire the month's timer, the human-resources bureau pays) and its serialized
 state is measured after 12, 24 and 36 payments: equal growth per 12 payments is linear, growing growth quadratic.
 
     .venv/bin/python bench/growth.py                     # SQLite in a temporary file
@@ -105,12 +105,12 @@ class Bench:
         engine.dispose()
         upgrade(url)
         self.clock = FixedClock(START)
-        self.platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes", instance_dir=workdir,
-                                          secret_key="bench"), clock=self.clock)
+        self.platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes" / "liaocheng",
+                                          instance_dir=workdir, secret_key="bench"), clock=self.clock)
         self.postgres = self.platform.engine.dialect.name == "postgresql"
         with self.platform.uow() as uow:
             seed_official_years(uow=uow, now=START)
-            for folder in (ROOT / "tests" / "data" / "escalation", ROOT / "processes" / "subsidy"):
+            for folder in (ROOT / "tests" / "data" / "escalation", ROOT / "processes" / "liaocheng" / "subsidy"):
                 files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".bpmn", ".dmn", ".json")}
                 deploy(files, actor=DESIGNER, uow=uow, now=START)
             uow.commit()
@@ -230,17 +230,19 @@ def subsidy_sizes(bench: Bench, checkpoints: tuple[int, ...] = (12, 24, 36)) -> 
 
     clock.set(START)
     with platform.uow() as uow:
-        case_id = start_instance("subsidy", {"applicant_name": "李博士"}, actor=applicant, uow=uow,
-                                 now=START)["id"]
+        case_id = start_instance("subsidy", {"applicant_name": "李博士", "county": "dongchangfu"}, actor=applicant,
+                                 uow=uow, now=START)["id"]
         uow.commit()
-    complete("city_window", "intake", {
+    complete("city_window", "city_intake", {
         "applicant_name": "李博士", "id_number": "37150219900101123X", "phone": "13806350002",
         "employer": "聊城鲁西化工集团", "certificate_no": "LCRC2026-0101", "subsidy_category": "企业全职引进人才",
         "qualification": "博士研究生", "contract_years": 5, "local_social_insurance": True, "urgently_needed": True,
-        "apartment_provided": False, "intake_decision": "受理"})
-    complete("hrss", "eligibility", {"eligibility_decision": "属于补贴对象"})
+        "full_time_degree": True, "apartment_needed": False, "intake_decision": "受理"})
+    complete("hrss", "eligibility", {"eligibility_decision": "属于补贴对象", "prior_subsidy_months": 0,
+                                     "eligibility_comment": "经认定"})
     complete("hrss", "approval", {"approval_decision": "批准", "first_month": "2026-11", "approved_months": 36,
                                   "approval_comment": "同意"})
+    complete("finance", "allocate", {"allocated_amount": 72000, "allocated_on": "2026-10-20", "voucher_no": "CZ-1"})
     found = []
     for month in range(1, max(checkpoints) + 1):
         year, index = divmod(2026 * 12 + 10 + month - 1, 12)
@@ -250,7 +252,7 @@ def subsidy_sizes(bench: Bench, checkpoints: tuple[int, ...] = (12, 24, 36)) -> 
         with platform.uow() as uow:  # what a sweep does for this case (the bulk cases are left alone)
             assert fire_instance_timers(case_id, uow=uow, now=due) == "fired"
             uow.commit()
-        complete("finance", "pay", {"disbursement": "已拨付", "paid_on": due.date().isoformat()})
+        complete("hrss", "pay", {"disbursement": "已发放", "paid_on": due.date().isoformat()})
         step_ms = (time.perf_counter() - started) * 1000
         if month in checkpoints:
             with platform.uow(write=False) as uow:

@@ -198,7 +198,7 @@ def main() -> int:
     load_before = Path("/proc/loadavg").read_text().split()[0]  # other work on the machine skews every figure
     from engine.people.organisation import Organisation
 
-    counties = sorted(Organisation.load(ROOT / "processes" / "organisation.yaml").counties)
+    counties = sorted(Organisation.load(ROOT / "processes" / "liaocheng" / "organisation.yaml").counties)
     crowd = people(args.users, counties)
     server: PrivatePostgres | None = None
     cluster: Cluster | None = None

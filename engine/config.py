@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import time
@@ -14,21 +15,32 @@ DEFAULT_DATABASE_URL = "sqlite:///instance/onestop.db"
 
 
 PROJECT_PROCESSES = Path(__file__).resolve().parent.parent / "processes"
+DEFAULT_CITY = "liaocheng"
+_CITY_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-def _processes_dir(configured: str | None) -> Path:
-    """ONESTOP_PROCESSES_DIR, else ./processes, else the project's own folder (commands run from elsewhere)."""
+def city_code(configured: str | None) -> str:
+    """ONESTOP_CITY: the package under processes/ that this deployment serves (default liaocheng)."""
+    city = (configured or DEFAULT_CITY).strip().lower()
+    if not _CITY_CODE.match(city):
+        raise ValueError(f"ONESTOP_CITY={configured!r} is not a city package name such as liaocheng or lianyungang")
+    return city
+
+
+def _processes_dir(configured: str | None, city: str) -> Path:
+    """ONESTOP_PROCESSES_DIR, else ./processes/<city>, else the project's own package (commands run elsewhere)."""
     if configured:
         return Path(configured)
-    here = Path("processes")
-    return here if here.is_dir() or not PROJECT_PROCESSES.is_dir() else PROJECT_PROCESSES
+    here = Path("processes") / city
+    return here if here.is_dir() or not (PROJECT_PROCESSES / city).is_dir() else PROJECT_PROCESSES / city
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     timezone: str = "Asia/Shanghai"
-    processes_dir: Path = Path("processes")
+    processes_dir: Path = PROJECT_PROCESSES / DEFAULT_CITY
+    city: str = DEFAULT_CITY
     workday_end: time = time(18, 0)
     instance_dir: Path = Path("instance")
     secret_key: str = field(default="", repr=False)
@@ -42,10 +54,12 @@ class Settings:
         env = os.environ if environ is None else environ
         instance_dir = Path(env.get("ONESTOP_INSTANCE_DIR", "instance"))
         hours, _, minutes = env.get("ONESTOP_WORKDAY_END", "18:00").partition(":")
+        city = city_code(env.get("ONESTOP_CITY"))
         settings = cls(
             database_url=env.get("ONESTOP_DATABASE_URL", DEFAULT_DATABASE_URL),
             timezone=env.get("ONESTOP_TIMEZONE", "Asia/Shanghai"),
-            processes_dir=_processes_dir(env.get("ONESTOP_PROCESSES_DIR")),
+            processes_dir=_processes_dir(env.get("ONESTOP_PROCESSES_DIR"), city),
+            city=city,
             workday_end=time(int(hours), int(minutes or 0)),
             instance_dir=instance_dir,
             secret_key=env.get("ONESTOP_SECRET_KEY", ""),

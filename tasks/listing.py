@@ -234,6 +234,7 @@ def _details(ids: list[int], uow: UnitOfWork) -> dict[int, dict[str, Any]]:
             "department": task.department, "county": task.county, "case_county": row.case_county,
             "assignee": task.assignee, "state": task.state, "due_at": task.due_at, "created_at": task.created_at,
             "case_started_at": row.created_at, "case_status": row.case_status,
+            "clock_stopped_at": task.clock_stopped_at,
             "applicant": mask_text(next((getattr(row, key) for key in APPLICANT_KEYS if getattr(row, key)), "")),
         }
     return found

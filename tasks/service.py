@@ -34,6 +34,7 @@ def task_view(task: Any) -> dict[str, Any]:
         "completed_by": task.completed_by, "form": task.form_file, "process_id": task.process_id,
         # The case's status beside the task's state: a suspended case's open task is shown but not actionable.
         "case_status": getattr(task, "case_status", None),
+        "clock_stopped_at": task.clock_stopped_at.isoformat() if task.clock_stopped_at else None,
     }
 
 

@@ -35,6 +35,8 @@ if PG_URL is not None and not PG_URL.startswith("postgresql"):
 def pytest_configure(config: Any) -> None:
     config.addinivalue_line("markers", "sqlite_only: runs on the SQLite pass only")
     config.addinivalue_line("markers", "postgres_only: runs on the PostgreSQL pass only (deselected in the other)")
+    config.addinivalue_line("markers", "policy(*articles): the seed articles a scenario exercises (政策条款对照表; "
+                                       "scripts/policy_index.py collects them into processes/<city>/policy_tests.json)")
 
 
 def pytest_runtest_setup(item: Any) -> None:
@@ -85,6 +87,9 @@ def database_url(tmp_path: Path, pg_engine: Any) -> str:
     return f"sqlite:///{tmp_path}/onestop.db"
 
 
+CITIES = ("liaocheng", "lianyungang")
+
+
 @pytest.fixture
 def limits() -> RunLimits | None:
     """The limits of one engine run (None: the defaults); a test module overrides this fixture to tighten them."""
@@ -92,10 +97,16 @@ def limits() -> RunLimits | None:
 
 
 @pytest.fixture
-def platform(database_url: str, tmp_path: Path, clock: FixedClock, pg_engine: Any,
+def city() -> str:
+    """The city package the platform serves; a test module of the other city overrides this fixture."""
+    return "liaocheng"
+
+
+@pytest.fixture
+def platform(database_url: str, tmp_path: Path, clock: FixedClock, pg_engine: Any, city: str,
              limits: RunLimits | None) -> Iterator[Platform]:
-    settings = Settings(database_url=database_url, processes_dir=ROOT / "processes", instance_dir=tmp_path,
-                        secret_key="test-secret")
+    settings = Settings(database_url=database_url, processes_dir=ROOT / "processes" / city, instance_dir=tmp_path,
+                        secret_key="test-secret", city=city)
     engine = pg_engine if pg_engine is not None else make_engine(database_url)
     if pg_engine is None:
         Base.metadata.create_all(engine)
@@ -160,14 +171,18 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def everyone(platform: Platform) -> list[tuple[str, str, str | None, str | None]]:
-    """PEOPLE plus one staff member per department (named by its code) and per county window."""
+    """PEOPLE (those whose department and county the city has) plus one staff member per department (named by
+    its code) and per county window."""
+    organisation = platform.organisation
+    known = [person for person in PEOPLE if (person[2] is None or person[2] in organisation.departments)
+             and (person[3] is None or person[3] in organisation.counties)]
     extra = []
     for code, department in platform.organisation.departments.items():
         if department.per_county:
             extra += [(f"{code}_{county}", "staff", code, county) for county in platform.organisation.counties]
         else:
             extra.append((code, "staff", code, None))
-    return PEOPLE + extra
+    return known + extra
 
 
 @pytest.fixture

@@ -157,8 +157,8 @@ def prepare_database(url: str, flows: Iterable[dict[str, bytes]], people: Iterab
     from engine.store.db import upgrade
 
     upgrade(url)
-    platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes", instance_dir=instance_dir,
-                                 secret_key=SECRET))
+    platform = Platform(Settings(database_url=url, processes_dir=ROOT / "processes" / "liaocheng",
+                                 instance_dir=instance_dir, secret_key=SECRET))
     tokens = {}
     try:
         with platform.uow() as uow:
@@ -369,7 +369,7 @@ def audit(database_url: str, ledger: Ledger, *, now: datetime, grace: timedelta,
 
     result = Audit()
     problems = result.problems
-    platform = Platform(Settings(database_url=database_url, processes_dir=ROOT / "processes",
+    platform = Platform(Settings(database_url=database_url, processes_dir=ROOT / "processes" / "liaocheng",
                                  instance_dir=Path(tempfile.gettempdir()), secret_key=SECRET))
     try:
         with platform.uow(write=False) as uow:

@@ -34,7 +34,8 @@ class Flow:
             return Actor.of(user)
 
     def deploy_folder(self, name: str) -> str:
-        folder = PROCESSES / name
+        """A flow folder of the platform's city package (processes/<city>/<name>)."""
+        folder = self.platform.settings.processes_dir / name
         files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".bpmn", ".dmn", ".json")}
         with self.platform.uow() as uow:
             result = deploy(files, actor=Actor("designer", "designer"), uow=uow, now=self.platform.now())
@@ -75,3 +76,28 @@ class Flow:
 
     def open_task_names(self, instance_id: int) -> list[str]:
         return sorted(t["name"] for t in self.view(instance_id)["tasks"] if t["state"] in ("open", "claimed"))
+
+    # --- helpers the scenario tests share ---------------------------------------------------------------
+
+    def open_task(self, instance_id: int, name: str, process_id: str | None = None) -> dict[str, Any]:
+        """The one open task ``name`` of the case (of the called flow ``process_id`` when given)."""
+        found = [t for t in self.view(instance_id)["tasks"] if t["name"] == name and t["state"] in ("open", "claimed")
+                 and (process_id is None or t["process_id"] == process_id)]
+        assert len(found) == 1, f"not one open {name!r}: {self.open_task_names(instance_id)}"
+        return found[0]
+
+    def due(self, instance_id: int, name: str) -> datetime:
+        return datetime.fromisoformat(self.open_task(instance_id, name)["due_at"])
+
+    def actions(self, instance_id: int) -> list[tuple[str, str | None]]:
+        return [(h["action"], h["task_name"]) for h in self.view(instance_id)["history"]]
+
+    def data(self, instance_id: int) -> dict[str, Any]:
+        return dict(self.view(instance_id)["data"])
+
+    def complete_in(self, who: str, instance_id: int, process_id: str, name: str, data: dict[str, Any]) -> None:
+        """Complete ``name`` of the called flow ``process_id`` (parallel sub-flows of a case share task names)."""
+        task = self.open_task(instance_id, name, process_id)
+        with self.platform.uow(optimistic=True) as uow:
+            tasks.complete_task(task["id"], data, actor=self.actor(who), uow=uow, now=self.platform.now())
+            uow.commit()

@@ -25,7 +25,7 @@ MUTATIONS_PER_FILE = 80
 
 @pytest.fixture(scope="module")
 def organisation() -> Organisation:
-    return Organisation.load(ROOT / "processes" / "organisation.yaml")
+    return Organisation.load(ROOT / "processes" / "liaocheng" / "organisation.yaml")
 
 
 @pytest.mark.parametrize(("juel", "python"), [

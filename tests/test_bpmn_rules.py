@@ -115,7 +115,7 @@ def test_two_timers_after_one_gateway_keep_their_own_due_times():
 
 
 def _organisation() -> Organisation:
-    return Organisation.load(Path(__file__).resolve().parent.parent / "processes" / "organisation.yaml")
+    return Organisation.load(Path(__file__).resolve().parent.parent / "processes" / "liaocheng" / "organisation.yaml")
 
 
 # --- start events, links, subprocesses, flows out of tasks ----------------------------------------
@@ -158,7 +158,7 @@ def test_a_subprocess_without_a_start_event_starts_every_task_without_an_incomin
     assert flow.open_task_names(case) == ["Activity_hrss_check", "Activity_security_check"]
     flow.complete("hrss1", "Activity_hrss_check", {"hrss_ok": True})
     assert flow.open_task_names(case) == ["Activity_security_check"]
-    flow.complete("public_security", "Activity_security_check", {"security_ok": True})
+    flow.complete("science_tech", "Activity_security_check", {"security_ok": True})
     view = flow.view(case)
     assert view["status"] == "completed" and view["data"]["concluded"] is True
 

@@ -103,7 +103,7 @@ class Designer:
         etree.SubElement(task, f"{{{BPMN}}}script").text = PYTHON_SCRIPTS[str(task.get("id"))]
 
     RULES: list[tuple[str, Callable[[Designer, etree._Element, re.Match[str]], None]]] = [
-        (r"^lane '(.+)' is not a department code or name", rename_lane),
+        (r"^lane '(.+)' is no department of organisation.yaml", rename_lane),
         (r"scripts are Python here: rewrite the script in Python", rewrite_script),
         (r"service tasks are not supported on this platform .*use a script task", to_script_task),
         (r"quote the ISO 8601 text, ('[^']+')$", quote_timer),
@@ -113,7 +113,8 @@ class Designer:
 
 
 def test_following_every_message_turns_a_camunda_7_diagram_into_a_flow_that_runs(flow, platform, clock):
-    organisation = Organisation.load(Path(__file__).resolve().parent.parent / "processes" / "organisation.yaml")
+    package = Path(__file__).resolve().parent.parent / "processes" / "liaocheng"
+    organisation = Organisation.load(package / "organisation.yaml")
     designer = Designer(CAMUNDA_7.read_bytes())
     rounds = []
     for _round in range(MAX_ROUNDS):

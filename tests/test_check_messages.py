@@ -91,8 +91,9 @@ def test_every_problem_of_the_broken_drafts_reads_in_chinese(organisation):  # n
     ("timeDate: syntax error: '(' was never closed", "到期时间（timeDate）：语法错误：“(”没有闭合"),
     ("script of scriptTask 'compute' (计算补贴): import is not allowed",
      "脚本任务“计算补贴”（compute）的脚本：不允许 import（导入模块）"),
-    ("lane '市宣传部' is not a department code or name in processes/organisation.yaml",
-     "泳道“市宣传部”不是组织机构（organisation.yaml）中的部门代码或部门名称"),
+    ("lane '市宣传部' is no department of organisation.yaml (or use departmentField)",
+     "泳道“市宣传部”不是组织机构（organisation.yaml）中的部门"
+     "（或为其中每个任务设置 departmentField 动态确定承办部门）"),
     ("userTask 'review' (审核): formJsonSchemaFilename 'x.json' is not among the uploaded files",
      "人工任务“审核”（review）：表单文件“x.json”不在上传的文件中"),
 ])

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.sqlite_only
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {"ONESTOP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "ONESTOP_INSTANCE_DIR": str(tmp_path),
-            "ONESTOP_PROCESSES_DIR": str(ROOT / "processes"), "PATH": "/usr/bin:/bin"}
+            "ONESTOP_PROCESSES_DIR": str(ROOT / "processes" / "liaocheng"), "PATH": "/usr/bin:/bin"}
 
 
 def onestop(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -100,3 +100,22 @@ def test_deploy_puts_called_flows_first_whatever_the_order_given(env):
     deployed = onestop(env, "deploy", parent, str(ESCALATION))
     assert deployed.returncode == 0, deployed.stdout + deployed.stderr
     assert deployed.stdout.splitlines() == ["escalation_demo version 1 deployed", "parent_flow version 1 deployed"]
+
+
+def test_validate_and_deploy_a_city_package_read_its_own_organisation(env):
+    """The configured city is Liaocheng; Lianyungang's package (tourism bureau, 市民航站 lanes) checks against its own
+    organisation.yaml, a flow folder inside it too, and deploys as a whole in call order."""
+    lianyungang = ROOT / "processes" / "lianyungang"
+    whole = onestop(env, "validate", str(lianyungang))
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    assert "one_stop_intake: ok" in whole.stderr and "problem_handling: ok" in whole.stderr
+    one = onestop(env, "validate", str(lianyungang / "gold_card"))
+    assert one.returncode == 0, one.stdout
+    onestop(env, "db", "upgrade")
+    deployed = onestop(env, "deploy", str(ROOT / "processes" / "liaocheng"))
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    lines = deployed.stdout.splitlines()
+    assert lines[-1] == "one_stop_intake version 1 deployed" and len(lines) == 5
+    served = onestop({**env, "ONESTOP_PROCESSES_DIR": "", "ONESTOP_CITY": "lianyungang"}, "validate",
+                     str(ESCALATION))
+    assert served.returncode == 1 and "talent_office" not in served.stdout  # judged against Lianyungang's lanes

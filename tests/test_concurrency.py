@@ -36,7 +36,8 @@ HOUSING_DATA = {"housing_opinion": "同意", "housing_note": "有空余房源"}
 APPLICANT = {"applicant_name": "李博士", "id_number": "37150219900101123X", "phone": "13806350002",
              "employer": "聊城鲁西化工集团", "certificate_no": "LCRC2026-0101"}
 DOCTOR = {"subsidy_category": "企业全职引进人才", "qualification": "博士研究生", "contract_years": 5,
-          "local_social_insurance": True, "urgently_needed": True, "apartment_provided": False}
+          "local_social_insurance": True, "full_time_degree": True, "urgently_needed": True,
+          "apartment_needed": False}
 
 
 @pytest.fixture
@@ -159,19 +160,27 @@ def test_parallel_branches_over_the_api_answer_200_or_409_and_the_409_succeeds_o
 
 def _approved_subsidy(flow: Any, first_month: str) -> int:
     """A doctor in an enterprise, urgently needed: 1000 living + 1000 rent a month, payments from first_month."""
-    case = flow.start("subsidy", {"applicant_name": APPLICANT["applicant_name"]})
-    flow.complete("city_window", "intake", {**APPLICANT, **DOCTOR, "intake_decision": "受理"}, case)
-    flow.complete("hrss", "eligibility", {"eligibility_decision": "属于补贴对象"}, case)
+    case = flow.start("subsidy", {"applicant_name": APPLICANT["applicant_name"], "county": "dongchangfu"})
+    flow.complete("city_window", "city_intake", {**APPLICANT, **DOCTOR, "intake_decision": "受理"}, case)
+    flow.complete("hrss", "eligibility", {"eligibility_decision": "属于补贴对象", "prior_subsidy_months": 0,
+                                          "eligibility_comment": "经认定"}, case)
     flow.complete("hrss", "approval", {"approval_decision": "批准", "first_month": first_month,
                                        "approved_months": 36, "approval_comment": "同意"}, case)
+    flow.complete("finance", "allocate", {"allocated_amount": 72000, "allocated_on": "2026-10-20",
+                                          "voucher_no": "LCCZ-0001"}, case)
     return case
 
 
+def _pay_tasks(flow: Any) -> list[dict[str, Any]]:
+    """The monthly payment tasks waiting at the human-resources bureau (平台办法第四条（二）: 补贴发放)."""
+    return [t for t in flow.tasks("hrss") if t["name"] == "pay"]
+
+
 def _pay_open_months(flow: Any, cases: list[int], paid_on: str) -> None:
-    finance = flow.tasks("finance")
-    assert sorted(t["instance_id"] for t in finance) == sorted(cases), "one pay task per case, no more"
-    for task in finance:
-        flow.complete("finance", "pay", {"disbursement": "已拨付", "paid_on": paid_on}, task["instance_id"])
+    payments = _pay_tasks(flow)
+    assert sorted(t["instance_id"] for t in payments) == sorted(cases), "one pay task per case, no more"
+    for task in payments:
+        flow.complete("hrss", "pay", {"disbursement": "已发放", "paid_on": paid_on}, task["instance_id"])
 
 
 def _assert_each_month_paid_once(flow: Any, platform: Any, cases: list[int], months: int) -> None:
@@ -184,7 +193,7 @@ def _assert_each_month_paid_once(flow: Any, platform: Any, cases: list[int], mon
         pays = Counter(uow.session.scalars(select(HumanTask.instance_id).where(HumanTask.name == "pay")).all())
         paid = Counter(uow.session.scalars(select(HistoryEntry.instance_id).where(
             HistoryEntry.action == "complete", HistoryEntry.task_name == "pay")).all())
-    assert pays == dict.fromkeys(cases, months), "finance got a pay task more than once for a month"
+    assert pays == dict.fromkeys(cases, months), "the bureau got a pay task more than once for a month"
     assert paid == dict.fromkeys(cases, months)
 
 
@@ -239,7 +248,7 @@ def test_two_worker_processes_sweeping_the_same_due_payments_pay_each_month_once
     first = approved_at + timedelta(days=35)
     flow.deploy_folder("subsidy")
     cases = [_approved_subsidy(flow, f"{first:%Y-%m}") for _ in range(4)]
-    assert flow.tasks("finance") == [], "no payment is due yet at the moment of approval"
+    assert _pay_tasks(flow) == [], "no payment is due yet at the moment of approval"
     for month in (1, 2):
         reports = _worker_processes(database_url, tmp_path, 2)
         fired = sum(int(report.split("fired ")[1].split(",")[0]) for report in reports)

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.sqlite_only
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     return {"ONESTOP_DATABASE_URL": f"sqlite:///{tmp_path}/disk.db", "ONESTOP_INSTANCE_DIR": str(tmp_path),
-            "ONESTOP_PROCESSES_DIR": str(ROOT / "processes"), "PATH": "/usr/bin:/bin"}
+            "ONESTOP_PROCESSES_DIR": str(ROOT / "processes" / "liaocheng"), "PATH": "/usr/bin:/bin"}
 
 
 @pytest.fixture

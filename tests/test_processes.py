@@ -1,4 +1,5 @@
-"""Every flow under processes/: it validates, it carries full diagram interchange and Chinese documentation, and
+"""Every flow of every city package under processes/<city>/: it validates against its city's organisation.yaml,
+it carries full diagram interchange and Chinese documentation, and
 it survives the bpmn.io model layer (bpmn-moddle, what bpmn-js and Camunda Modeler use to open and save a
 diagram) without a warning and without a change of meaning.
 
@@ -27,7 +28,18 @@ PROCESSES = ROOT / "processes"
 SCRIPT = ROOT / "scripts" / "moddle_roundtrip.mjs"
 BPMN_MODDLE = ROOT / "node_modules" / "bpmn-moddle"
 FLOW_FILES = (".bpmn", ".dmn", ".json")
-FOLDERS = sorted(p.name for p in PROCESSES.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+CITIES = sorted(p.name for p in PROCESSES.iterdir() if (p / "organisation.yaml").is_file())
+# Each flow as "city/folder", e.g. "liaocheng/health_card": a folder of a city package.
+FOLDERS = sorted(f"{city}/{p.name}" for city in CITIES for p in (PROCESSES / city).iterdir()
+                 if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def city_of(folder: str) -> str:
+    return folder.split("/", 1)[0]
+
+
+def flow_of(folder: str) -> str:
+    return folder.split("/", 1)[1]
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -82,8 +94,14 @@ def refused(error: DeploymentRefused) -> str:
 
 
 @pytest.fixture(scope="module")
-def organisation() -> Organisation:
-    return Organisation.load(PROCESSES / "organisation.yaml")
+def organisations() -> dict[str, Organisation]:
+    return {city: Organisation.load(PROCESSES / city / "organisation.yaml") for city in CITIES}
+
+
+def test_both_city_packages_are_shipped() -> None:
+    assert CITIES == ["lianyungang", "liaocheng"]
+    for city in CITIES:
+        assert Organisation.load(PROCESSES / city / "organisation.yaml").city.code == city
 
 
 def call_order(groups: Mapping[str, Mapping[str, bytes]]) -> list[str]:
@@ -99,21 +117,22 @@ def call_order(groups: Mapping[str, Mapping[str, bytes]]) -> list[str]:
 
 
 class Bundles:
-    """Each folder loaded with load_bundle in call order, linked to the flows it calls; or why it was not."""
+    """Each folder loaded with load_bundle in call order, against its city's organisation and linked to the
+    flows of its own city that it calls; or why it was not."""
 
-    def __init__(self, organisation: Organisation) -> None:
-        self.organisation = organisation
+    def __init__(self, organisations: dict[str, Organisation]) -> None:
+        self.organisations = organisations
         self.files = {folder: folder_files(folder) for folder in FOLDERS}
         self.loaded: dict[str, Bundle] = {}
         self.failed: dict[str, str] = {}
-        self.by_process: dict[str, Bundle] = {}
-        self.folder_of: dict[str, str] = {}
+        self.by_process: dict[tuple[str, str], Bundle] = {}
+        self.folder_of: dict[tuple[str, str], str] = {}
         for folder in call_order(self.files):
             for process_id in defined_processes(self.files[folder]):
-                self.folder_of.setdefault(process_id, folder)
+                self.folder_of.setdefault((city_of(folder), process_id), folder)
             try:
                 linked = self.linked(folder)
-                bundle = load_bundle(self.files[folder], organisation, linked=linked)
+                bundle = load_bundle(self.files[folder], organisations[city_of(folder)], linked=linked)
             except DeploymentRefused as error:
                 self.failed[folder] = f"{folder} does not validate:\n{refused(error)}"
             except LookupError as error:
@@ -121,16 +140,18 @@ class Bundles:
             else:
                 self.loaded[folder] = bundle
                 for process_id in defined_processes(self.files[folder]):
-                    self.by_process.setdefault(process_id, bundle)
+                    self.by_process.setdefault((city_of(folder), process_id), bundle)
 
     def linked(self, folder: str) -> dict[str, Bundle]:
-        """The bundles of the other folders that ``folder`` calls (a missing one is left to load_bundle)."""
+        """The bundles of the other folders of the same city that ``folder`` calls (a missing one is left to
+        load_bundle)."""
         linked = {}
+        city = city_of(folder)
         for process_id in sorted(called_elsewhere(self.files[folder])):
-            if process_id in self.by_process:
-                linked[process_id] = self.by_process[process_id]
-            elif process_id in self.folder_of:
-                callee = self.folder_of[process_id]
+            if (city, process_id) in self.by_process:
+                linked[process_id] = self.by_process[(city, process_id)]
+            elif (city, process_id) in self.folder_of:
+                callee = self.folder_of[(city, process_id)]
                 raise LookupError(f"{folder} calls {process_id!r}, defined in processes/{callee}, which does not "
                                   "validate (see that folder's failure)")
         return linked
@@ -142,15 +163,15 @@ class Bundles:
 
 
 @pytest.fixture(scope="module")
-def bundles(organisation: Organisation) -> Bundles:
-    return Bundles(organisation)
+def bundles(organisations: dict[str, Organisation]) -> Bundles:
+    return Bundles(organisations)
 
 
 @pytest.mark.parametrize("folder", FOLDERS)
 def test_the_folder_validates_and_its_process_is_named_after_it(folder: str, bundles: Bundles) -> None:
     bundle = bundles.bundle(folder)
-    assert bundle.key == folder, f"processes/{folder}: the executable process id is {bundle.key!r}, not the " \
-                                 "folder's name"
+    assert bundle.key == flow_of(folder), f"processes/{folder}: the executable process id is {bundle.key!r}, " \
+                                          "not the folder's name"
     assert bpmn_names(bundles.files[folder]), f"processes/{folder} holds no .bpmn file"
 
 
@@ -447,12 +468,12 @@ def test_the_diagram_survives_bpmn_moddle_with_its_meaning(folder: str, request:
             problems.append(f"{name}: bpmn-moddle kept the extension elements {dict(kept)} as generic elements, "
                             f"the file has {dict(extensions)}")
     try:
-        bundle = load_bundle(rewritten, bundles.organisation, linked=bundles.linked(folder))
+        bundle = load_bundle(rewritten, bundles.organisations[city_of(folder)], linked=bundles.linked(folder))
     except DeploymentRefused as error:
         problems.append(f"the files written back by bpmn-moddle do not validate:\n{refused(error)}")
     except LookupError as error:
         problems.append(str(error.args[0]))
     else:
-        if bundle.key != folder:
+        if bundle.key != flow_of(folder):
             problems.append(f"written back, the executable process is {bundle.key!r}, not {folder!r}")
     assert not problems, f"processes/{folder} through bpmn-moddle:\n  " + "\n  ".join(problems)

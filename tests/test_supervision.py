@@ -170,13 +170,18 @@ def test_a_cell_that_looks_like_a_formula_is_not_evaluated_by_excel():
     assert content.splitlines()[1].startswith("\"'=HYPERLINK")
 
 
-def test_satisfaction_of_real_follow_up_visits(flow, platform, clock):
+@pytest.mark.parametrize("city", ["lianyungang"])  # problem handling is Lianyungang's (服务办法第七条、第八条)
+def test_satisfaction_of_real_follow_up_visits(flow, platform, clock, city):
     flow.deploy_folder("problem_handling")
     for answer in ({"satisfaction": "满意"}, {"satisfaction": "不满意", "visit_note": "配偶岗位与专业不对口"}):
         case = flow.start("problem_handling", {"talent_name": "李博士", "problem_description": "配偶就业"})
-        flow.complete("city_window", "accept_problem", {"problem_kind": "配偶就业", "problem_summary": "配偶就业",
-                                                        "contact_phone": "13905181234"}, case)
-        flow.complete("talent_office", "handle_talent_office", {"step": "已办结答复", "answer": "已协调"}, case)
+        flow.complete("city_window", "accept", {"problem_kind": "配偶就业", "problem_summary": "配偶就业",
+                                                "contact_phone": "13905181234"}, case)
+        flow.complete("talent_office", "contact", {"contact_method": "电话", "contacted_on": "2026-09-30",
+                                                   "contact_note": "已联系"}, case)
+        flow.complete("hrss", "cohandle", {"co_opinion": "推荐岗位"}, case)
+        flow.complete("talent_office", "answer", {"answer": "已协调", "answered_on": "2026-09-30",
+                                                  "answer_method": "电话"}, case)
         flow.complete("city_window", "follow_up", {"visit_method": "电话", **answer}, case)
     result = figures(platform, start="2026-09-01", end="2026-10-01")["satisfaction"]
     assert result == {"counts": {"满意": 1, "基本满意": 0, "不满意": 1}, "total": 2, "satisfied_rate": 0.5}

@@ -60,9 +60,9 @@ PLAIN_TASK = ("is a plain task in no lane, which nobody would see: put it in a d
 # The exact problems of the files that are refused: (file, line, message), in the order they are reported.
 REFUSED: dict[str, list[tuple[str, int, str]]] = {
     "camunda7_talent_subsidy.bpmn": [
-        (8, "lane '窗口受理' is not a department code or name in processes/organisation.yaml"),
-        (15, "lane '督办' is not a department code or name in processes/organisation.yaml"),
-        (19, "lane 'Finance' is not a department code or name in processes/organisation.yaml"),
+        (8, "lane '窗口受理' is no department of organisation.yaml (or use departmentField)"),
+        (15, "lane '督办' is no department of organisation.yaml (or use departmentField)"),
+        (19, "lane 'Finance' is no department of organisation.yaml (or use departmentField)"),
         (25, f"startEvent 'StartEvent_1' (申请提交): camunda:formKey=\"embedded:app:forms/apply.html\": {FORM} "
              "camunda:formKey"),
         (25, "startEvent 'StartEvent_1' (申请提交): camunda:initiator=\"applicant\": the case records who started "
@@ -220,7 +220,7 @@ REFUSED_COUNT = {"camunda7_external_tasks.bpmn": 15}
 
 @pytest.fixture(scope="module")
 def organisation() -> Organisation:
-    return Organisation.load(ROOT / "processes" / "organisation.yaml")
+    return Organisation.load(ROOT / "processes" / "liaocheng" / "organisation.yaml")
 
 
 def files_of(entry: str) -> dict[str, bytes]:
@@ -273,7 +273,7 @@ def test_each_diagram_runs_or_is_refused_with_plain_one_line_problems(entry: str
 
 
 def _cli(entry: str) -> Any:
-    env = {"ONESTOP_PROCESSES_DIR": str(ROOT / "processes"), "ONESTOP_DATABASE_URL": "sqlite://"}
+    env = {"ONESTOP_PROCESSES_DIR": str(ROOT / "processes" / "liaocheng"), "ONESTOP_DATABASE_URL": "sqlite://"}
     return CliRunner().invoke(main, ["validate", str(CORPUS / entry)], env=env, catch_exceptions=False)
 
 
@@ -293,7 +293,7 @@ def test_onestop_validate_prints_the_same_problems_one_per_line(entry: str, orga
 
 def test_the_command_line_as_a_user_runs_it(tmp_path: Path):
     env = {"ONESTOP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", "ONESTOP_INSTANCE_DIR": str(tmp_path),
-           "ONESTOP_PROCESSES_DIR": str(ROOT / "processes"), "PATH": "/usr/bin:/bin"}
+           "ONESTOP_PROCESSES_DIR": str(ROOT / "processes" / "liaocheng"), "PATH": "/usr/bin:/bin"}
     for entry, code in (("rules_broken_references.bpmn", 1), ("bpmnio_link_events.bpmn", 0)):
         done = subprocess.run([sys.executable, "-m", "ui.cli", "validate", str(CORPUS / entry)], env=env,
                               cwd=ROOT, capture_output=True, text=True, timeout=120)

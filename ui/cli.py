@@ -83,16 +83,12 @@ def db_upgrade() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check BPMN/DMN/form files; one line per problem, `file:line: message`."""
+    """Check BPMN/DMN/form files; one line per problem, `file:line: message`. A city package folder (or a flow
+    folder inside one) is checked against the package's own organisation.yaml."""
     settings = Settings.from_env()
-    try:
-        organisation = Organisation.load(settings.processes_dir / "organisation.yaml")
-    except OneStopError as error:
-        _fail(f"{error.message} (set ONESTOP_PROCESSES_DIR to the folder holding organisation.yaml)")
-    groups = _groups(paths)
     problems = 0
     checked: dict[str, Bundle] = {}
-    for group, files in _in_call_order(groups):
+    for group, files, organisation in _in_call_order_with_organisation(paths, settings):
         linked = {}
         for process_id in called_elsewhere(files):
             found = checked.get(process_id) or _sibling_flow(process_id, paths, settings, organisation)
@@ -108,6 +104,45 @@ def validate(paths: tuple[Path, ...]) -> None:
             checked[bundle.key] = bundle
             click.echo(f"{group}: ok ({bundle.key}: {bundle.name})", err=True)
     sys.exit(1 if problems else 0)
+
+
+def package_organisation(path: Path) -> Path | None:
+    """The organisation file of the city package ``path`` is or lies in: PATH/organisation.yaml, else (a flow
+    folder or a file inside a package) the one in its folder's parent; None when neither exists."""
+    folder = path if path.is_dir() else path.parent
+    for candidate in (folder / "organisation.yaml", folder.parent / "organisation.yaml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _organisation_for(path: Path, settings: Settings, cache: dict[Path, Organisation]) -> Organisation:
+    found = package_organisation(path) or settings.processes_dir / "organisation.yaml"
+    found = found.resolve()
+    if found not in cache:
+        try:
+            cache[found] = Organisation.load(found)
+        except OneStopError as error:
+            _fail(f"{error.message} (give a city package folder holding organisation.yaml, or set ONESTOP_CITY "
+                  "or ONESTOP_PROCESSES_DIR)")
+    return cache[found]
+
+
+def _in_call_order_with_organisation(paths: tuple[Path, ...], settings: Settings,
+                                     ) -> list[tuple[str, dict[str, bytes], Organisation]]:
+    """The flows of every path in call order, each with the organisation of the package it came from."""
+    cache: dict[Path, Organisation] = {}
+    groups: dict[str, dict[str, bytes]] = {}
+    owners: dict[str, Organisation] = {}
+    folders = [path for path in paths if path.is_dir()]
+    loose = tuple(path for path in paths if not path.is_dir())  # loose files are one flow, as before
+    for batch in [(folder,) for folder in folders] + ([loose] if loose else []):
+        organisation = _organisation_for(batch[0], settings, cache)
+        for group, files in _groups(batch).items():
+            name = group if group not in groups else f"{batch[0]}/{group}"  # two packages both have a gold_card
+            groups[name] = files
+            owners[name] = organisation
+    return [(group, files, owners[group]) for group, files in _in_call_order(groups)]
 
 
 def _sibling_flow(process_id: str, paths: tuple[Path, ...], settings: Settings,
@@ -158,15 +193,16 @@ def _where(group: str, detail: dict[str, Any]) -> str:
               help="deploy the files even over a newer version deployed through the web designer or the API")
 def deploy(paths: tuple[Path, ...], force: bool) -> None:
     """Validate, then deploy each flow as a new version (identical content deploys nothing new). A flow whose
-    newest version was deployed through the platform (web designer, API) is left alone unless --force."""
+    newest version was deployed through the platform (web designer, API) is left alone unless --force. A city
+    package folder (or a flow folder inside one) is checked against the package's own organisation.yaml."""
     platform = _platform()
     actor = Actor(username=f"cli:{getpass.getuser()}", role="admin")
     failed = False
-    for group, files in _in_call_order(_groups(paths)):
+    for group, files, organisation in _in_call_order_with_organisation(paths, platform.settings):
         try:
             with platform.uow() as uow:
                 result = deployment.deploy(files, actor=actor, uow=uow, now=platform.now(), source="disk",
-                                           force=force)
+                                           force=force, organisation=organisation)
                 uow.commit()
         except DeploymentRefused as refused:
             failed = True

@@ -95,7 +95,9 @@ SCHEMAS: dict[str, Any] = {
         "process_id": {"type": ["string", "null"], "description": "the (sub-)process holding the task"},
         "case_status": {"oneOf": [_STATUS, {"type": "null"}], "description":
                         "the status of the task's case: while it is `suspended` the task refuses claim, release "
-                        "and completion (409 `case_suspended`)"}}},
+                        "and completion (409 `case_suspended`)"},
+        "clock_stopped_at": {**_TIME, "description": "set while the task's deadline does not run (已暂停计时): the "
+                             "case is suspended, or the task is a correction (退回补正) that stops the clock"}}},
     "TaskDetail": {"allOf": [_ref("Task"), {"type": "object", "properties": {
         "instructions": {"type": ["string", "null"]}, "form_schema": {"type": ["object", "null"]},
         "ui_schema": {"type": ["object", "null"]}, "data": {"type": "object"}, "instance": {"type": "object"},

@@ -23,6 +23,7 @@ from engine.bpmn.problems import (
     quote,
 )
 from engine.bpmn.schema_safety import instructions_problem, schema_hazards
+from engine.people.assignment import DEPARTMENT_FIELD, field_problems
 from engine.people.organisation import Organisation
 
 SPECIAL_LANES = {"applicant": "applicant", "申请人": "applicant"}
@@ -37,18 +38,24 @@ def check_diagram_interchange(name: str, root: etree._Element, report: Report) -
 
 
 def check_lanes(name: str, root: etree._Element, organisation: Organisation, report: Report) -> None:
-    """Lanes name departments (or the applicant); user, manual and plain tasks sit in a lane."""
+    """Lanes name departments (or the applicant); user, manual and plain tasks sit in a lane. A lane named otherwise
+    (e.g. 相关责任单位) is allowed when every task in it is routed by a departmentField (people/assignment.py)."""
     for process in executable_processes(root):
         for lane in process.iter(q("bpmn:lane")):
             lane_name = (lane.get("name") or "").strip()
             if not lane_name:
                 report.add(name, lane.sourceline,
                            f"lane '{quote(lane.get('id'))}' has no name: name it after a department", element=lane)
-            elif lane_name not in SPECIAL_LANES and organisation.department_for_lane(lane_name) is None:
-                report.add(name, lane.sourceline, f"lane '{quote(lane_name)}' is not a department code or name "
-                                                  "in processes/organisation.yaml", element=lane)
+            elif lane_name not in SPECIAL_LANES and organisation.department_for_lane(lane_name) is None \
+                    and not _routed_lane(process, lane):
+                report.add(name, lane.sourceline, f"lane '{quote(lane_name)}' is no department of "
+                                                  f"organisation.yaml (or use {DEPARTMENT_FIELD})",
+                           element=lane)
         in_lanes = {ref.text for ref in process.iter(q("bpmn:flowNodeRef"))}
         for task in process.iter(q("bpmn:userTask"), q("bpmn:manualTask"), q("bpmn:task")):
+            found = [(p.get("name"), p.get("value"), p.sourceline) for p in _properties(task)]
+            for line, message in field_problems(found):
+                report.add(name, line, f"{label(task)}: {message}", element=task)
             chain = [task, *task.iterancestors()]
             if any(element.get("id") in in_lanes for element in chain):
                 continue
@@ -59,6 +66,14 @@ def check_lanes(name: str, root: etree._Element, organisation: Organisation, rep
             else:
                 report.add(name, task.sourceline,
                            f"{label(task)} is in no lane: put it in a department's lane", element=task)
+
+
+def _routed_lane(process: etree._Element, lane: etree._Element) -> bool:
+    """A lane that is not a department holds only tasks whose department comes from case data."""
+    members = {(ref.text or "").strip() for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
+    tasks = [t for t in process.iter(q("bpmn:userTask"), q("bpmn:manualTask")) if t.get("id") in members]
+    return bool(tasks) and all(any(p.get("name") == DEPARTMENT_FIELD and (p.get("value") or "").strip()
+                                   for p in _properties(t)) for t in tasks)
 
 
 def _condition(flow: etree._Element) -> str | None:

@@ -60,17 +60,19 @@ def content_hash(files: Mapping[str, bytes], links: Mapping[str, int] | None = N
 
 
 def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: datetime,
-           source: str = "platform", force: bool = False) -> Deployment:
+           source: str = "platform", force: bool = False, organisation: Organisation | None = None) -> Deployment:
     """Validate every file, then store a new version — unless the latest version has identical content, or
     (deploying from disk without ``force``) the latest version was deployed through the platform: a designer's
-    web edit is never replaced by the files a server started with."""
+    web edit is never replaced by the files a server started with. ``organisation`` checks the lanes against
+    another city package's departments (`onestop deploy DIR` with DIR/organisation.yaml); by default the
+    platform's own."""
     if actor.role not in DEPLOY_ROLES and actor.role != "system":
         raise PermissionDenied("only administrators and process designers deploy flows")
     if source not in SOURCES:
         raise ValueError(f"source must be one of {SOURCES}")
     links = called_versions(files, uow=uow)
     linked = {process_id: uow.platform.specs.get(model_id, uow=uow) for process_id, model_id in links.items()}
-    bundle = load_bundle(files, uow.platform.organisation, linked=linked)
+    bundle = load_bundle(files, organisation or uow.platform.organisation, linked=linked)
     digest = content_hash(files, links)
     latest = uow.session.scalar(select(ProcessModel).where(ProcessModel.key == bundle.key)
                                 .order_by(ProcessModel.version.desc()).limit(1))

@@ -14,6 +14,7 @@ from engine.bpmn.validation import Bundle
 from engine.cases.deployment import latest_version
 from engine.cases.jobs import CompleteRun, RetryRun, StartRun, initial_state
 from engine.cases.runner import Case, checked, load_case, record, run_args, run_case, save, save_failure
+from engine.cases.suspension import resume_after_suspension, stop_for_suspension
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.store.history import add_history, json_safe
@@ -66,6 +67,7 @@ def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | 
     bundle = uow.platform.specs.get(model_id, uow=uow)
     start_form = start_forms(bundle)[0]
     if start_form is not None:
+        data = start_defaults(start_form) | data
         validate_form_data(start_form, data)
     organisation = uow.platform.organisation
     county = organisation.county_code(data.get("county")) if data.get("county") is not None else actor.county
@@ -107,6 +109,16 @@ def start_forms(bundle: Bundle) -> tuple[dict[str, Any] | None, dict[str, Any] |
                 return (bundle.form(None, properties["formJsonSchemaFilename"]),
                         bundle.form(None, properties.get("formUiSchemaFilename")))
     return None, None
+
+
+def start_defaults(schema: dict[str, Any]) -> dict[str, Any]:
+    """The start form's top-level ``default`` values: what a case started without them holds (e.g. a sub-flow's
+    ``one_stop`` false when started on its own, true when a one-stop intake calls it with its data)."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return {}
+    return {name: spec["default"] for name, spec in properties.items()
+            if isinstance(spec, dict) and "default" in spec}
 
 
 def can_view(actor: Actor, row: ProcessInstance, uow: UnitOfWork) -> bool:
@@ -207,6 +219,7 @@ def suspend_instance(instance_id: int, *, reason: str = "", actor: Actor, uow: U
     if row.status not in ("active", "error"):
         raise Conflict(f"a {row.status} case cannot be suspended")
     row.status, row.updated_at = "suspended", now
+    stop_for_suspension(row, uow=uow, now=now)
     _history(row, uow, "suspend", actor, now, reason=reason)
     return instance_summary(row)
 
@@ -217,7 +230,12 @@ def resume_instance(instance_id: int, *, reason: str = "", actor: Actor, uow: Un
     if row.status != "suspended":
         raise Conflict(f"a {row.status} case cannot be resumed")
     row.status, row.updated_at = ("error" if row.pending else "active"), now
+    stopped, row.clock_stopped_at = row.clock_stopped_at, None
     _history(row, uow, "resume", actor, now, reason=reason)
+    if stopped is not None:
+        uow.flush()  # the row as resumed, then its deadlines moved on (a fresh read, guarded by its version)
+        resume_after_suspension(row.id, stopped, actor=actor.username, uow=uow, now=now)
+        uow.session.refresh(row)
     return instance_summary(row)
 
 

@@ -66,6 +66,8 @@ def make_script_engine(calendar: WorkingCalendar, now: datetime) -> tuple[Restri
     engine.clock = FixedClock(now)  # type: ignore[attr-defined]
     engine.tz = tz  # type: ignore[attr-defined]
     engine.fired_timers = []  # type: ignore[attr-defined]  # filled by engine/bpmn/timers.py as timers fire
+    engine.expression_functions = functions  # type: ignore[attr-defined]  # the calendar, for a stopped clock
+    engine.clock_events = []  # type: ignore[attr-defined]  # deadlines resumed after a correction, for history
     return engine, functions
 
 

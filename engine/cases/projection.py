@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 
 from engine.bpmn.validation import SPECIAL_LANES
+from engine.people.assignment import assigned_department
+from engine.people.organisation import Organisation
 from engine.store.models import HumanTask, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
 
@@ -56,12 +58,31 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, ready_tasks: list[di
         uow.session.execute(_INSERT_TASK, [new_row(uow, row, task, now) for task in ready.values()])
 
 
+def task_department(task: dict[str, Any], organisation: Organisation) -> tuple[str | None, bool]:
+    """(department code, is the applicant's own) of a READY user task (engine/cases/summary.py::ready_task): its
+    lane's department, or the one its ``departmentField`` names in the task data (engine/people/assignment.py).
+    Raises EngineError for a routed task whose field names no department."""
+    lane = task["lane"]
+    if lane is not None and lane.strip() in SPECIAL_LANES:
+        return None, True
+    label = f"{task['name']} ({task['title']})" if task["title"] != task["name"] else task["name"]
+    return assigned_department(task["properties"], task.get("routing") or {}, organisation.department_for_lane(lane),
+                               organisation, task=label), False
+
+
+def check_departments(ready_tasks: list[dict[str, Any]], organisation: Organisation) -> None:
+    """Every READY user task can be given to a department: raised as EngineError (the case goes to error, naming
+    the task and the value) before anything is saved, never half-way through writing its task rows."""
+    for task in ready_tasks:
+        task_department(task, organisation)
+
+
 def new_row(uow: UnitOfWork, row: ProcessInstance, task: dict[str, Any], now: datetime) -> dict[str, Any]:
-    """The task-list row of a READY user task: department from its lane, county for per-county windows."""
+    """The task-list row of a READY user task: its department (lane or routed by data), county for per-county
+    windows."""
     organisation = uow.platform.organisation
     lane = task["lane"]
-    department = organisation.department_for_lane(lane)
-    applicant_lane = lane is not None and lane.strip() in SPECIAL_LANES
+    department, applicant_lane = task_department(task, organisation)
     return {
         "instance_id": row.id, "spiff_task_id": task["spiff_task_id"], "name": task["name"],
         "title": task["title"], "model_key": row.model_key, "lane": lane,
@@ -72,4 +93,6 @@ def new_row(uow: UnitOfWork, row: ProcessInstance, task: dict[str, Any], now: da
         "process_id": task["process_id"], "form_file": task["form_file"], "ui_form_file": task["ui_form_file"],
         "instructions": task["instructions"], "due_at": _due(task), "created_at": now,
         "claimed_at": now if applicant_lane else None, "ended_at": None, "completed_by": None,
+        # A correction (退回补正) stops the deadline it names while it is open (engine/cases/clock.py).
+        "clock_stopped_at": now if task["properties"].get("stopsClock") else None,
     }

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.validation import Bundle
 from engine.cases.jobs import BundleFiles, Run, make_script_engine
-from engine.cases.projection import sync_human_tasks
+from engine.cases.projection import check_departments, sync_human_tasks
 from engine.cases.summary import RunResult, StepFailure, summarize
 from engine.errors import Conflict, EngineError, NotFound, RunStopped
 from engine.sandbox.pool import Asset, Job
@@ -92,9 +92,15 @@ def run_case(uow: UnitOfWork, handler: str, args: Run, assets: tuple[Asset, ...]
         raise RuntimeError("diagram code must not run while this unit of work holds the database's write lock: "
                            "open it with optimistic=True")
     try:
-        return uow.platform.sandbox.run(Job(f"engine.cases.jobs:{handler}", args, assets))
+        result = uow.platform.sandbox.run(Job(f"engine.cases.jobs:{handler}", args, assets))
     except RunStopped as stopped:
         return RunResult(state=None, failure=StepFailure(task=stopped.element, message=stopped.message, line=None))
+    if isinstance(result, RunResult) and result.failure is None:
+        try:  # every task the run left waiting for a person has a department, else nothing of the run is kept
+            check_departments(result.ready, uow.platform.organisation)
+        except EngineError as error:
+            return RunResult(state=None, failure=StepFailure(task=error.task, message=error.message, line=None))
+    return result
 
 
 def checked(result: RunResult) -> RunResult:
@@ -146,6 +152,10 @@ def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor
     for fired in result.fired_timers:
         record(case, uow, action="timer_fired", actor="system", now=now, task_name=fired["task_name"],
                timer=fired["timer"], due_at=fired["due_at"])
+    for resumed in result.clock_events:
+        record(case, uow, action="clock_resumed", actor="system", now=now, task_name=resumed["timer"],
+               working_days_left=resumed["working_days_left"], stopped_at=resumed["stopped_at"],
+               due_at=resumed["due_at"])
     for year in result.fallback_years:
         record(case, uow, action="calendar_fallback", actor="system", now=now, year=year,
                message=f"{year} has no official holiday data: a deadline was counted with weekends only")

@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
+from engine.cases.clock import apply_correction_clock
 from engine.cases.summary import StepFailure
 from engine.errors import OneStopError
 from engine.sandbox.child import report_progress
@@ -101,6 +102,7 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None],
     try:
         action(workflow)
         workflow.do_engine_steps(will_complete_task=budget.charge)
+        after_engine_steps(workflow)
         return stalled(workflow)
     except BudgetExceeded as error:
         return StepFailure(task=error.element, message=error.message, line=None)
@@ -112,7 +114,7 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None],
             return StepFailure(task=inner.element, message=inner.message, line=None)
         return _spiff_failure(error)
     except OneStopError as error:
-        return StepFailure(task=None, message=error.message, line=None)
+        return StepFailure(task=getattr(error, "task", None), message=error.message, line=None)
     except RecursionError:
         return StepFailure(task=None, message="the case's steps are nested too deeply (a loop of call activities?)",
                            line=None)
@@ -122,6 +124,15 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None],
         return StepFailure(task=None, message=f"{type(error).__name__}: {error}", line=None)
     finally:
         workflow.script_engine.budget = None  # type: ignore[attr-defined]
+
+
+def after_engine_steps(workflow: BpmnWorkflow) -> None:
+    """Once the engine waits: a deadline stopped by a correction (退回补正) resumes with what was left
+    (engine/cases/clock.py)."""
+    engine = workflow.script_engine
+    functions = getattr(engine, "expression_functions", None)
+    if functions is not None:
+        engine.clock_events.extend(apply_correction_clock(workflow, functions.calendar, functions.moment))
 
 
 def stalled(workflow: BpmnWorkflow) -> StepFailure | None:

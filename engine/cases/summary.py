@@ -15,6 +15,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.bpmn.case_data import MAX_CASE_DATA_BYTES, MAX_STATE_BYTES, UnstorableValue, check_data
 from engine.bpmn.timers import waiting_timer_due_times
+from engine.people.assignment import DEPARTMENT_FIELD
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class RunResult:
     due_times: list[str] = field(default_factory=list)
     ready: list[dict[str, Any]] = field(default_factory=list)
     fired_timers: list[dict[str, Any]] = field(default_factory=list)
+    clock_events: list[dict[str, Any]] = field(default_factory=list)  # deadlines resumed after a correction
     fallback_years: list[int] = field(default_factory=list)
     failure: StepFailure | None = None
     conflict: str | None = None  # the run found the case moved on (the task no longer waits): a 409, nothing run
@@ -78,12 +80,15 @@ def ready_task(task: Any) -> dict[str, Any]:
     properties = task_properties(spec)
     extensions = getattr(spec, "extensions", None) or {}
     due = deadline_of(task)
+    routed_by = str(properties.get(DEPARTMENT_FIELD) or "").strip()
     return {"spiff_task_id": str(task.id), "name": spec.name, "title": getattr(spec, "bpmn_name", None) or spec.name,
             "lane": spec.lane, "process_id": task.workflow.spec.name, "properties": properties,
             "form_file": properties.get("formJsonSchemaFilename"),
             "ui_form_file": properties.get("formUiSchemaFilename"),
             "instructions": extensions.get("instructionsForEndUser"),
-            "due_at": due.isoformat() if due is not None else None}
+            "due_at": due.isoformat() if due is not None else None,
+            # a task routed by case data (engine/people/assignment.py): the value of its department field
+            "routing": {routed_by: task.data.get(routed_by)} if routed_by and routed_by in task.data else {}}
 
 
 def current_data(workflow: Any) -> dict[str, Any]:
@@ -105,6 +110,9 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
     fired = list(getattr(engine, "fired_timers", None) or [])
     if fired:
         engine.fired_timers.clear()
+    resumed = list(getattr(engine, "clock_events", None) or [])
+    if resumed:
+        engine.clock_events.clear()
     data = current_data(workflow)
     try:
         check_data(data)
@@ -131,4 +139,4 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
         state=state, data=data, completed=completed,
         due_times=[] if completed else [due.isoformat() for _task, due in waiting_timer_due_times(workflow)],
         ready=[] if completed else [ready_task(task) for task in ready_manual_tasks(workflow)],
-        fired_timers=fired, fallback_years=sorted(fallback_years or ()))
+        fired_timers=fired, clock_events=resumed, fallback_years=sorted(fallback_years or ()))

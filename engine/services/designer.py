@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from engine.bpmn.parsing import parse_xml
 from engine.bpmn.validation import Bundle, load_bundle
 from engine.cases.deployment import called_versions, find_model, main_bpmn
-from engine.cases.instances import start_forms
+from engine.cases.instances import start_defaults, start_forms
 from engine.cases.jobs import DryRun
 from engine.cases.runner import RunResult, run_args, run_case
 from engine.errors import DeploymentRefused, InvalidInput, NotFound
@@ -145,9 +145,11 @@ def dry_run(files: Mapping[str, bytes], data: Mapping[str, Any], *, answers: Map
     process: each user task is completed with ``answers[task id]`` or the smallest data its form accepts.
     Nothing is stored."""
     bundle = load_bundle(files, uow.platform.organisation, linked=linked)
+    start_form = start_forms(bundle)[0]  # a case started for real gets the start form's defaults too
     fields, assets = run_args(uow, bundle, now)
     report: dict[str, Any] = run_case(uow, "dry_run", DryRun(
-        **fields, data=dict(data), answers={key: dict(value) for key, value in (answers or {}).items()},
+        **fields, data={**(start_defaults(start_form) if start_form else {}), **dict(data)},
+        answers={key: dict(value) for key, value in (answers or {}).items()},
         samples=form_samples(bundle, now.astimezone(uow.platform.settings.tz).date())), assets)
     if isinstance(report, RunResult):  # the run was stopped at a limit
         failure = report.failure

@@ -101,7 +101,8 @@ def _noon(day: date, calendar: WorkingCalendar) -> datetime:
 
 
 def _open_counts(key: Any, uow: UnitOfWork, now: datetime, only: list[Any]) -> dict[Any, tuple[int, int]]:
-    overdue = func.sum(case((HumanTask.due_at < now, 1), else_=0))
+    # A task whose clock is stopped (case suspended, materials out for correction) is not overdue meanwhile.
+    overdue = func.sum(case((and_(HumanTask.due_at < now, HumanTask.clock_stopped_at.is_(None)), 1), else_=0))
     rows = uow.session.execute(select(key, func.count(), overdue).where(HumanTask.state.in_(OPEN), *only)
                                .group_by(key)).all()
     return {group: (int(count), int(late or 0)) for group, count, late in rows}
@@ -207,9 +208,11 @@ def dashboard(*, actor: Actor, uow: UnitOfWork, now: datetime, start: datetime, 
     flows, flow_trend = _figures("model_key", uow, now, start, end, calendar)
     county_windows, _county_trend = _figures("county", uow, now, start, end, calendar)
     organisation = uow.platform.organisation
-    names = {code: d.name for code, d in organisation.departments.items()}
+    # An applicant's own tasks (no department) are not a department's work: they have no row among departments.
+    departments = [row for row in departments if row["department"] is not None]
+    department_trend = [row for row in department_trend if row.get("department") is not None]
     for row in departments:
-        row["department_name"] = names.get(row["department"], row["department"])
+        row["department_name"] = organisation.department_name(row["department"])
     for row in county_windows:
         county = organisation.counties.get(row["county"] or "")
         row["window"] = county.window if county else ""
@@ -242,7 +245,7 @@ def overdue_tasks(*, actor: Actor, uow: UnitOfWork, now: datetime, department: s
                   model_key: str | None = None, limit: int = 200, offset: int = 0) -> dict[str, Any]:
     """Open tasks past their deadline, longest overdue first, each with how many working days late."""
     check_supervisor(actor)
-    where = [HumanTask.state.in_(OPEN), HumanTask.due_at < now]
+    where = [HumanTask.state.in_(OPEN), HumanTask.due_at < now, HumanTask.clock_stopped_at.is_(None)]
     if department:
         where.append(HumanTask.department == department)
     if model_key:
@@ -255,11 +258,12 @@ def overdue_tasks(*, actor: Actor, uow: UnitOfWork, now: datetime, department: s
         .where(*where).order_by(HumanTask.due_at, HumanTask.id)
         .limit(min(max(limit, 1), 1000)).offset(max(offset, 0))).all()
     calendar = uow.platform.calendar.get(uow)
-    names = {code: d.name for code, d in uow.platform.organisation.departments.items()}
+    organisation = uow.platform.organisation
     return {"total": int(total), "items": [{
         "task_id": t.id, "instance_id": t.instance_id, "model_key": t.model_key, "flow_name": flow or t.model_key,
         "name": t.name, "title": t.title, "business_key": business_key, "case_status": status,
-        "department": t.department, "department_name": names.get(t.department or "", ""), "county": t.county,
+        "department": t.department, "department_name": organisation.department_name(t.department),
+        "county": t.county,
         "assignee": t.assignee, "state": t.state, "created_at": t.created_at.isoformat(),
         "due_at": t.due_at.isoformat() if t.due_at else None,
         "working_days_late": calendar.working_days_between(t.due_at, now) if t.due_at else None,

@@ -153,6 +153,8 @@ class ProcessInstance(Base):
     error_task: Mapped[str | None] = mapped_column(String(255))
     pending: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Since when the working-day deadlines have not run: set while the case is suspended (engine/cases/clock.py).
+    clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -199,6 +201,8 @@ class HumanTask(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(80))
+    # Set while the task's deadline does not run (case suspended; materials out for correction): 已暂停计时.
+    clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class HistoryEntry(Base):

@@ -25,7 +25,7 @@ def applicant_applies(page) -> None:
     page.fill("#f-employer", "聊城大学")
     screenshot(page, "03-start-form")
     page.click("button:has-text('提交申请')")
-    assert page.locator(".error-text").first.inner_text() == "请选择县市区"  # the county was forgotten
+    assert page.locator("#field-county .error-text").first.inner_text() == "必填"  # the county was forgotten
     page.select_option("#f-county", "dongchangfu")
     page.click("button:has-text('提交申请')")
     page.wait_for_url(re.compile(r"/cases/\d+$"))
@@ -112,6 +112,28 @@ def health_care_office_issues_the_card(signed_in) -> None:
     page.wait_for_url(re.compile(r"/tasks$"))
 
 
+def city_window_hands_the_card_over_and_health_arranges_the_check_up(signed_in) -> None:
+    page = signed_in("city1")
+    page.click("text=本部门待办")
+    page.click(".task-link:has-text('发放保健证')")
+    page.click("button:has-text('认领办理')")
+    page.check("input[name=received_by][value=用人单位]")
+    page.fill("#f-receiver_name", "李娜")
+    page.fill("#f-received_on", "2026-10-12")
+    page.check("input[name=services_explained]")
+    page.click("button:has-text('提交')")
+    page.wait_for_url(re.compile(r"/tasks$"))
+    page = signed_in("health")
+    page.click("text=本部门待办")
+    page.click(".task-link:has-text('安排免费健康体检')")
+    page.click("button:has-text('认领办理')")
+    page.select_option("#f-checkup_hospital", "聊城市人民医院")
+    page.fill("#f-checkup_date", "2026-10-20")
+    page.check("input[name=funding_confirmed]")
+    page.click("button:has-text('提交')")
+    page.wait_for_url(re.compile(r"/tasks$"))
+
+
 def test_a_health_card_case_from_application_to_card_issued(platform, signed_in, clock):
     deploy_files(platform, health_card_files(uploads=True))
     applicant = signed_in("applicant", shot="01-sign-in")
@@ -121,10 +143,11 @@ def test_a_health_card_case_from_application_to_card_issued(platform, signed_in,
     county_windows_race_for_the_task(signed_in)
     city_window_reviews(signed_in)
     health_care_office_issues_the_card(signed_in)
+    city_window_hands_the_card_over_and_health_arranges_the_check_up(signed_in)
 
     applicant.goto(case_url)
     result = applicant.inner_text(".result")
-    assert "办理结果：已发证" in result and "LCBJ-2026-0001 已制发" in result and "聊城市传染病医院" in result
+    assert "办理结果：已发证" in result and "LCBJ-2026-0001 已发放" in result and "聊城市传染病医院" in result
     timeline = applicant.inner_text(".timeline")
     assert "县级平台核验转报" in timeline and "认领" not in timeline  # steps, not staff-internal moves
     screenshot(applicant, "11-case-result")

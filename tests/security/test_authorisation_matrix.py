@@ -238,6 +238,8 @@ MATRIX: dict[str, dict[str, Check]] = {
     "console.recompute": {"POST": Check("/console/calendar/2026/recompute", ADMIN_ACTION, form=REASON)},
     # --- the designers' workspace (/designer: designers and administrators) --------------------------------
     "designer.index": {"GET": Check("/designer/", DESIGNER_PAGE)},
+    "designer.policy_page": {"GET": Check("/designer/policy", DESIGNER_PAGE)},
+    "designer.policy_csv": {"GET": Check("/designer/policy.csv", DESIGNER_PAGE)},
     "designer.new": {"POST": Check("/designer/new", DESIGNER_PAGE,
                                    form=lambda role: {"key": f"new_{role}", "name": "新流程",
                                                       "departments": "county_window"})},

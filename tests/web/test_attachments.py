@@ -148,7 +148,7 @@ def test_a_replaced_document_leaves_the_list_of_materials_but_opens_from_its_ste
     old_photo = parse_reference(flow.view(case)["data"]["photo"])[0]
     flow.complete("county_window_dongchangfu", "county_check", {
         "county_decision": "退回补正", "missing_items": ["证件照"], "return_note": "照片须为白底"}, case)
-    resubmit = open_task(flow, case, "resubmit_materials")["id"]
+    resubmit = open_task(flow, case, "correct_materials")["id"]
     kept = dict(re.findall(r'name="(\w+)__kept" value="([^"]+)"', text(client.get(f"/tasks/{resubmit}"))))
     kept.pop("photo")
     assert client.post(f"/tasks/{resubmit}", data={**FIELDS, **{f"{k}__kept": v for k, v in kept.items()},
@@ -230,7 +230,7 @@ def test_resubmission_starts_from_the_documents_already_sent(client_for, flow, m
     submit(client_for("applicant"), task_id, FIELDS, files())
     flow.complete("county_window_dongchangfu", "county_check", {
         "county_decision": "退回补正", "missing_items": ["证件照"], "return_note": "照片须为白底"}, case)
-    resubmit = open_task(flow, case, "resubmit_materials")["id"]
+    resubmit = open_task(flow, case, "correct_materials")["id"]
     client = client_for("applicant")
     page = text(client.get(f"/tasks/{resubmit}"))
     assert "申请材料被退回补正（第1次，最多3次）。缺少或不符合要求：证件照；说明：照片须为白底" in page

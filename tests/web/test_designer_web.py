@@ -110,8 +110,8 @@ def test_the_modeler_page_carries_the_version_files_departments_and_sample_data(
 def test_the_check_names_the_element_of_each_problem(client_for, health_card):
     files = health_card_files(**{
         "working_days(5)": "working_days(5",  # the city review deadline's timer
-        'name="health_care_office"': 'name="市宣传部"',  # a lane that is no department
-        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">review_decision == "退回补正"'
+        'name="市保健办"': 'name="市宣传部"',  # a lane that is no department
+        '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">review_decision == "审核通过"'
         '</bpmn:conditionExpression>': "",  # a flow out of a gateway without a condition
     })
     status, answer = post_json(client_for("designer"), "/designer/check", {"files": as_text(files)})
@@ -119,8 +119,9 @@ def test_the_check_names_the_element_of_each_problem(client_for, health_card):
     by_element = {p["element"]: p for p in answer["problems"] if "element" in p}
     # Said in Chinese on a Chinese page (ui/web/check_messages.py), the engine's English kept in message_en.
     assert "timeDate" in by_element["city_review_deadline"]["message_en"]
-    assert by_element["city_review_deadline"]["message"] == "到期时间（timeDate）：语法错误：“(”没有闭合"
-    assert "泳道“市宣传部”不是组织机构" in by_element["Lane_health_care_office"]["message"]
+    assert by_element["city_review_deadline"]["message"] == \
+        "边界事件“审核超过5个工作日”（city_review_deadline）的到期时间（timeDate）：语法错误：“(”没有闭合"
+    assert "泳道“市宣传部”不是组织机构" in by_element["Lane_hco"]["message"]
     flow = [e for e, p in by_element.items() if "has no condition" in p["message_en"]]
     assert len(flow) == 1 and flow[0].startswith("f_")
     assert "既没有条件，也不是网关的默认路径" in by_element[flow[0]]["message"]
@@ -221,7 +222,7 @@ def test_exported_files_are_the_stored_ones_and_uploading_them_again_deploys_not
 
 
 def test_an_upload_with_problems_lists_them_and_deploys_nothing(client_for, platform, health_card):
-    files = health_card_files(**{'name="health_care_office"': 'name="市宣传部"'})
+    files = health_card_files(**{'name="市保健办"': 'name="市宣传部"'})
     uploads = [(io.BytesIO(content), name) for name, content in files.items()]
     response = client_for("designer").post("/designer/upload", data={"files": uploads},
                                            content_type="multipart/form-data")

@@ -47,10 +47,10 @@ def test_an_applicant_starts_a_service_with_the_default_start_form_and_a_county(
 
 
 def test_an_ineligible_applicant_sees_the_refusal_and_its_reason_at_once(client_for, start_case):
-    case = start_case(talent_category="青年优秀人才")
+    case = start_case(talent_category="其他引进人才")
     page = text(client_for("applicant").get(f"/cases/{case}"))
     assert "办理结果：不予受理" in page
-    assert "不予受理：人才类别“青年优秀人才”不属于保健证适用对象" in page
+    assert "不予受理：人才类别“其他引进人才”不属于保健证适用对象" in page
 
 
 def test_an_applicant_never_sees_another_persons_case_task_or_documents(client_for, flow, start_case):
@@ -78,8 +78,12 @@ def test_the_case_page_follows_every_step_and_shows_the_result_but_not_staff_int
     assert "认领" in staff_view and "四项材料齐全" in staff_view
     flow.complete("city_window", "city_review", {"review_decision": "审核通过"}, county_case)
     flow.complete("health_care_office", "make_card", CARD, county_case)
+    flow.complete("city_window", "hand_over", {"received_by": "用人单位", "receiver_name": "李娜",
+                                               "received_on": "2026-10-12", "services_explained": True}, county_case)
+    flow.complete("health", "arrange_checkup", {"checkup_hospital": "聊城市人民医院", "checkup_date": "2026-10-20",
+                                                "funding_confirmed": True}, county_case)
     page = text(applicant.get(f"/cases/{county_case}"))
-    assert "办理结果：已发证" in page and "《聊城市高层次人才保健证》LCBJ-2026-0001 已制发" in page
+    assert "办理结果：已发证" in page and "《聊城市高层次人才保健证》LCBJ-2026-0001 已发放（用人单位领取）" in page
     assert "聊城市人民医院、聊城市第二人民医院" in page
     assert "已办结" in text(applicant.get("/portal"))
 
@@ -90,7 +94,7 @@ def test_an_applicant_answers_their_own_task_to_resubmit_materials(client_for, f
     client = client_for("applicant")
     home = text(client.get("/portal"))
     assert "补正申请材料" in home
-    task_id = open_task(flow, county_case, "resubmit_materials")["id"]
+    task_id = open_task(flow, county_case, "correct_materials")["id"]
     page = text(client.get(f"/tasks/{task_id}"))
     assert "身份证号码有误" in page and 'value="371502198805123015"' in page  # what was sent before
     assert "认领办理" not in page and "转交" not in page  # an applicant's own task: nothing to claim
@@ -110,7 +114,7 @@ def test_staff_can_open_a_case_of_their_department_from_a_task(client_for, count
 
 
 def test_a_start_form_that_asks_for_the_county_itself_offers_the_counties(client_for, flow):
-    for folder in ("health_card", "spouse_placement", "schooling", "problem_handling", "one_stop_intake"):
+    for folder in ("health_card", "spouse_placement", "one_stop_intake"):
         flow.deploy_folder(folder)
     client = client_for("applicant")
     page = text(client.get("/portal/services/one_stop_intake"))

@@ -128,7 +128,7 @@ def test_a_dry_run_follows_the_answers_given_per_task_and_dates_samples_on_beiji
     status, answer = post_json(client, "/designer/dry-run", {"files": files, "data": data, "answers": returned})
     steps = answer["report"]["steps"]
     assert status == 200 and steps[1]["data"] == returned["county_check"]
-    assert steps[2]["task"] == "resubmit_materials", "the path the answer chose: back to the applicant"
+    assert steps[2]["task"] == "correct_materials", "the path the answer chose: back to the applicant"
     status, answer = post_json(client, "/designer/dry-run", {"files": files, "data": data, "answers": ["x"]})
     assert status == 400 and "answers" in answer["problems"][0]["message"]
 

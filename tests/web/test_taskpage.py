@@ -97,7 +97,7 @@ def test_a_bad_form_is_shown_again_with_chinese_field_messages_and_the_values_ke
     done = client.post(f"/tasks/{task_id}", data={"county_decision": "退回补正", "missing_items": ["证件照"],
                                                    "return_note": "照片须为白底"})
     assert done.headers["Location"] == "/tasks"
-    assert flow.open_task_names(county_case) == ["resubmit_materials"]
+    assert flow.open_task_names(county_case) == ["correct_materials"]
 
 
 def test_every_kind_of_field_is_rendered_and_read_back(client_for, flow, platform):

@@ -11,7 +11,7 @@ from engine.cases.deployment import deploy
 from engine.people.identity import Actor
 
 ROOT = Path(__file__).resolve().parents[2]
-HEALTH_CARD = ROOT / "processes" / "health_card"
+HEALTH_CARD = ROOT / "processes" / "liaocheng" / "health_card"
 PASSWORD = "correct horse battery"
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJ"

@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
     from .designer import designer
     from .display import register_display
     from .pages import register_pages
+    from .policy import policy_page  # noqa: F401 — adds the 政策条款对照表 to the designer blueprint
     from .portal import portal
     from .preferences import preferences, text_size
     from .tasklist import tasklist

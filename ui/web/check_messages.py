@@ -103,6 +103,8 @@ MESSAGES = _rules([
     (r"^lane '(?P<id>[^']*)' has no name: name it after a department$", "泳道“{id}”没有名称：请以部门命名"),
     (r"^lane '(?P<name>[^']*)' is not a department code or name in processes/organisation\.yaml$",
      "泳道“{name}”不是组织机构（organisation.yaml）中的部门代码或部门名称"),
+    (r"^lane '(?P<name>[^']*)' is no department of organisation\.yaml \(or use departmentField\)$",
+     "泳道“{name}”不是组织机构（organisation.yaml）中的部门（或为其中每个任务设置 departmentField 动态确定承办部门）"),
     (r"^(?P<label>.+) is in no lane: put it in a department's lane$",
      _labelled("{label}不在任何泳道中：请把它放进所属部门的泳道")),
     (r"^service tasks are not supported on this platform \(no service operators\); use a script task or a user "

@@ -148,7 +148,7 @@ def _instance_page(instance_id: int, uow: UnitOfWork, actor: Actor) -> str:
         names=listing.display_names({p for p in people if p}, uow=uow),
         marks_json=json.dumps({k: marks[k] for k in ("completed", "current", "overdue", "error", "timers")},
                               ensure_ascii=False),
-        labels_json=json.dumps({"overdue": _("已超期"), "error": _("异常"), "timer": _("定时到期")},
+        labels_json=json.dumps({"overdue": _("已超期"), "error": _("异常待处理"), "timer": _("定时到期")},
                                ensure_ascii=False))
 
 

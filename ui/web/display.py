@@ -104,16 +104,22 @@ def countdown(value: datetime | str | None) -> dict[str, str] | None:
 
 
 def department_name(code: str | None, county: str | None = None) -> str:
-    """A department as every screen names it: its full Chinese name from the organisation (one name everywhere,
-    the one official documents use), with the county for a county window."""
+    """The department's one name (organisation.yaml `name`), the same on every screen; a county window with its
+    county. A task without a department is the applicant's own: it reads 申请人, never as a department."""
     organisation = platform().organisation
     if code is None:
         return _("申请人")
-    department = organisation.departments.get(code)
-    name = department.name if department else code
+    name = organisation.department_name(code)
     if county:
         return f"{county_name(county)} · {name}"
     return name
+
+
+def city_text(what: str) -> str:
+    """The served city's platform name or sponsor line (organisation.yaml `city`), in the UI's language."""
+    city = platform().organisation.city
+    english = getattr(city, f"{what}_en", "") if is_english() else ""
+    return english or getattr(city, what, "") or ""
 
 
 def county_name(code: str | None) -> str:
@@ -193,5 +199,6 @@ def register_display(app: Flask) -> None:
                                  week_range=week_range)
     app.jinja_env.globals.update(
         countdown=countdown, department_name=department_name, county_name=county_name, data_value=data_value,
+        city_text=city_text,
         instructions=instructions, STATE_LABELS=STATE_LABELS, STATUS_LABELS=STATUS_LABELS,
         ACTION_LABELS=ACTION_LABELS, is_english=is_english)

@@ -169,6 +169,8 @@ def build_fields(schema: dict[str, Any] | None, ui_schema: dict[str, Any] | None
     fields_ = []
     for name in _order(schema, ui_schema):
         spec = properties[name] if isinstance(properties[name], dict) else {}
+        if "const" in spec and spec.get("default") == spec["const"]:
+            continue  # a fixed value is not the user's to choose: the case gets it from the form's default
         ui_spec = ui_schema.get(name)
         ui: dict[str, Any] = ui_spec if isinstance(ui_spec, dict) else {}
         widget = "select" if choices and name in choices else _widget(spec, ui)

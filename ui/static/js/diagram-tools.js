@@ -5,6 +5,7 @@
   "use strict";
 
   var READABLE = 0.85;  // below this zoom bpmn-js's 12 px labels fall under 10 px
+  var LEGIBLE = 0.75;  // the smallest zoom a side-by-side comparison shrinks to (labels of 9 px)
 
   function button(text, label, action) {
     var node = document.createElement("button");
@@ -22,15 +23,16 @@
     viewer.get("canvas").zoom("fit-viewport", "auto");
   }
 
-  // The diagram at full width of its box: the box's height follows, so nothing needs scrolling.
+  // The diagram at full width of its box, the box's height following — but never below a legible zoom: a very wide
+  // diagram keeps its text readable and is dragged sideways instead.
   function fitWidth(viewer, box, padding) {
     var canvas = viewer.get("canvas");
     var inner = canvas.viewbox().inner;
     var pad = padding || 20;
-    var zoom = box.clientWidth / (inner.width + 2 * pad);
+    var zoom = Math.max(box.clientWidth / (inner.width + 2 * pad), LEGIBLE);
     box.style.height = Math.max(240, Math.ceil((inner.height + 2 * pad) * zoom)) + "px";
     canvas.resized();
-    canvas.viewbox({ x: inner.x - pad, y: inner.y - pad, width: inner.width + 2 * pad,
+    canvas.viewbox({ x: inner.x - pad, y: inner.y - pad, width: box.clientWidth / zoom,
       height: box.clientHeight / zoom });
   }
 

@@ -1,0 +1,1 @@
+"""The sample cases of `onestop demo`, one module per city package (SCENARIOS in each)."""
