@@ -254,6 +254,7 @@ MATRIX: dict[str, dict[str, Check]] = {
                                          form=lambda role: {"due_at": "2026-10-20T18:00", "reason": "材料补正"})},
     "console.archive": {"GET": Check("/console/instances/{instance}/archive", ADMIN_PAGE, target="cancelled_case")},
     "console.flows": {"GET": Check("/console/flows", ADMIN_PAGE)},
+    "console.external_tasks_page": {"GET": Check("/console/external-tasks", ADMIN_PAGE)},
     "console.flow": {"GET": Check("/console/flows/health_card/1", ADMIN_PAGE)},
     "console.diagram": {"GET": Check("/console/flows/health_card/1/diagram.bpmn", ADMIN_PAGE)},
     "console.dashboard": {"GET": Check("/console/supervision", ADMIN_PAGE)},
