@@ -241,10 +241,14 @@ def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool, 
 @click.option("--once", is_flag=True, help="fire what is due now and exit")
 @click.option("--interval", default=5.0, show_default=True, help="seconds between sweeps")
 def worker(once: bool, interval: float) -> None:
-    """Fire due timers and resume their instances."""
+    """Fire due timers and resume their instances; deliver the messages cases threw that are not delivered yet, and
+    (with the demo loaded) answer the demo topics' jobs with the simulated outside systems."""
+    from .sweeps import SWEEPS
+
     platform = _platform()
     if once:
-        report = scheduler.fire_due_timers(platform)
+        report = scheduler.run_worker(platform, once=True, sweeps=SWEEPS)
+        assert report is not None
         click.echo(f"due {report.due}, fired {len(report.fired)}, skipped {len(report.skipped)}, "
                    f"errors {len(report.errors)}")
         sys.exit(1 if report.errors else 0)
@@ -252,7 +256,7 @@ def worker(once: bool, interval: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo(f"worker sweeping every {interval:g} s; stop with Ctrl-C")
-    scheduler.run_worker(platform, once=False, interval=interval, stop=stop)
+    scheduler.run_worker(platform, once=False, interval=interval, stop=stop, sweeps=SWEEPS)
 
 
 @main.command("external-worker")

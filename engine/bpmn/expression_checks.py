@@ -18,7 +18,7 @@ from engine.bpmn.timer_bounds import timer_range_problem
 from engine.bpmn.timers import parse_cycle
 from engine.bpmn.vendor_hints import feel_entry, foreign_expression
 
-FUNCTION_NAMES = ("working_days", "is_working_day", "now")
+FUNCTION_NAMES = ("working_days", "is_working_day", "now", "new_reference")
 MAX_DMN_ENTRY = 2000  # characters; Spiff's "?" substitution is quadratic in the entry's length
 RUNNABLE_HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
 _DMN_INPUT = "dmninputexpr"  # what Spiff's DMN engine substitutes for "?" in an input entry

@@ -109,7 +109,8 @@ def _rows(definition: Any, spec: Any, correlations: dict[str, Any]) -> list[dict
 
 
 def thrown(workflow: Any) -> list[dict[str, Any]]:
-    """The messages and signals this run sent out of the case (taken off the workflow: call once per run)."""
+    """The messages and signals this run sent out of the case (taken off the workflow: call once per run); a message
+    whose correlation values are all empty is addressed to nobody and left out."""
     manager = workflow.event_manager
     events = [event for event in workflow.get_events() if isinstance(event.event_definition, MessageEventDefinition)]
     events += list(getattr(manager, "signals", []))
@@ -121,6 +122,8 @@ def thrown(workflow: Any) -> list[dict[str, Any]]:
     out = []
     for event in events:
         kind = "signal" if isinstance(event.event_definition, SignalEventDefinition) else "message"
+        if kind == "message" and addressed_to_nobody(event.correlations):
+            continue
         payload = event.payload
         try:
             check_value(f"{kind} {event.event_definition.name}", payload)
@@ -132,6 +135,13 @@ def thrown(workflow: Any) -> list[dict[str, Any]]:
         out.append({"kind": kind, "name": str(event.event_definition.name), "payload": payload,
                     "correlations": deepcopy(event.correlations or {}) if kind == "message" else {}})
     return out
+
+
+def addressed_to_nobody(correlations: dict[str, Any] | None) -> bool:
+    """A message whose correlation values are all empty names no case to reach (a case that can also run on its own
+    answers "the case that sent me" this way, and has none): it is not sent."""
+    values = [value for props in (correlations or {}).values() if isinstance(props, dict) for value in props.values()]
+    return bool(values) and all(value is None or value == "" for value in values)
 
 
 def make_event(kind: str, name: str, payload: Any, correlations: dict[str, Any] | None = None) -> Any:

@@ -64,10 +64,12 @@ class ExternalServiceTask(ServiceTask):
 
 
 def waiting_service_tasks(workflow: Any) -> Iterator[Any]:
-    """The external service tasks that wait for a worker, in the case and its subprocesses."""
+    """The external service tasks that wait for a worker, in the case and its subprocesses (each once)."""
+    seen: set[Any] = set()
     for wf in (workflow, *workflow.subprocesses.values()):
         for task in wf.get_tasks(state=TaskState.STARTED):
-            if isinstance(task.task_spec, ExternalServiceTask):
+            if isinstance(task.task_spec, ExternalServiceTask) and task.id not in seen:
+                seen.add(task.id)
                 yield task
 
 

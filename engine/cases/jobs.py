@@ -21,7 +21,7 @@ from engine.bpmn import messages
 from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.scripting import RestrictedScriptEngine
 from engine.bpmn.serialization import InstanceSerializer
-from engine.bpmn.service_tasks import give_result, waiting_service_task
+from engine.bpmn.service_tasks import give_result, waiting_service_task, waiting_service_tasks
 from engine.bpmn.timers import to_aware, waiting_timer_due_times
 from engine.bpmn.validation import Bundle, load_bundle
 from engine.calendar.workdays import WorkingCalendar
@@ -351,7 +351,19 @@ def dry_run(run: DryRun, assets: Mapping[str, Any]) -> dict[str, Any]:
     while failure is None and not workflow.completed and len(steps) < MAX_DRY_RUN_STEPS:
         ready = ready_manual_tasks(workflow)
         if not ready:
-            break
+            service = next(waiting_service_tasks(workflow), None)
+            if service is None:
+                break
+            # An outside system's answer: the one given for the task, else a stand-in that says it is one.
+            answer = run.answers.get(service.task_spec.name, {"dry_run": True})
+            steps.append({"task": service.task_spec.name, "title": getattr(service.task_spec, "bpmn_name", None)
+                          or service.task_spec.name, "lane": service.task_spec.lane, "data": answer,
+                          "topic": service.task_spec.operation_name})
+            def reply(_wf: Any, task: Any = service, result: Any = answer) -> None:
+                give_result(task, result)
+
+            failure = advance(workflow, reply)
+            continue
         task = ready[0]
         spec = task.task_spec
         form = ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get("formJsonSchemaFilename")
@@ -374,6 +386,9 @@ def dry_run(run: DryRun, assets: Mapping[str, Any]) -> dict[str, Any]:
         stopped = {"reason": "completed"}
     elif len(steps) >= MAX_DRY_RUN_STEPS:
         stopped = {"reason": "step limit", "message": f"stopped after {MAX_DRY_RUN_STEPS} user tasks: a loop?"}
+    elif messages.waits(workflow) and not waiting_timer_due_times(workflow):
+        stopped = {"reason": "waiting for a message", "messages": [
+            {"kind": w["kind"], "name": w["name"], "element": w["element"]} for w in messages.waits(workflow)]}
     else:
         stopped = {"reason": "waiting for a timer", "timers": [
             {"timer": task.task_spec.name, "due_at": due.isoformat()} for task, due in
