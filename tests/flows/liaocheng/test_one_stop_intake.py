@@ -128,8 +128,8 @@ def test_the_intake_offers_the_services_of_liaocheng_only(flow, one_stop, platfo
     assert "A" not in json.dumps(form, ensure_ascii=False).split("talent_category")[1][:200]
 
 
-GOLD_INTAKE = {"applicant_name": "张三", "id_number": "371502198805123015", "phone": "13806351234", "employer": "聊城大学",
-               "talent_level": "高端人才", "certificate_no": "LCRC-B-0031", "residence": "在聊城工作",
+GOLD_INTAKE = {"applicant_name": "张三", "id_number": "371502198805123015", "phone": "13806351234",
+               "employer": "聊城大学", "talent_level": "高端人才", "certificate_no": "LCRC-B-0031", "residence": "在聊城工作",
                "intake_decision": "受理"}
 SUBSIDY_INTAKE = {"applicant_name": "张三", "id_number": "371502198805123015", "phone": "13806351234",
                   "employer": "聊城大学", "certificate_no": "LCRC-B-0031", "subsidy_category": "企业全职引进人才",
@@ -157,9 +157,11 @@ def test_an_id_number_public_security_does_not_verify_goes_back_to_the_window(fl
                                    "service_item": "人才认定", "service_request": "申请认定"}, case)
     [check] = flow.answer_jobs("identity.check")  # the simulated registry: the number's check digit is wrong
     assert flow.open_task_names(case) == ["accept"]
-    assert flow.data(case)["identity_note"].startswith("公安人口信息核验未通过：身份证号码校验位不符")  # shown at 一窗接件
-    flow.complete(CITY, "accept", {**APPLICATION, "id_number": "371502198805123018", "requested_services": ["其他服务事项"],
-                                   "service_item": "人才认定", "service_request": "申请认定"}, case)
+    # shown at 一窗接件 (its instructions)
+    assert flow.data(case)["identity_note"].startswith("公安人口信息核验未通过：身份证号码校验位不符")
+    flow.complete(CITY, "accept", {**APPLICATION, "id_number": "371502198805123018",
+                                   "requested_services": ["其他服务事项"], "service_item": "人才认定",
+                                   "service_request": "申请认定"}, case)
     assert flow.answer_jobs("identity.check")[0]["parameters"]["id_number"] == "371502198805123018"
     assert flow.open_task_names(case) == ["assign_officer"]
     assert flow.data(case)["identity_check"]["verified"] is True

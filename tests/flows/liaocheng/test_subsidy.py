@@ -44,7 +44,8 @@ def pay_month(flow: Any, clock: Any, case: int, due: str, paid_on: str) -> None:
     clock.set(at(due))
     assert flow.fire(at(due)) == [case]
     flow.complete(HRSS, "pay", {"disbursement": "已发放", "paid_on": paid_on}, case)
-    [job] = flow.answer_jobs("finance.payment", lambda job: {"accepted": True, "voucher": f"GKZF-{job.parameters['month']}"})
+    [job] = flow.answer_jobs("finance.payment",
+                             lambda job: {"accepted": True, "voucher": f"GKZF-{job.parameters['month']}"})
     assert job["instance_id"] == case
 
 
