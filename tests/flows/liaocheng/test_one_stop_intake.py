@@ -129,8 +129,8 @@ def test_the_intake_offers_the_services_of_liaocheng_only(flow, one_stop, platfo
 
 
 GOLD_INTAKE = {"applicant_name": "张三", "id_number": "371502198805123015", "phone": "13806351234",
-               "employer": "聊城大学", "talent_level": "高端人才", "certificate_no": "LCRC-B-0031", "residence": "在聊城工作",
-               "intake_decision": "受理"}
+               "employer": "聊城大学", "talent_level": "高端人才", "certificate_no": "LCRC-B-0031",
+               "residence": "在聊城工作", "intake_decision": "受理"}
 SUBSIDY_INTAKE = {"applicant_name": "张三", "id_number": "371502198805123015", "phone": "13806351234",
                   "employer": "聊城大学", "certificate_no": "LCRC-B-0031", "subsidy_category": "企业全职引进人才",
                   "qualification": "博士研究生", "contract_years": 5, "local_social_insurance": True,
