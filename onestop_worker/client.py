@@ -74,7 +74,14 @@ class OneStopClient:
                      "Accept": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.loads(response.read(MAX_ANSWER_BYTES) or b"null")
+                raw = response.read(MAX_ANSWER_BYTES + 1)
+            if len(raw) > MAX_ANSWER_BYTES:
+                raise ApiError(response.status, "too_large", f"the answer is over {MAX_ANSWER_BYTES:,} bytes")
+            try:
+                return json.loads(raw or b"null")
+            except ValueError:
+                raise ApiError(response.status, "not_json", "the answer is not JSON: is the url the platform's?") \
+                    from None
         except urllib.error.HTTPError as error:
             try:
                 answer = json.loads(error.read(MAX_ANSWER_BYTES) or b"{}")

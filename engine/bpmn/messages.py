@@ -24,7 +24,6 @@ from engine.bpmn.case_data import UnstorableValue, check_value
 from engine.bpmn.service_tasks import waiting_service_tasks
 from engine.errors import ExpressionError
 
-MAX_EVENT_NAME = 255  # characters of a message or signal name
 MAX_THROWN_PER_RUN = 100  # messages and signals one run may send out of its case
 MAX_PAYLOAD_BYTES = 256 * 1024  # one message's or signal's data, as JSON
 KINDS = {MessageEventDefinition: "message", SignalEventDefinition: "signal"}

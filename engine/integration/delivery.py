@@ -271,7 +271,7 @@ def deliver_outbox(platform: Platform, outbox_ids: list[int], *, now: datetime |
         _DEPTH.reset(token)
 
 
-def deliver_one(platform: Platform, outbox_id: int, *, now: datetime, limit: int = MAX_CASES_PER_DELIVERY,
+def deliver_one(platform: Platform, outbox_id: int, *, now: datetime, limit: int | None = None,
                 actor: str = "system") -> list[int]:
     """Deliver one outbox event to the cases waiting for it (and, for a message nothing waits for, start the flows
     its message starts); marked delivered once no waiting case is left to reach."""
@@ -284,6 +284,7 @@ def deliver_one(platform: Platform, outbox_id: int, *, now: datetime, limit: int
         done = set(uow.session.scalars(select(EventDelivery.target).where(EventDelivery.outbox_id == outbox_id)))
         targets = [target for target, _status in waiting_targets(uow, event) if f"case:{target.instance_id}"
                    not in done]
+    limit = MAX_CASES_PER_DELIVERY if limit is None else limit
     reached, refused = [], []
     for target in targets[:limit]:
         outcome = reach_case(platform, event, target, now=now)
@@ -335,9 +336,14 @@ def sweep_outbox(platform: Platform, *, now: datetime | None = None) -> int:
             uow.session.execute(update(OutboxEvent).where(OutboxEvent.id.in_(stale)).values(delivered_at=moment))
             uow.commit()
     ids = [outbox_id for outbox_id in pending if outbox_id not in stale]
-    token = _DEPTH.set(0)
+    token = _DEPTH.set(1)  # the sweep is the first link of any chain it starts
     try:
-        deliver_outbox(platform, ids, now=moment)
+        for outbox_id in ids:
+            try:
+                deliver_one(platform, outbox_id, now=moment)
+            except OneStopError as error:
+                log.warning("outbox event %s not delivered yet: %s", outbox_id, error.message)
+                _note_attempt(platform, outbox_id, error.message)
     finally:
         _DEPTH.reset(token)
     return len(ids)

@@ -108,6 +108,9 @@ def list_jobs(*, topic: str | None = None, state: str | None = None, instance_id
     if state is not None and state not in STATES:
         raise InvalidInput(f"state must be one of {', '.join(STATES)}",
                            details=[{"field": "state", "message": "one of " + ", ".join(STATES)}])
+    if not 1 <= limit <= MAX_LISTED:
+        raise InvalidInput(f"limit must be from 1 to {MAX_LISTED}",
+                           details=[{"field": "limit", "message": f"1..{MAX_LISTED}"}])
     query = select(ExternalTask, ProcessInstance.business_key).join(
         ProcessInstance, ProcessInstance.id == ExternalTask.instance_id)
     if topic:
@@ -121,7 +124,7 @@ def list_jobs(*, topic: str | None = None, state: str | None = None, instance_id
         query = query.where((ExternalTask.state == "locked") & (ExternalTask.lock_expires_at > now))
     elif state is not None:
         query = query.where(ExternalTask.state == state)
-    rows = uow.session.execute(query.order_by(ExternalTask.id.desc()).limit(min(max(limit, 1), MAX_LISTED))
+    rows = uow.session.execute(query.order_by(ExternalTask.id.desc()).limit(limit)
                                .offset(max(offset, 0))).all()
     return [job_view(job, business_key, now) for job, business_key in rows]
 
