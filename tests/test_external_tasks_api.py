@@ -195,3 +195,31 @@ def test_messages_by_business_key_and_a_suspended_case(api, client, people, work
     assert by_key.get_json() == {"instance_ids": [keyed]}
     both = api.message(workers["a"], {"name": CONFIRMED, "instance_id": keyed, "business_key": "LC-2026-001"})
     assert both.status_code == 422
+
+
+def test_a_result_whose_next_steps_fail_is_kept_and_replayed_by_the_retry(api, client, people, workers):
+    from hostile import diagram, script_task, user_task
+
+    task = ('<bpmn:serviceTask id="ask" name="询问财政"><bpmn:extensionElements><spiffworkflow:serviceTaskOperator '
+            f'id="{TOPIC}" resultVariable="answer"><spiffworkflow:parameters /></spiffworkflow:serviceTaskOperator>'
+            '</bpmn:extensionElements></bpmn:serviceTask>')
+    nodes = ['<bpmn:startEvent id="start" name="开始" />', task,
+             script_task("check", "within = answer['amount'] <= ceiling"), user_task("wait"),
+             '<bpmn:endEvent id="end" name="结束" />']
+    deploy(client, people.headers("designer"), diagram("strict", nodes, [
+        ("start", "ask", None), ("ask", "check", None), ("check", "wait", None), ("wait", "end", None)]))
+    case = client.post("/api/v1/process-instances", headers=people.headers("admin"),
+                       json={"model_key": "strict"}).get_json()["id"]
+    [job] = api.fetch(workers["a"], "a-1").get_json()
+    assert job["parameters"] == {}
+    assert api.complete(workers["a"], job["id"], "a-1", {"amount": 5}).status_code == 200
+    view = api.case(people.headers("admin"), case)
+    assert view["status"] == "error" and view["error"]["pending"] == "external_complete"
+    assert "ceiling" in view["error"]["message"]
+    retried = client.post(f"/api/v1/process-instances/{case}/retry", headers=people.headers("admin"),
+                          json={"reason": "补录上限", "data": {"ceiling": 10}})
+    assert retried.get_json()["status"] == "active"
+    view = api.case(people.headers("admin"), case)
+    assert view["data"]["answer"] == {"amount": 5} and view["data"]["within"] is True
+    assert [t["name"] for t in view["tasks"] if t["state"] == "open"] == ["wait"]
+    assert api.fetch(workers["a"], "a-1").get_json() == []  # the worker's answer was kept, not asked again

@@ -20,6 +20,7 @@ from engine.errors import OneStopError
 from engine.integration.external_tasks import complete, fetch_and_lock
 from engine.people.identity import Actor
 from engine.platform import Platform
+from engine.store.integration_tables import ExternalTask
 from engine.store.models import User
 from onestop_worker.client import Job
 from onestop_worker.simulated import SIMULATED
@@ -41,10 +42,15 @@ def demo_worker(platform: Platform) -> Actor | None:
 
 def run_simulated_systems(platform: Platform, *, now: datetime | None = None) -> int:
     """Answer the due jobs of the demo topics with the simulated systems; how many were answered."""
+    moment = now or platform.now()
+    with platform.uow(write=False) as uow:  # most sweeps find nothing: no write lock for them
+        pending = uow.session.scalar(select(ExternalTask.id).where(
+            ExternalTask.topic.in_(DEMO_TOPICS), ExternalTask.state.in_(("waiting", "locked"))).limit(1))
+    if pending is None:
+        return 0
     actor = demo_worker(platform)
     if actor is None:
         return 0
-    moment = now or platform.now()
     with platform.uow() as uow:
         jobs = fetch_and_lock(DEMO_WORKER, list(DEMO_TOPICS), max_tasks=MAX_JOBS_PER_SWEEP, lock_seconds=300,
                               actor=actor, uow=uow, now=moment)
