@@ -71,7 +71,7 @@ test-system:
 # The PostgreSQL pass starts a private server under .pg/ and stops it when the pass ends, passed or failed —
 # unless it was running already (someone started it with scripts/postgres.sh), which it then leaves running.
 test: setup-dev test-system
-	$(BIN)/ruff check engine tasks ui tests bench
+	$(BIN)/ruff check engine tasks ui tests bench onestop_worker
 	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider -m "not postgres_only"
 	@running=0; scripts/postgres.sh status >/dev/null 2>&1 && running=1; \

@@ -19,7 +19,7 @@ from engine.store.db import OPTIMISTIC_OPTION, WRITE_OPTION, make_engine, make_s
 from engine.store.uow import UnitOfWork
 
 # What a child process has imported before it is forked, so a run never waits for an import.
-ENGINE_MODULES = ("engine.cases.jobs",)
+ENGINE_MODULES = ("engine.cases.jobs", "engine.integration.runs")
 
 
 class Platform:
@@ -46,6 +46,12 @@ class Platform:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def deliver_events(self, outbox_ids: list[int]) -> None:
+        """Deliver messages and signals cases threw (called after the commit that wrote them)."""
+        from engine.integration.delivery import deliver_outbox
+
+        deliver_outbox(self, outbox_ids)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -64,6 +64,7 @@ class Node:
     attached: str | None = None  # boundary events
     side: str = "bottom"  # where a boundary event sits on its task
     offset: float = 0.7  # where along that side (0..1)
+    tail: list[str] = field(default_factory=list)  # inner XML after the flows (an event's message definition)
 
     @property
     def is_event(self) -> bool:
@@ -101,6 +102,7 @@ class Diagram:
         self.nodes: dict[str, Node] = {}
         self.flows: list[Flow] = []
         self.files: dict[str, Any] = {}  # forms (JSON Schema as dicts) and DMN (text) written beside the diagram
+        self.roots: list[str] = []  # root elements before the process: messages, errors, correlation properties
 
     # --- elements ------------------------------------------------------------------------------------------
 
@@ -203,6 +205,70 @@ class Diagram:
         node = Node(id, "boundaryEvent", name, owner.lane, owner.col, owner.row, doc, attrs=attrs, label=label,
                     attached=attached, side=side, offset=offset)
         return self.add(node, article=article, inner=inner)
+
+    # --- talking to other systems (issue 14): service tasks, messages between cases -----------------------------
+
+    def service(self, id: str, name: str, lane: str, col: float, row: float = 0, *, doc: str, topic: str,
+                result: str, params: dict[str, str], article: str = "", width: float = 0, post: str = "") -> Node:
+        """A service task: a job for external workers of ``topic``; ``params`` maps a parameter to its expression;
+        the worker's answer goes into ``result`` (``post``: a postScript run once it is there)."""
+        lines = [f'<spiffworkflow:serviceTaskOperator id="{topic}" resultVariable="{result}">',
+                 "  <spiffworkflow:parameters>"]
+        lines += [f'    <spiffworkflow:parameter id="{key}" type="str" value={quoteattr(expr)} />'
+                  for key, expr in params.items()]
+        lines += ["  </spiffworkflow:parameters>", "</spiffworkflow:serviceTaskOperator>"]
+        if post:
+            lines.append(f"<spiffworkflow:postScript>{escape(post)}</spiffworkflow:postScript>")
+        return self.add(Node(id, "serviceTask", name, lane, col, row, doc, width=width), article=article, extra=lines)
+
+    def message(self, message_id: str, name: str) -> None:
+        self.roots.append(f'<bpmn:message id="{message_id}" name="{name}" />')
+
+    def correlation(self, prop: str, name: str, messages: list[str], path: str) -> None:
+        """A correlation property read from each of ``messages`` by the expression ``path``."""
+        lines = [f'<bpmn:correlationProperty id="{prop}" name="{name}">']
+        for message_id in messages:
+            lines += [f'  <bpmn:correlationPropertyRetrievalExpression messageRef="{message_id}">',
+                      f"    <bpmn:messagePath>{escape(path)}</bpmn:messagePath>",
+                      "  </bpmn:correlationPropertyRetrievalExpression>"]
+        self.roots.append("\n  ".join([*lines, "</bpmn:correlationProperty>"]))
+
+    def _message_event(self, kind: str, id: str, name: str, lane: str, col: float, row: float, *, doc: str,
+                       message: str, article: str, label: str, payload: str = "", variable: str = "") -> Node:
+        inner = []
+        if payload or variable:
+            inner = ["  <bpmn:extensionElements>"]
+            if payload:
+                inner.append(f"    <spiffworkflow:messagePayload>{escape(payload)}</spiffworkflow:messagePayload>")
+            if variable:
+                inner.append(f"    <spiffworkflow:messageVariable>{variable}</spiffworkflow:messageVariable>")
+            inner.append("  </bpmn:extensionElements>")
+        node = self.add(Node(id, kind, name, lane, col, row, doc, label=label), article=article)
+        node.tail = [f'<bpmn:messageEventDefinition id="{id}_definition" messageRef="{message}">', *inner,
+                     "</bpmn:messageEventDefinition>"] if inner else \
+            [f'<bpmn:messageEventDefinition id="{id}_definition" messageRef="{message}" />']
+        return node
+
+    def message_start(self, id: str, name: str, lane: str, col: float, row: float = 0, *, doc: str, message: str,
+                      article: str = "", label: str = "below") -> Node:
+        return self._message_event("startEvent", id, name, lane, col, row, doc=doc, message=message, article=article,
+                                   label=label)
+
+    def throw_message(self, id: str, name: str, lane: str, col: float, row: float = 0, *, doc: str, message: str,
+                      payload: str, article: str = "", label: str = "below") -> Node:
+        return self._message_event("intermediateThrowEvent", id, name, lane, col, row, doc=doc, message=message,
+                                   article=article, label=label, payload=payload)
+
+    def catch_message(self, id: str, name: str, lane: str, col: float, row: float = 0, *, doc: str, message: str,
+                      variable: str = "", article: str = "", label: str = "below") -> Node:
+        return self._message_event("intermediateCatchEvent", id, name, lane, col, row, doc=doc, message=message,
+                                   article=article, label=label, variable=variable)
+
+    def shift(self, from_col: float, by: float) -> None:
+        """Move every element at or right of ``from_col`` ``by`` columns (to make room for new steps)."""
+        for node in self.nodes.values():
+            if node.col >= from_col:
+                node.col += by
 
     def flow(self, source: str, target: str, name: str = "", condition: str = "", *, id: str = "", doc: str = "",
              waypoints: list[tuple[float, float]] | None = None, label_at: tuple[float, float] | None = None,
@@ -360,6 +426,7 @@ class Diagram:
                'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" '
                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                f'xmlns:spiffworkflow="{SPIFF}" id="Definitions_{self.id}" targetNamespace="http://bpmn.io/schema/bpmn">',
+               *[f"  {root}" for root in self.roots],
                f'  <bpmn:collaboration id="Collaboration_{self.id}">',
                f'    <bpmn:participant id="Participant_{self.id}" name={quoteattr(self.participant)} '
                f'processRef="{self.id}" />',
@@ -396,7 +463,7 @@ class Diagram:
             out += [f"      {line}" for line in inner_first]
             out += [f"      <bpmn:incoming>{f}</bpmn:incoming>" for f in incoming.get(node.id, [])]
             out += [f"      <bpmn:outgoing>{f}</bpmn:outgoing>" for f in outgoing.get(node.id, [])]
-            out += [f"      {line}" for line in definition]
+            out += [f"      {line}" for line in definition + node.tail]
             out.append(f"    </bpmn:{node.kind}>")
         for flow in self.flows:
             name = f" name={quoteattr(flow.name)}" if flow.name else ""

@@ -39,9 +39,12 @@ def task_view(task: Any) -> dict[str, Any]:
 
 
 def may_act(actor: Actor, task: Any, uow: UnitOfWork) -> bool:
-    """Staff act on their department's tasks (their county's, for county windows); applicants on their own."""
+    """Staff act on their department's tasks (their county's, for county windows); applicants on their own; a
+    worker account (an outside system's) on none."""
     if actor.is_admin:
         return True
+    if actor.is_worker:
+        return False
     if task.department is None:
         return task.assignee == actor.username
     if actor.role != "staff" or actor.department != task.department:
@@ -56,6 +59,8 @@ def list_tasks(*, actor: Actor, uow: UnitOfWork, scope: str = "mine", state: str
         raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
     if state is not None and state not in STATES:
         raise InvalidInput(f"state must be one of {', '.join(STATES)}")
+    if actor.is_worker:
+        raise PermissionDenied("a worker account has no task list: it fetches external tasks of its topics")
     params: dict[str, Any] = {"state": state, "limit": min(max(limit, 1), 500), "offset": max(offset, 0),
                               "username": actor.username, "department": actor.department, "county": actor.county}
     per_county = False

@@ -95,6 +95,25 @@ class Flow:
     def data(self, instance_id: int) -> dict[str, Any]:
         return dict(self.view(instance_id)["data"])
 
+    def answer_jobs(self, topic: str, result: Any = None) -> list[dict[str, Any]]:
+        """Answer every waiting job of ``topic`` as the outside system's worker would: with ``result``, or
+        ``result(job)`` when it is callable (None: the demo's simulated system of that topic). The jobs answered."""
+        from engine.integration.external_tasks import complete, fetch_and_lock
+        from onestop_worker.client import Job
+        from onestop_worker.simulated import SIMULATED
+
+        admin = Actor("admin", "admin")
+        with self.platform.uow() as uow:
+            jobs = fetch_and_lock("scenario", [topic], max_tasks=100, actor=admin, uow=uow, now=self.platform.now())
+            uow.commit()
+        for job in jobs:
+            answer = result if not callable(result) and result is not None else \
+                (result or SIMULATED[topic])(Job.of(job))
+            with self.platform.uow(optimistic=True) as uow:
+                complete(job["id"], "scenario", answer, actor=admin, uow=uow, now=self.platform.now())
+                uow.commit()
+        return jobs
+
     def complete_in(self, who: str, instance_id: int, process_id: str, name: str, data: dict[str, Any]) -> None:
         """Complete ``name`` of the called flow ``process_id`` (parallel sub-flows of a case share task names)."""
         task = self.open_task(instance_id, name, process_id)

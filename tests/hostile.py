@@ -13,7 +13,8 @@ HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="h
         ' xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="Definitions_{key}" '
         'targetNamespace="http://bpmn.io/schema/bpmn">\n')
 SIZES = {"startEvent": (36, 36), "endEvent": (36, 36), "boundaryEvent": (36, 36), "intermediateCatchEvent": (36, 36),
-         "exclusiveGateway": (50, 50), "parallelGateway": (50, 50)}
+         "intermediateThrowEvent": (36, 36), "exclusiveGateway": (50, 50), "parallelGateway": (50, 50),
+         "eventBasedGateway": (50, 50)}
 FORM = json.dumps({"type": "object", "properties": {"note": {"type": "string"}}}).encode()
 
 
@@ -29,9 +30,10 @@ def user_task(task_id: str, extra: str = "") -> str:
 
 
 def diagram(key: str, nodes: list[str], flows: list[tuple[str, str, str | None]], *, lane: str = "city_window",
-            default: dict[str, str] | None = None) -> dict[str, bytes]:
+            default: dict[str, str] | None = None, roots: str = "") -> dict[str, bytes]:
     """The files of a one-lane flow: ``nodes`` are flow-node elements (boundary events included), ``flows`` are
-    (source, target, condition) with ids made up; ``default`` maps a gateway to its default flow's target."""
+    (source, target, condition) with ids made up; ``default`` maps a gateway to its default flow's target;
+    ``roots`` are root elements of the file (messages, signals, errors, correlation properties)."""
     ids = [re.search(r'id="([^"]+)"', node).group(1) for node in nodes]  # type: ignore[union-attr]
     tags = [re.match(r"<bpmn:(\w+)", node).group(1) for node in nodes]  # type: ignore[union-attr]
     flow_ids = [f"f_{source}_{target}" for source, target, _condition in flows]
@@ -46,7 +48,8 @@ def diagram(key: str, nodes: list[str], flows: list[tuple[str, str, str | None]]
             node = f"{node[:-2]}>{incoming}{outgoing}</bpmn:{tag}>"
         else:  # the schema's order: extension elements, then the flows, then the rest (script, loop, event)
             end = "</bpmn:extensionElements>"
-            at = node.index(end) + len(end) if end in node else node.index(">") + 1
+            first = node.index(">") + 1
+            at = node.index(end) + len(end) if node[first:].startswith("<bpmn:extensionElements>") else first
             node = node[:at] + incoming + outgoing + node[at:]
         body.append(node)
     for fid, (source, target, condition) in zip(flow_ids, flows, strict=True):
@@ -73,7 +76,7 @@ def diagram(key: str, nodes: list[str], flows: list[tuple[str, str, str | None]]
     edges = [f'<bpmndi:BPMNEdge id="{fid}_di" bpmnElement="{fid}"><di:waypoint x="{places[s][0] + 20}" '
              f'y="{places[s][1] + 20}" /><di:waypoint x="{places[t][0]}" y="{places[t][1] + 20}" /></bpmndi:BPMNEdge>'
              for fid, (s, t, _c) in zip(flow_ids, flows, strict=True)]
-    xml = (HEAD.format(key=key) +
+    xml = (HEAD.format(key=key) + roots +
            f'<bpmn:collaboration id="Collaboration_{key}"><bpmn:participant id="Participant_{key}" name="{key}" '
            f'processRef="{key}" /></bpmn:collaboration>'
            f'<bpmn:process id="{key}" name="{key}" isExecutable="true"><bpmn:laneSet id="LaneSet_{key}">'

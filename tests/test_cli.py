@@ -119,3 +119,37 @@ def test_validate_and_deploy_a_city_package_read_its_own_organisation(env):
     served = onestop({**env, "ONESTOP_PROCESSES_DIR": "", "ONESTOP_CITY": "lianyungang"}, "validate",
                      str(ESCALATION))
     assert served.returncode == 1 and "talent_office" not in served.stdout  # judged against Lianyungang's lanes
+
+
+def test_worker_accounts_are_made_with_their_topics_and_get_a_token(env):
+    """The contract's `onestop users create NAME --role worker --topics t1,t2` (password on stdin) and `onestop token
+    create NAME`; the token fetches only those topics."""
+    onestop(env, "db", "upgrade")
+    created = onestop(env, "users", "create", "finance", "--role", "worker", "--topics",
+                      "finance.payment, payment_confirmed", stdin="a long enough password\n")
+    assert created.returncode == 0, created.stderr
+    assert "finance.payment, payment_confirmed" in created.stdout
+    without = onestop(env, "users", "create", "nobody", "--role", "worker", stdin="a long enough password\n")
+    assert without.returncode == 1 and "topics" in without.stderr
+    staff = onestop(env, "users", "create", "clerk", "--role", "staff", "--department", "city_window", "--topics",
+                    "finance.payment", stdin="a long enough password\n")
+    assert staff.returncode == 1 and "only worker accounts have topics" in staff.stderr
+    bad = onestop(env, "users", "create", "odd", "--role", "worker", "--topics", "no spaces allowed",
+                  stdin="a long enough password\n")
+    assert bad.returncode == 1 and "topics" in bad.stderr
+    token = onestop(env, "token", "create", "finance").stdout.strip()
+    from engine.config import Settings
+    from engine.platform import Platform
+    from ui import create_app
+
+    client = create_app({"TESTING": True}, platform=Platform(Settings.from_env(env))).test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).get_json()["role"] == "worker"
+    fetched = client.post("/api/v1/external-tasks/fetch-and-lock", headers=headers,
+                          json={"worker_id": "f-1", "topics": ["finance.payment"]})
+    assert fetched.status_code == 200 and fetched.get_json() == []
+    foreign = client.post("/api/v1/external-tasks/fetch-and-lock", headers=headers,
+                          json={"worker_id": "f-1", "topics": ["elicence.issue"]})
+    assert foreign.status_code == 403
+    missing = onestop({**env}, "external-worker", "--worker-id", "w", "--topic", "finance.payment=simulated")
+    assert missing.returncode != 0 and "ONESTOP_WORKER_TOKEN" in missing.stdout + missing.stderr

@@ -35,18 +35,21 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     from .api import api
     from .door import install_door
     from .errors import register_error_handlers
+    from .integration_api import integration_api
     from .metrics_view import init_app as init_metrics
     from .web import babel, csrf, login_manager, register_web, select_locale
 
     install_door(app)  # before anything reads a request: strict JSON, bounded bodies, clean text
     app.register_blueprint(api)
     app.register_blueprint(admin_api)
+    app.register_blueprint(integration_api)
     register_error_handlers(app)
     init_metrics(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     csrf.exempt(api)  # the API authenticates each request with a bearer token, not a cookie
     csrf.exempt(admin_api)
+    csrf.exempt(integration_api)
     babel.init_app(app, locale_selector=select_locale)
     register_web(app)
     return app

@@ -1,4 +1,4 @@
-"""The `onestop` command line: serve, worker, db, validate, deploy, demo, users, token, calendar."""
+"""The `onestop` command line: serve, worker, external-worker, db, validate, deploy, demo, users, token, calendar."""
 
 from __future__ import annotations
 
@@ -241,10 +241,14 @@ def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool, 
 @click.option("--once", is_flag=True, help="fire what is due now and exit")
 @click.option("--interval", default=5.0, show_default=True, help="seconds between sweeps")
 def worker(once: bool, interval: float) -> None:
-    """Fire due timers and resume their instances."""
+    """Fire due timers and resume their instances; deliver the messages cases threw that are not delivered yet, and
+    (with the demo loaded) answer the demo topics' jobs with the simulated outside systems."""
+    from .sweeps import SWEEPS
+
     platform = _platform()
     if once:
-        report = scheduler.fire_due_timers(platform)
+        report = scheduler.run_worker(platform, once=True, sweeps=SWEEPS)
+        assert report is not None
         click.echo(f"due {report.due}, fired {len(report.fired)}, skipped {len(report.skipped)}, "
                    f"errors {len(report.errors)}")
         sys.exit(1 if report.errors else 0)
@@ -252,7 +256,31 @@ def worker(once: bool, interval: float) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo(f"worker sweeping every {interval:g} s; stop with Ctrl-C")
-    scheduler.run_worker(platform, once=False, interval=interval, stop=stop)
+    scheduler.run_worker(platform, once=False, interval=interval, stop=stop, sweeps=SWEEPS)
+
+
+@main.command("external-worker")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="the platform's address")
+@click.option("--worker-id", required=True, help="this worker's name in locks and history (e.g. finance-1)")
+@click.option("--topic", "topics", multiple=True, required=True, metavar="TOPIC=HANDLER",
+              help="a topic and its handler: http (POST the parameters to the job's url), simulated (the demo's "
+                   "simulated system of that topic) or module:function; repeat for each topic")
+@click.option("--max-tasks", default=1, show_default=True, type=click.IntRange(1, 100))
+@click.option("--lock-seconds", default=60, show_default=True, type=click.IntRange(1, 86_400))
+@click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 100), help="retries of a job")
+@click.option("--allow-host", "allowed_hosts", multiple=True, help="http handler: hosts it may call (default: any)")
+@click.option("--timeout", default=10.0, show_default=True, help="http handler: seconds to wait for an answer")
+def external_worker(url: str, worker_id: str, topics: tuple[str, ...], max_tasks: int, lock_seconds: int,
+                    retries: int, allowed_hosts: tuple[str, ...], timeout: float) -> None:
+    """Fetch and handle external tasks until SIGTERM or Ctrl-C. The worker account's token is read from
+    ONESTOP_WORKER_TOKEN (create one with `onestop token create NAME`)."""
+    from .external_worker import build_worker
+
+    worker = build_worker(url, worker_id, topics, max_tasks=max_tasks, lock_seconds=lock_seconds, retries=retries,
+                          allowed_hosts=set(allowed_hosts) or None, timeout=timeout)
+    worker.install_signal_handlers()
+    click.echo(f"worker {worker_id} serving {', '.join(sorted(worker.handlers))} at {url}; stop with Ctrl-C")
+    worker.run()
 
 
 @main.command()
@@ -285,19 +313,24 @@ def _fail_with_details(error: OneStopError) -> None:
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--department", default=None, help="department code (staff)")
 @click.option("--county", default=None, help="county code (county window staff)")
+@click.option("--topics", default=None, help="a worker's topics, comma-separated: the external tasks it fetches "
+                                            "and the messages and signals it may send (e.g. finance.payment)")
 @click.option("--display-name", default="", help="name shown in the UI")
-def users_create(name: str, role: str, department: str | None, county: str | None, display_name: str) -> None:
+def users_create(name: str, role: str, department: str | None, county: str | None, topics: str | None,
+                 display_name: str) -> None:
     """Create a user; the password is read from standard input."""
     password = _read_password()
     platform = _platform()
+    topic_list = [t.strip() for t in topics.split(",") if t.strip()] if topics is not None else None
     try:
         with platform.uow() as uow:
             create_user(name, password, role=role, department=department, county=county,
-                        display_name=display_name, organisation=platform.organisation, uow=uow, now=platform.now())
+                        display_name=display_name, organisation=platform.organisation, uow=uow, now=platform.now(),
+                        topics=topic_list)
             uow.commit()
     except OneStopError as error:
         _fail_with_details(error)
-    click.echo(f"user {name} created ({role})")
+    click.echo(f"user {name} created ({role}" + (f": {', '.join(topic_list)}" if topic_list else "") + ")")
 
 
 @users.command("password")

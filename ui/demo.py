@@ -33,6 +33,7 @@ from engine.store.uow import UnitOfWork
 from tasks.attachments import Upload, store_submission
 from tasks.handover import hand_over_task
 from tasks.service import claim_task, complete_task, instance_task_rows
+from ui.demo_systems import DEMO_TOPICS, DEMO_WORKER, DEMO_WORKER_NAME, run_simulated_systems
 
 DEMO_PASSWORD = "onestop-demo"  # noqa: S105 — printed for the demo; never used outside `onestop demo`
 OPEN = ("open", "claimed")
@@ -53,6 +54,8 @@ def demo_accounts(platform: Platform) -> list[tuple[str, str, str | None, str | 
         ("designer", "designer", None, None, "流程设计员"),
         ("applicant", "applicant", None, None, "张博士"),
         ("applicant_2", "applicant", None, None, "李教授"),
+        # the simulated outside systems of the demo (ui/demo_systems.py): API only, no web sign-in
+        (DEMO_WORKER, "worker", None, None, DEMO_WORKER_NAME),
     ]
     organisation = platform.organisation
     for code, department in organisation.departments.items():
@@ -91,15 +94,19 @@ class CaseDriver:
             raise DemoStepFailed(f"no demo account {username!r}")
         return self.actors[username]
 
-    def _step(self, action: Callable[[UnitOfWork], Any], *, runs_diagram: bool = False) -> Any:
+    def _step(self, action: Callable[[UnitOfWork], Any], *, runs_diagram: bool = False,
+              at: datetime | None = None) -> Any:
         with self.platform.uow(optimistic=runs_diagram) as uow:
             result = action(uow)
             uow.commit()
+        if runs_diagram:  # the simulated outside systems answer what the step asked of them, at the same moment
+            run_simulated_systems(self.platform, now=at)
         return result
 
     def start(self, key: str, data: dict[str, Any], *, at: datetime, who: str = "applicant") -> None:
         result = self._step(lambda uow: start_instance(key, data, business_key=self.business_key,
-                                                       actor=self.actor(who), uow=uow, now=at), runs_diagram=True)
+                                                       actor=self.actor(who), uow=uow, now=at), runs_diagram=True,
+                            at=at)
         self.id = int(result["id"])
         self._check()
 
@@ -114,7 +121,7 @@ class CaseDriver:
             fields = self._step(lambda uow: store_submission(task.id, fields, uploads, actor=self.actor(who),
                                                              uow=uow, now=at)).data
         self._step(lambda uow: complete_task(task.id, fields, actor=self.actor(who), uow=uow, now=at),
-                   runs_diagram=True)
+                   runs_diagram=True, at=at)
         self._check()
 
     def claim(self, who: str, name: str, *, at: datetime) -> None:
@@ -140,7 +147,7 @@ class CaseDriver:
 
     def fire(self, *, at: datetime) -> None:
         """Fire this case's timers that are due at ``at`` (what the scheduler would have done then)."""
-        if self._step(lambda uow: fire_instance_timers(self.case_id, uow=uow, now=at), runs_diagram=True) \
+        if self._step(lambda uow: fire_instance_timers(self.case_id, uow=uow, now=at), runs_diagram=True, at=at) \
                 != "fired":
             raise DemoStepFailed(f"no timer of the case was due at {at.isoformat()}")
         self._check()
@@ -242,7 +249,8 @@ def load_demo(platform: Platform) -> Iterator[str]:
             return
         for username, role, department, county, name in accounts:
             create_user(username, DEMO_PASSWORD, role=role, department=department, county=county,
-                        display_name=name, organisation=platform.organisation, uow=uow, now=now)
+                        display_name=name, organisation=platform.organisation, uow=uow, now=now,
+                        topics=list(DEMO_TOPICS) if role == "worker" else None)
         admin_token = create_token("admin", name="demo", uow=uow, now=now)
         deployed = set(uow.session.scalars(select(ProcessModel.key).distinct()).all())
         uow.commit()
@@ -250,6 +258,8 @@ def load_demo(platform: Platform) -> Iterator[str]:
     yield f"demo: {platform.organisation.city.platform or platform.settings.city}"
     yield "demo: admin / designer / applicant; staff by department code, each with colleagues <code>_2, <code>_3 " \
           "(e.g. city_window, city_window_2, talent_office)"
+    yield f"demo: {DEMO_WORKER} ({DEMO_WORKER_NAME}) answers the jobs of {', '.join(DEMO_TOPICS)} in `onestop serve` " \
+          "with simulated systems"
 
     actors = {username: Actor(username=username, role=role, department=department, county=county)
               for username, role, department, county, _name in accounts}

@@ -120,6 +120,8 @@ def check_request() -> None:
             raise _refuse(key, f"the query parameter {key[:40]!r} is longer than {MAX_QUERY_VALUE_CHARS} characters")
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (_MULTIPART, _URLENCODED):
         for key, value in request.form.items(multi=True):
+            # A malformed multipart part can come out of the parser without a name or a text value: "" then.
+            key, value = key if isinstance(key, str) else "", value if isinstance(value, str) else ""
             if _BAD_LINE.search(key) or _BAD_FORM_TEXT.search(value):
                 raise _refuse(key, f"the form field {key[:40]!r} holds a control character")
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .openapi_integration import SCHEMAS as INTEGRATION_SCHEMAS
+from .openapi_integration import integration_paths
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -201,13 +204,15 @@ def openapi_document() -> dict[str, Any]:
                        "holidays": {"type": "array", "items": _ref("CalendarDay")},
                        "working_days": {"type": "array", "items": _ref("CalendarDay")}}}))}
     paths.update(admin_paths())
+    paths.update(integration_paths(_op, _errors, _json, _json_body, _path_int, _query))
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop 人才一站式服务平台 API", "version": "1.0.0",
                  "description": "Deploy flows, run cases, work task lists. Times are ISO 8601 with an offset."},
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": {**SCHEMAS, **INTEGRATION_SCHEMAS}},
         "paths": paths,
     }
 

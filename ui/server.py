@@ -30,8 +30,10 @@ class _OneStopServer(BaseApplication):  # type: ignore[misc]
 
 def _start_scheduler(worker: Any) -> None:
     # Every web process sweeps; instances are fired under a row lock / version check, so races are harmless.
+    from .sweeps import SWEEPS
+
     app = worker.wsgi
-    Scheduler(app.extensions["onestop"]).start()
+    Scheduler(app.extensions["onestop"], sweeps=SWEEPS).start()
 
 
 def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool, access_log: bool = True) -> None:

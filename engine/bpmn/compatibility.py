@@ -39,8 +39,9 @@ ELEMENTS: dict[str, Rule] = {
     "manualTask": Rule("runs", "like a user task"),
     "scriptTask": Rule("runs", "Python in the restricted engine"),
     "businessRuleTask": Rule("runs", "a DMN decision named by spiffworkflow:calledDecisionId"),
-    "serviceTask": Rule("refused", "service tasks are not supported on this platform (no service operators); use "
-                                   "a script task or a user task"),
+    "serviceTask": Rule("runs", "work for an outside system: <spiffworkflow:serviceTaskOperator id=\"TOPIC\" "
+                                "resultVariable=\"VAR\"> with its parameters; external workers of TOPIC fetch it "
+                                "and their answer goes into VAR"),
     "sendTask": Rule("runs", "throws its message"),
     "receiveTask": Rule("runs", "waits for its message"),
     "callActivity": Rule("runs", "calls another process of the flow or another deployed flow"),
@@ -64,8 +65,9 @@ ELEMENTS: dict[str, Rule] = {
     "textAnnotation": Rule("ignored", "documentation"),
     "association": Rule("ignored", "documentation"),
     "group": Rule("ignored", "documentation"),
-    "collaboration": Rule("ignored", "pools without a process, message flows: documentation; messages between "
-                                     "cases go through the API"),
+    "collaboration": Rule("ignored", "pools without a process, message flows: documentation; messages reach "
+                                     "other cases by their name (and correlation), and outside systems send them "
+                                     "through POST /api/v1/messages"),
 }
 
 # Event definitions and attributes that change how an element runs, and whether this engine honours them.

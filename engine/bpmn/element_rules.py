@@ -11,6 +11,7 @@ from lxml import etree
 from engine.bpmn import rewrite
 from engine.bpmn.compatibility import ELEMENTS, EVENT_RULES, VENDORS
 from engine.bpmn.problems import NS, Report, executable_processes, in_processes, label, local_name, quote
+from engine.bpmn.service_tasks import MAX_RETRIES, TOPIC_PATTERN
 
 PYTHON_LANGUAGES = ("", "python", "python3", "text/python", "text/x-python", "application/x-python")
 REFERENCES = {"messageEventDefinition": ("messageRef", "message"),
@@ -224,6 +225,8 @@ def check_tasks(name: str, root: etree._Element, report: Report) -> None:
         if script is None or not (script.text or "").strip():
             report.add(name, task.sourceline, f"{label(task)} has no script: write Python in it, or make it a "
                                               "plain task", element=task)
+    for task in in_processes(root, "bpmn:serviceTask"):
+        check_service_task(name, task, report)
     for task in in_processes(root, "bpmn:businessRuleTask"):
         decision = task.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
         vendor = any(etree.QName(attribute).localname == "decisionRef" for attribute in task.attrib) or any(
@@ -233,6 +236,55 @@ def check_tasks(name: str, root: etree._Element, report: Report) -> None:
                                               "DECISION_ID</spiffworkflow:calledDecisionId> inside its "
                                               "bpmn:extensionElements, the id of a decision in a .dmn uploaded "
                                               "with the flow", element=task)
+
+
+SERVICE_TASK_HELP = ("a service task hands work to an outside system: add <spiffworkflow:serviceTaskOperator "
+                     "id=\"TOPIC\" resultVariable=\"VAR\"> inside its bpmn:extensionElements (external workers of "
+                     "TOPIC, e.g. finance.payment, fetch the job; their answer goes into VAR), with "
+                     "<spiffworkflow:parameters><spiffworkflow:parameter id=\"NAME\" type=\"str\" "
+                     "value=\"EXPRESSION\"/> for what they need")
+
+
+def check_service_task(name: str, task: etree._Element, report: Report) -> None:
+    """A service task names its topic (a job for external workers of it), a result variable and parameters the
+    engine can read."""
+    operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+    vendor = any(etree.QName(attribute).namespace in VENDORS for attribute in task.attrib) or any(
+        etree.QName(child).namespace in VENDORS for child in task.iterfind("bpmn:extensionElements/*", NS))
+    if operator is None:
+        if not vendor:  # another engine's setting names its own topic: its hint says what to write
+            report.add(name, task.sourceline, f"{label(task)} names no service operator: {SERVICE_TASK_HELP}",
+                       element=task)
+        return
+    topic = (operator.get("id") or "").strip()
+    if not TOPIC_PATTERN.fullmatch(topic):
+        report.add(name, operator.sourceline, f"{label(task)}: topic '{quote(topic)}' (the serviceTaskOperator's id) "
+                                              "must be 1 to 120 letters, digits, '.', '_', ':' or '-', starting "
+                                              "with a letter or digit, e.g. finance.payment", element=task)
+    result = operator.get("resultVariable")
+    if result is not None and result != "" and (not result.isidentifier() or result.startswith("_")):
+        report.add(name, operator.sourceline, f"{label(task)}: resultVariable '{quote(result)}' must be a variable "
+                                              "name (letters, digits and '_', not starting with '_' or a digit)",
+                   element=task)
+    seen: set[str] = set()
+    for parameter in operator.iterfind("spiffworkflow:parameters/spiffworkflow:parameter", NS):
+        parameter_id = parameter.get("id") or ""
+        if not parameter_id.strip():
+            report.add(name, parameter.sourceline, f"{label(task)}: a spiffworkflow:parameter has no id: name it",
+                       element=task)
+        elif parameter_id in seen:
+            report.add(name, parameter.sourceline, f"{label(task)}: parameter '{quote(parameter_id)}' is given twice",
+                       element=task)
+        seen.add(parameter_id)
+        if parameter.get("type") is None or parameter.get("value") is None:
+            report.add(name, parameter.sourceline, f"{label(task)}: parameter '{quote(parameter_id)}' needs a type "
+                                                   "(e.g. type=\"str\") and a value (a Python expression, e.g. "
+                                                   "value=\"applicant_name\" or value=\"'text'\")", element=task)
+    for retry in operator.iterfind("spiffworkflow:retry", NS):
+        retries = retry.get("retries")
+        if retries is not None and not (retries.isdigit() and int(retries) <= MAX_RETRIES):
+            report.add(name, retry.sourceline, f"{label(task)}: retries=\"{quote(retries)}\" must be a whole number "
+                                               f"from 0 to {MAX_RETRIES}", element=task)
 
 
 def check_properties(name: str, root: etree._Element, report: Report) -> None:

@@ -18,7 +18,7 @@ from engine.bpmn.timer_bounds import timer_range_problem
 from engine.bpmn.timers import parse_cycle
 from engine.bpmn.vendor_hints import feel_entry, foreign_expression
 
-FUNCTION_NAMES = ("working_days", "is_working_day", "now")
+FUNCTION_NAMES = ("working_days", "is_working_day", "now", "new_reference")
 MAX_DMN_ENTRY = 2000  # characters; Spiff's "?" substitution is quadratic in the entry's length
 RUNNABLE_HIT_POLICIES = ("UNIQUE", "FIRST", "COLLECT")
 _DMN_INPUT = "dmninputexpr"  # what Spiff's DMN engine substitutes for "?" in an input entry
@@ -74,6 +74,17 @@ def check_bpmn_expressions(name: str, root: etree._Element, report: Report) -> N
             where = label(owner) if owner is not None else "an element"
             if (script.text or "").strip():
                 check_expression(name, script, script.text or "", "exec", f"{tag[14:]} of {where}", report)
+    for parameter in in_processes(root, "spiffworkflow:parameter"):
+        task = next((a for a in parameter.iterancestors() if etree.QName(a).localname == "serviceTask"), None)
+        value = parameter.get("value")
+        if task is not None and value is not None:
+            if not value.strip():
+                report.add(name, parameter.sourceline, f"parameter '{quote(parameter.get('id'))}' of {label(task)} is "
+                                                       "empty: write a Python expression (text in quotes)",
+                           element=parameter)
+            else:
+                check_expression(name, parameter, value, "eval",
+                                 f"parameter '{quote(parameter.get('id'))}' of {label(task)}", report)
     for kind in ("timeDate", "timeDuration", "timeCycle"):
         for timer in in_processes(root, f"bpmn:{kind}"):
             check_timer(name, timer, kind, report)

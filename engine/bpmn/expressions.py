@@ -1,7 +1,9 @@
-"""The functions every expression may call: working days on the platform calendar, and the engine's clock."""
+"""The functions every expression may call: working days on the platform calendar, the engine's clock, and new
+references for correlating messages between cases."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -9,7 +11,7 @@ from typing import Any
 from engine.calendar.workdays import WorkingCalendar
 from engine.errors import CalendarError
 
-FUNCTION_NAMES = ("working_days", "is_working_day", "now")
+FUNCTION_NAMES = ("working_days", "is_working_day", "now", "new_reference")
 
 
 def _moment(value: Any, tz: tzinfo, what: str) -> datetime:
@@ -62,5 +64,13 @@ class ExpressionFunctions:
     def now(self) -> str:
         return self.moment.astimezone(self.tz).isoformat()
 
+    def new_reference(self, prefix: str = "") -> str:
+        """A reference no other case has: ``prefix`` + the day + 8 random hex digits (e.g. YCSL20261102-9F3A61C2).
+        What a case correlates the answers of other cases by (the messages it waits for)."""
+        if not isinstance(prefix, str) or len(prefix) > 20:
+            raise CalendarError("new_reference: the prefix is text of at most 20 characters")
+        return f"{prefix}{self.moment.astimezone(self.tz):%Y%m%d}-{secrets.token_hex(4).upper()}"
+
     def as_mapping(self) -> dict[str, Callable[..., Any]]:
-        return {"working_days": self.working_days, "is_working_day": self.is_working_day, "now": self.now}
+        return {"working_days": self.working_days, "is_working_day": self.is_working_day, "now": self.now,
+                "new_reference": self.new_reference}

@@ -23,7 +23,9 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
     SpiffStartEventParser,
 )
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 
+from engine.bpmn.service_tasks import ExternalServiceTask
 from engine.bpmn.timers import CLOCK_TIMER_CLASSES
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -86,8 +88,9 @@ class OneStopEndEventParser(SpiffEndEventParser):
 
 
 class OneStopParser(SpiffBpmnParser):
-    """SpiffArena's dialect, with timers that follow the engine's clock and timezone. Diagrams reach it as
-    ``rewrite.prepare`` shaped them (links, implicit starts and ends, splits out of activities)."""
+    """SpiffArena's dialect, with timers that follow the engine's clock and timezone and service tasks that wait
+    for external workers (engine/bpmn/service_tasks.py). Diagrams reach it as ``rewrite.prepare`` shaped them
+    (links, implicit starts and ends, splits out of activities)."""
 
     OVERRIDE_PARSER_CLASSES = {
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
@@ -95,6 +98,7 @@ class OneStopParser(SpiffBpmnParser):
         full_tag("startEvent"): (OneStopStartEventParser, StartEvent),
         full_tag("boundaryEvent"): (OneStopBoundaryEventParser, BoundaryEvent),
         full_tag("intermediateCatchEvent"): (OneStopIntermediateCatchEventParser, IntermediateCatchEvent),
+        full_tag("serviceTask"): (ServiceTaskParser, ExternalServiceTask),
     }
 
     def __init__(self, validate: bool = True) -> None:

@@ -577,7 +577,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
     def call_service(self, context: Mapping[str, Any], **kwargs: Any) -> Any:
-        raise ExpressionError("service tasks are not supported")
+        raise ExpressionError("the engine calls no service itself: a service task waits for an external worker")
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
@@ -629,5 +629,6 @@ class RestrictedScriptEngine(PythonScriptEngine):
                                      error_line=error_line)
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
-        err = ExpressionError("service tasks are not supported")
+        # Never reached by the platform's service tasks (engine/bpmn/service_tasks.py), which wait for a worker.
+        err = ExpressionError("the engine calls no service itself: a service task waits for an external worker")
         raise WorkflowTaskException(_describe(err), task=task, exception=err) from err

@@ -12,8 +12,10 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditio
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.task import Task
 
+from engine.bpmn.service_tasks import ExternalServiceTask
 from engine.bpmn.timers import CLOCK_TIMER_CLASSES
 
 
@@ -77,6 +79,7 @@ class InstanceSerializer:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _SpecByReferenceConverter
         config[Task] = _CompactTaskConverter
+        config[ExternalServiceTask] = ServiceTaskConverter  # compared by version migrations (diff_workflow)
         for clock_class in CLOCK_TIMER_CLASSES.values():  # an event-based gateway keeps the event that fired
             config[clock_class] = TimerConditionalEventDefinitionConverter
         registry = BpmnWorkflowSerializer.configure(config)

@@ -18,7 +18,7 @@ from engine.bpmn.compatibility import (
 from engine.bpmn.problems import Report, executable_processes, label, local_name, quote
 from engine.bpmn.sandbox_ast import check_source
 
-FUNCTION_NAMES = ("working_days", "is_working_day", "now")
+FUNCTION_NAMES = ("working_days", "is_working_day", "now", "new_reference")
 _JUEL = re.compile(r"^\s*[$#]\{(.*)\}\s*$", re.DOTALL)
 _STRING = r"""("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
 _JUEL_WORDS = [(r"&&", " and "), (r"\|\|", " or "), (r"!(?!=)", " not "), (r"\beq\b", "=="), (r"\bne\b", "!="),

@@ -13,6 +13,7 @@ from engine.bpmn.forms import validate_form_data
 from engine.bpmn.validation import Bundle
 from engine.cases.deployment import latest_version
 from engine.cases.jobs import CompleteRun, RetryRun, StartRun, initial_state
+from engine.cases.outside import end_outside
 from engine.cases.runner import Case, checked, load_case, record, run_args, run_case, save, save_failure
 from engine.cases.suspension import resume_after_suspension, stop_for_suspension
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -248,6 +249,7 @@ def cancel_instance(instance_id: int, *, reason: str = "", actor: Actor, uow: Un
     for task in uow.session.scalars(select(HumanTask).where(HumanTask.instance_id == row.id,
                                                             HumanTask.state.in_(("open", "claimed")))):
         task.state, task.ended_at = "cancelled", now
+    end_outside(uow, row.id, now=now)  # its jobs for external workers end, and it waits for no message
     _history(row, uow, "cancel", actor, now, reason=reason)
     return instance_summary(row)
 

@@ -17,9 +17,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefini
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn import messages
 from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.scripting import RestrictedScriptEngine
 from engine.bpmn.serialization import InstanceSerializer
+from engine.bpmn.service_tasks import give_result, waiting_service_task, waiting_service_tasks
 from engine.bpmn.timers import to_aware, waiting_timer_due_times
 from engine.bpmn.validation import Bundle, load_bundle
 from engine.calendar.workdays import WorkingCalendar
@@ -92,6 +94,8 @@ class _Workflow:
         else:
             self.workflow = SERIALIZER.loads(state, self.bundle.spec, self.bundle.subprocess_specs)
             self.workflow.script_engine = engine  # not serialized: re-attached after every load
+        # What it waits for from outside now, to report what the run changed (engine/cases/summary.py).
+        messages.watch(self.workflow, new=state is None)
 
     def result(self, failure: StepFailure | None) -> RunResult:
         """The run's outcome; on failure nothing of the run (state None: the stored state stays)."""
@@ -187,10 +191,32 @@ class RetryRun(Run):
 
 
 def retry(run: RetryRun, assets: Mapping[str, Any]) -> RunResult:
-    """Replay what failed — a task completion (with the corrections merged into what was submitted), the
-    engine's own steps, or the timers — from the last good state."""
+    """Replay what failed — a task completion (with the corrections merged into what was submitted), a worker's
+    answer to a service task, the engine's own steps, or the timers — from the last good state. A service task
+    whose job failed (engine/integration/) needs no replay: saving the case offers its job again."""
     case = _Workflow(run, assets, run.state)
     pending = run.pending
+    if pending.get("action") == "external_complete":  # a worker's result, whose steps after it failed
+        service = waiting_service_task(case.workflow, str(pending.get("task")))
+        if service is None:
+            return RunResult(state=None, conflict="the service task no longer waits for a worker")
+
+        def answer(_wf: Any) -> None:
+            service.data.update(run.fixes)
+            give_result(service, pending.get("result"))
+
+        return case.result(advance(case.workflow, answer))
+    if pending.get("action") == "deliver":  # a message or signal the case caught, whose steps after it failed
+        try:
+            caught = messages.deliver(case.workflow, pending["kind"], pending["name"], pending.get("payload"),
+                                      pending.get("correlations"))
+        except Exception as error:  # noqa: BLE001 — reported like a step that fails
+            return RunResult(state=None, failure=StepFailure(task=None, message=f"{type(error).__name__}: {error}",
+                                                             line=None))
+        if not caught:
+            return RunResult(state=None, conflict=f"the case no longer waits for the {pending['kind']} "
+                                                  f"{pending['name']!r}")
+        return case.result(advance(case.workflow, lambda wf: _fix_ready(wf, run.fixes)))
     if pending.get("action") == "complete":
         task = ready_manual_task(case.workflow, str(pending.get("task")))
         if task is None:
@@ -206,10 +232,15 @@ def retry(run: RetryRun, assets: Mapping[str, Any]) -> RunResult:
                 # A failed firing was not saved: fire the due timers again first, so the corrections reach the
                 # steps they start (a cycle's next round included).
                 wf.refresh_timers()
-            for ready in wf.get_tasks(state=TaskState.READY):
-                if not ready.task_spec.manual:
-                    ready.data.update(run.fixes)
+            _fix_ready(wf, run.fixes)
     return case.result(advance(case.workflow, replay))
+
+
+def _fix_ready(workflow: Any, fixes: Mapping[str, Any]) -> None:
+    """Merge an administrator's corrections into the steps the engine runs next."""
+    for ready in workflow.get_tasks(state=TaskState.READY):
+        if not ready.task_spec.manual:
+            ready.data.update(fixes)
 
 
 @dataclass(frozen=True)
@@ -320,7 +351,19 @@ def dry_run(run: DryRun, assets: Mapping[str, Any]) -> dict[str, Any]:
     while failure is None and not workflow.completed and len(steps) < MAX_DRY_RUN_STEPS:
         ready = ready_manual_tasks(workflow)
         if not ready:
-            break
+            service = next(waiting_service_tasks(workflow), None)
+            if service is None:
+                break
+            # An outside system's answer: the one given for the task, else a stand-in that says it is one.
+            answer = run.answers.get(service.task_spec.name, {"dry_run": True})
+            steps.append({"task": service.task_spec.name, "title": getattr(service.task_spec, "bpmn_name", None)
+                          or service.task_spec.name, "lane": service.task_spec.lane, "data": answer,
+                          "topic": service.task_spec.operation_name})
+            def reply(_wf: Any, task: Any = service, result: Any = answer) -> None:
+                give_result(task, result)
+
+            failure = advance(workflow, reply)
+            continue
         task = ready[0]
         spec = task.task_spec
         form = ((getattr(spec, "extensions", None) or {}).get("properties") or {}).get("formJsonSchemaFilename")
@@ -343,6 +386,9 @@ def dry_run(run: DryRun, assets: Mapping[str, Any]) -> dict[str, Any]:
         stopped = {"reason": "completed"}
     elif len(steps) >= MAX_DRY_RUN_STEPS:
         stopped = {"reason": "step limit", "message": f"stopped after {MAX_DRY_RUN_STEPS} user tasks: a loop?"}
+    elif messages.waits(workflow) and not waiting_timer_due_times(workflow):
+        stopped = {"reason": "waiting for a message", "messages": [
+            {"kind": w["kind"], "name": w["name"], "element": w["element"]} for w in messages.waits(workflow)]}
     else:
         stopped = {"reason": "waiting for a timer", "timers": [
             {"timer": task.task_spec.name, "due_at": due.isoformat()} for task, due in

@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.validation import Bundle
 from engine.cases.jobs import BundleFiles, Run, make_script_engine
+from engine.cases.outside import history_of_outside, write_outside
 from engine.cases.projection import check_departments, sync_human_tasks
 from engine.cases.summary import RunResult, StepFailure, summarize
 from engine.errors import Conflict, EngineError, NotFound, RunStopped
@@ -85,14 +86,15 @@ def run_args(uow: UnitOfWork, bundle: Bundle, now: datetime) -> tuple[dict[str, 
             (bundle_asset(bundle), Asset(calendar.token, "engine.cases.jobs:build_calendar", calendar)))
 
 
-def run_case(uow: UnitOfWork, handler: str, args: Run, assets: tuple[Asset, ...]) -> Any:
-    """Run ``engine.cases.jobs.<handler>(args)`` in a child process. A run stopped at a limit answers a failed
-    RunResult naming where it was, like any other failure of a diagram."""
+def run_case(uow: UnitOfWork, handler: str, args: Run, assets: tuple[Asset, ...], *,
+             module: str = "engine.cases.jobs") -> Any:
+    """Run ``<module>.<handler>(args)`` (engine/cases/jobs.py unless said) in a child process. A run stopped at a
+    limit answers a failed RunResult naming where it was, like any other failure of a diagram."""
     if uow.holds_write_lock:
         raise RuntimeError("diagram code must not run while this unit of work holds the database's write lock: "
                            "open it with optimistic=True")
     try:
-        result = uow.platform.sandbox.run(Job(f"engine.cases.jobs:{handler}", args, assets))
+        result = uow.platform.sandbox.run(Job(f"{module}:{handler}", args, assets))
     except RunStopped as stopped:
         return RunResult(state=None, failure=StepFailure(task=stopped.element, message=stopped.message, line=None))
     if isinstance(result, RunResult) and result.failure is None:
@@ -159,9 +161,11 @@ def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor
     for year in result.fallback_years:
         record(case, uow, action="calendar_fallback", actor="system", now=now, year=year,
                message=f"{year} has no official holiday data: a deadline was counted with weekends only")
+    for action, details in history_of_outside(result):
+        record(case, uow, action=action, actor="system", now=now, **details)
     if result.completed:
         record(case, uow, action="completed", actor=actor, now=now)
-    is_new = row.id is None
+    is_new, was_in_error = row.id is None, row.status == "error"
     values: dict[str, Any] = {
         "state": result.state, "next_due_at": result.next_due_at, "data": result.data, "updated_at": now,
         "pending": None, "error_message": None, "error_task": None,
@@ -174,6 +178,10 @@ def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor
     _write_row(case, uow, values)
     sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
                      refresh=moved_to is not None)
+    thrown = write_outside(uow, row, result, now=now, was_in_error=was_in_error)
+    if thrown:  # delivered to the cases waiting for them once this unit has committed (engine/integration/)
+        platform = uow.platform
+        uow.after_commit(lambda: platform.deliver_events(thrown))
 
 
 def save_workflow(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str) -> None:

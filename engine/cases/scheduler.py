@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -87,12 +88,18 @@ def fire_due_timers(platform: Platform, *, now: datetime | None = None, limit: i
     return report
 
 
-class Scheduler:
-    """A background thread that sweeps due timers every ``interval`` seconds until stopped."""
+Sweep = Callable[["Platform"], object]
 
-    def __init__(self, platform: Platform, interval: float = 5.0) -> None:
+
+class Scheduler:
+    """A background thread that sweeps due timers every ``interval`` seconds until stopped, and runs the other
+    ``sweeps`` the composition gives it after each (the outbox of messages between cases, the demo's simulated
+    outside systems)."""
+
+    def __init__(self, platform: Platform, interval: float = 5.0, sweeps: tuple[Sweep, ...] = ()) -> None:
         self.platform = platform
         self.interval = interval
+        self.sweeps = sweeps
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -114,15 +121,24 @@ class Scheduler:
                              len(report.skipped), len(report.errors))
             except Exception:  # noqa: BLE001 — the database may be away for a while; keep sweeping
                 log.exception("timer sweep failed; retrying in %.0f s", self.interval)
+            for sweep in self.sweeps:
+                try:
+                    sweep(self.platform)
+                except Exception:  # noqa: BLE001 — as above: the next round tries again
+                    log.exception("sweep %s failed; retrying in %.0f s", getattr(sweep, "__name__", sweep),
+                                  self.interval)
             self._stop.wait(self.interval)
 
 
-def run_worker(platform: Platform, *, once: bool, interval: float = 5.0,
-               stop: threading.Event | None = None) -> SweepReport | None:
+def run_worker(platform: Platform, *, once: bool, interval: float = 5.0, stop: threading.Event | None = None,
+               sweeps: tuple[Sweep, ...] = ()) -> SweepReport | None:
     """``onestop worker``: one sweep with ``once``, else sweep every ``interval`` seconds until ``stop`` is set."""
     if once:
-        return fire_due_timers(platform)
-    scheduler = Scheduler(platform, interval)
+        report = fire_due_timers(platform)
+        for sweep in sweeps:
+            sweep(platform)
+        return report
+    scheduler = Scheduler(platform, interval, sweeps)
     if stop is not None:
         scheduler._stop = stop
     scheduler._run()

@@ -13,8 +13,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 
+from engine.bpmn import messages
 from engine.bpmn.case_data import MAX_CASE_DATA_BYTES, MAX_STATE_BYTES, UnstorableValue, check_data
+from engine.bpmn.service_tasks import job_request, waiting_service_tasks
 from engine.bpmn.timers import waiting_timer_due_times
+from engine.errors import ExpressionError
 from engine.people.assignment import DEPARTMENT_FIELD
 
 
@@ -41,6 +44,11 @@ class RunResult:
     failure: StepFailure | None = None
     conflict: str | None = None  # the run found the case moved on (the task no longer waits): a 409, nothing run
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the case asks of and says to the world outside (engine/cases/outside.py writes it with the case):
+    external_tasks: list[dict[str, Any]] = field(default_factory=list)  # service tasks that began waiting
+    ended_external_tasks: list[str] = field(default_factory=list)  # service tasks that waited and no longer do
+    waits: list[dict[str, Any]] | None = None  # the messages and signals it waits for, when that changed
+    thrown: list[dict[str, Any]] = field(default_factory=list)  # messages and signals sent out of the case
 
     @property
     def next_due_at(self) -> datetime | None:
@@ -120,6 +128,10 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
             check_data(task.data)
     except UnstorableValue as error:
         return RunResult(state=None, failure=StepFailure(task=None, message=f"case data: {error}", line=None))
+    try:  # before the state is made: what the case threw leaves its stored events
+        outside = outside_changes(workflow)
+    except ExpressionError as error:
+        return RunResult(state=None, failure=StepFailure(task=None, message=error.message, line=None))
     size = len(json.dumps(data, ensure_ascii=False).encode())
     if size > MAX_CASE_DATA_BYTES:
         return RunResult(state=None, failure=StepFailure(
@@ -135,8 +147,26 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
             task=None, message=f"the case's state is {len(state):,} bytes, over the limit of {MAX_STATE_BYTES:,}: "
                                "a loop or a list that keeps growing?", line=None))
     completed = bool(workflow.completed)
-    return RunResult(
+    result = RunResult(
         state=state, data=data, completed=completed,
         due_times=[] if completed else [due.isoformat() for _task, due in waiting_timer_due_times(workflow)],
         ready=[] if completed else [ready_task(task) for task in ready_manual_tasks(workflow)],
         fired_timers=fired, clock_events=resumed, fallback_years=sorted(fallback_years or ()))
+    result.external_tasks, result.ended_external_tasks, result.waits, result.thrown = outside
+    return result
+
+
+def outside_changes(workflow: Any) -> tuple[list[dict[str, Any]], list[str], list[dict[str, Any]] | None,
+                                            list[dict[str, Any]]]:
+    """What the run changed in the case's dealings with the world outside: service tasks that began or stopped
+    waiting for a worker, the messages and signals it waits for (None: unchanged), what it threw. Only a run
+    whose workflow was watched from its start (engine/bpmn/messages.py) reports; others changed none of it."""
+    manager = workflow.event_manager
+    if not isinstance(manager, messages.WatchedEvents):
+        return [], [], None, []
+    waiting = [] if workflow.completed else list(waiting_service_tasks(workflow))
+    ids = {str(task.id) for task in waiting}
+    started = [job_request(task) for task in waiting if str(task.id) not in manager.services_before]
+    ended = sorted(manager.services_before - ids)
+    now_waiting = messages.waits(workflow)
+    return started, ended, (None if now_waiting == manager.waits_before else now_waiting), messages.thrown(workflow)

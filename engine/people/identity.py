@@ -10,14 +10,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 
+from engine.bpmn.service_tasks import TOPIC_PATTERN
 from engine.errors import AuthenticationRequired, InvalidInput, NotFound, SignInThrottled
 from engine.people import throttle
 from engine.people.organisation import Organisation
 from engine.store.models import ApiToken, User
 from engine.store.uow import UnitOfWork
 
-ROLES = ("admin", "designer", "staff", "applicant")
+ROLES = ("admin", "designer", "staff", "applicant", "worker")
 SYSTEM = "system"
+MAX_WORKER_TOPICS = 50  # topics (and message or signal names) one worker account may serve
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
@@ -38,10 +40,15 @@ class Actor:
     role: str
     department: str | None = None
     county: str | None = None
+    topics: tuple[str, ...] = ()  # a worker's topics (engine/integration/)
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_worker(self) -> bool:
+        return self.role == "worker"
 
     @classmethod
     def system(cls) -> Actor:
@@ -49,7 +56,8 @@ class Actor:
 
     @classmethod
     def of(cls, user: User) -> Actor:
-        return cls(username=user.username, role=user.role, department=user.department, county=user.county)
+        return cls(username=user.username, role=user.role, department=user.department, county=user.county,
+                   topics=tuple(user.topics or ()))
 
 
 def hash_password(password: str) -> str:
@@ -106,11 +114,26 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def topic_problems(role: str, topics: list[str] | None) -> list[dict[str, str]]:
+    """A worker serves 1 to MAX_WORKER_TOPICS topics (the names service tasks give, or message and signal names);
+    nobody else has any."""
+    if role != "worker":
+        return [{"field": "topics", "message": "only worker accounts have topics"}] if topics else []
+    if not topics:
+        return [{"field": "topics", "message": "a worker needs at least one topic (--topics finance.payment,...)"}]
+    problems = [{"field": "topics", "message": f"{topic!r}: 1 to 120 letters, digits, '.', '_', ':' or '-'"}
+                for topic in topics if not TOPIC_PATTERN.fullmatch(topic)]
+    if len(topics) > MAX_WORKER_TOPICS:
+        problems.append({"field": "topics", "message": f"at most {MAX_WORKER_TOPICS} topics"})
+    return problems
+
+
 def create_user(username: str, password: str, *, role: str, department: str | None = None,
                 county: str | None = None, display_name: str = "", organisation: Organisation,
-                uow: UnitOfWork, now: datetime) -> User:
-    """Add a user; staff need a department, and a county when their department works per county."""
-    problems = []
+                uow: UnitOfWork, now: datetime, topics: list[str] | None = None) -> User:
+    """Add a user; staff need a department, and a county when their department works per county; a worker (an
+    outside system's account, API only) needs its topics."""
+    problems = topic_problems(role, topics)
     if not username or len(username) > 80 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         problems.append({"field": "username", "message": "letters, digits, '.', '-' and '_' only, at most 80"})
     if role not in ROLES:
@@ -130,7 +153,8 @@ def create_user(username: str, password: str, *, role: str, department: str | No
     user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
                 role=role, department=department if role == "staff" else None,
                 county=organisation.county_code(county) if role == "staff" and county else None,
-                active=True, failed_logins=0, created_at=now)
+                active=True, failed_logins=0, created_at=now,
+                topics=list(dict.fromkeys(topics)) if role == "worker" and topics else None)
     uow.session.add(user)
     uow.flush()
     return user
@@ -164,8 +188,8 @@ def revoke_tokens(username: str, *, uow: UnitOfWork, now: datetime) -> int:
 # per-execution work.
 _users, _tokens = User.__table__.c, ApiToken.__table__.c
 _TOKEN_OWNER = select(_users.username, _users.role, _users.department, _users.county, _users.active,
-                      _tokens.revoked_at, _tokens.expires_at).join_from(User.__table__, ApiToken.__table__,
-                                                                        _tokens.user_id == _users.id) \
+                      _users.topics, _tokens.revoked_at, _tokens.expires_at) \
+    .join_from(User.__table__, ApiToken.__table__, _tokens.user_id == _users.id) \
     .where(_tokens.token_hash == bindparam("token_hash"))
 
 
@@ -176,7 +200,8 @@ def authenticate_token(token: str, *, uow: UnitOfWork, now: datetime) -> Actor:
         raise AuthenticationRequired("the bearer token is unknown, revoked or expired")
     if not row.active:
         raise AuthenticationRequired("this account is disabled")
-    return Actor(username=row.username, role=row.role, department=row.department, county=row.county)
+    return Actor(username=row.username, role=row.role, department=row.department, county=row.county,
+                 topics=tuple(row.topics or ()))
 
 
 _DUMMY_HASHES: dict[tuple[int, ...], str] = {}
@@ -205,4 +230,7 @@ def authenticate_password(username: str, password: str, *, source: str, uow: Uni
         uow.commit()
         raise AuthenticationRequired("wrong user name or password")
     throttle.forget(username, source, uow=uow)
+    if user.role == "worker":
+        raise AuthenticationRequired("a worker account is an outside system's: it uses the API with a token, and "
+                                     "does not sign in to the web pages")
     return Actor.of(user)

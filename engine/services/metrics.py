@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import case, func, select
 
 from engine.cases.instances import STATUSES
+from engine.integration.external_tasks import jobs_by_topic
+from engine.store.integration_tables import OutboxEvent
 from engine.store.models import HistoryEntry, HumanTask, ProcessInstance
 from engine.store.uow import UnitOfWork
 
@@ -97,7 +99,28 @@ def platform_metrics(*, uow: UnitOfWork, now: datetime) -> list[str]:
                 [({}, int(history.get("timer_fired", 0)))]),
         *family("onestop_engine_errors_total", "counter", "Cases that went to error since the database was created.",
                 [({}, int(history.get("error", 0)))]),
+        *integration_metrics(uow=uow, now=now),
         *sandbox_metrics(uow.platform.sandbox),
+    ]
+
+
+def integration_metrics(*, uow: UnitOfWork, now: datetime) -> list[str]:
+    """Jobs of external workers by topic and state, lock expiries and failures so far, events not yet delivered."""
+    topics = jobs_by_topic(uow=uow, now=now)
+    undelivered = uow.session.scalar(select(func.count()).select_from(OutboxEvent)
+                                     .where(OutboxEvent.delivered_at.is_(None)))
+    return [
+        *family("onestop_external_tasks", "gauge", "Jobs of external workers by topic and state (a lock that expired "
+                                                   "counts as waiting).",
+                [({"topic": t["topic"], "state": state}, t[state]) for t in topics
+                 for state in ("waiting", "locked", "failed", "completed")]),
+        *family("onestop_external_task_lock_expiries_total", "counter",
+                "Locks of external tasks that expired and were taken by another fetch, by topic.",
+                [({"topic": t["topic"]}, t["lock_expiries"]) for t in topics]),
+        *family("onestop_external_task_failures_total", "counter", "Failures external workers reported, by topic.",
+                [({"topic": t["topic"]}, t["failures"]) for t in topics]),
+        *family("onestop_events_undelivered", "gauge", "Messages and signals cases threw that are not delivered yet.",
+                [({}, int(undelivered or 0))]),
     ]
 
 

@@ -69,6 +69,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A worker account's topics: the external tasks it may fetch, the messages and signals it may send.
+    topics: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ApiToken(Base):
@@ -313,3 +315,8 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# The integration tables (external tasks, event subscriptions, the outbox) live in their own module; importing it
+# here puts them in Base.metadata wherever the schema is made or compared.
+from engine.store import integration_tables as integration_tables  # noqa: E402

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -12,6 +13,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Conflict, OneStopError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from engine.platform import Platform
@@ -42,6 +45,7 @@ class UnitOfWork:
         self._writing = False
         self._lock_held = False
         self._write_checks: list[Callable[[], None]] = []
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> UnitOfWork:
         engine: Engine
@@ -70,6 +74,18 @@ class UnitOfWork:
             if self._lock_held and self._lock is not None:
                 self._lock_held = False
                 self._lock.release()
+        callbacks, self._after_commit = self._after_commit, []
+        if self._committed and exc_type is None:
+            for callback in callbacks:  # the unit is closed and its lock released: they may open units of their own
+                try:
+                    callback()
+                except Exception:  # noqa: BLE001 — what a callback could not do, a sweep does later
+                    log.exception("work after a commit failed; the sweep will take it up")
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the unit has committed and closed (e.g. deliver the messages a case threw); it
+        must not raise for what it could not do (a sweep takes that up later)."""
+        self._after_commit.append(callback)
 
     @property
     def holds_write_lock(self) -> bool:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flowgen import Diagram
 
 SCHEMA = "https://json-schema.org/draft/2020-12/schema"
 PHONE = {"type": "string", "title": "联系电话（手机）", "pattern": "^1[3-9]\\d{9}$"}
@@ -88,3 +91,27 @@ def dmn_table(decision: str, name: str, description: str, inputs: list[tuple[str
             '        <dc:Bounds height="80" width="180" x="160" y="100" />', "      </dmndi:DMNShape>",
             "    </dmndi:DMNDiagram>", "  </dmndi:DMNDI>", "</definitions>"]
     return "\n".join(out) + "\n"
+
+
+# --- long-running services handed over by the one-stop intake (issue 14) ----------------------------------------
+# The intake sends onestop_<code>_apply, which starts the service's own case at its message start event; the service
+# answers onestop_<code>_decision once it has decided, correlated by the intake's reference (intake_reference), and
+# goes on as its own case while the intake gives its one answer.
+
+
+def one_stop_messages(d: Diagram, *codes: str) -> None:
+    """The apply and decision messages of ``codes`` and the correlation property that ties them to one intake."""
+    for code in codes:
+        d.message(f"Message_{code}_apply", f"onestop_{code}_apply")
+        d.message(f"Message_{code}_decision", f"onestop_{code}_decision")
+    d.correlation("intake_reference", "一站式受理编号",
+                  [f"Message_{code}_{kind}" for code in codes for kind in ("apply", "decision")], "intake_reference")
+
+
+def report_decision(d: Diagram, code: str, id: str, name: str, lane: str, col: float, row: float = 0, *,
+                    outcome: str, detail: str, article: str, doc: str, label: str = "below") -> None:
+    """A decision reported to the one-stop intake that sent the case. A case applied for on its own has an empty
+    intake_reference: its message is addressed to no case and is not sent."""
+    d.throw_message(id, name, lane, col, row, message=f"Message_{code}_decision", article=article, label=label,
+                    payload=f'{{"intake_reference": intake_reference, "outcome": {outcome}, "detail": {detail}}}',
+                    doc=doc)

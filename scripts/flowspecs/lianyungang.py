@@ -6,7 +6,18 @@ from __future__ import annotations
 
 from flowgen import Diagram, clean
 
-from flowspecs.common import DATE, ID_NUMBER, PHONE, choice, dmn_table, form, text, when
+from flowspecs.common import (
+    DATE,
+    ID_NUMBER,
+    PHONE,
+    choice,
+    dmn_table,
+    form,
+    one_stop_messages,
+    report_decision,
+    text,
+    when,
+)
 
 SOURCE = "004_1663d1aa10c3d98e.txt"
 APPLICANT = "申请人"
@@ -732,10 +743,27 @@ def medical_care() -> Diagram:
                 反馈）。窗口受理后，市卫生计生委落实定点医院、指定医疗服务联络员、建立个人健康档案，对未购买补充医疗保险的用人单位
                 做鼓励工作；窗口告知人才；此后每年安排一次免费健康体检并更新健康档案，同时登记当年休假疗养的组织情况（“定期”的
                 周期种子未规定，按年度登记）。人才离开本市的服务结束；平台限制：一个案件最多跟踪{MAX_CARE_YEARS}个年度。这是跨年度
-                的长期服务，一站式窗口综合受理待消息投递上线（issue 14）后以消息方式纳入。启动数据：无（申请内容在下一步填写）。"""),
+                的长期服务：在一站式窗口综合受理时申请的，由综合受理案件发消息（onestop_medical_care_apply）开立本案，本案把
+                受理结论报告综合受理案件（onestop_medical_care_decision）后继续按年度服务。启动数据：无（申请内容在下一步填写）。"""),
                 lanes=[("applicant", APPLICANT, 1), ("window", WINDOW, 2), ("health", HEALTH, 2)])
+    one_stop_messages(d, "medical_care")
     intake_steps(d, service="医疗保健服务", article="服务办法第四条（四）", init=f"care_year = 1\nmax_care_years = "
-                 f"{MAX_CARE_YEARS}\ncheckups = []")
+                 f"{MAX_CARE_YEARS}\ncheckups = []\nintake_reference = intake_reference if one_stop else \"\"")
+    d.message_start("from_one_stop", "一站式窗口转来", "window", 0, message="Message_medical_care_apply",
+                    article="服务办法第六条", doc=clean("""服务办法第六条：业务一窗受理、后台分头办理。人才在一站式服务窗口综合
+                    受理时申请了医疗保健服务：综合受理案件发来消息 onestop_medical_care_apply（人才姓名、身份证号、联系电话、
+                    用人单位和一站式受理编号），本案由此开始；受理结论报告综合受理案件后，本案继续按年度服务。"""))
+    report_medical = ("服务办法第六条：结果集中反馈。由一站式窗口综合受理转来的案件，把受理结论报告综合受理案件（消息 "
+                      "onestop_medical_care_decision，按一站式受理编号 intake_reference 送达），由其一次反馈；本案继续"
+                      "办理。单独申请的案件没有一站式受理编号，消息不发往任何案件。")
+    d.nodes["end_not_accepted"].col += 0.5
+    report_decision(d, "medical_care", "report_not_accepted", "报告不予受理", "window", 4, 1, outcome='"不予受理"',
+                    detail="result_detail", article="服务办法第六条", doc=report_medical)
+    for flow in d.flows:
+        if flow.id == "f_refuse":
+            flow.target = "report_not_accepted"
+    d.flow("report_not_accepted", "end_not_accepted")
+    d.flow("from_one_stop", "prepare", exit="right", enter="bottom")
     d.user("register", "落实医疗保健服务", "health", 5, form="register.json",
            article="服务办法第四条（四）;服务办法第五条（医疗保健）",
            doc="服务办法第四条第四项：落实医疗保健服务定点医院，建立医疗服务联络员制度，建立个人健康档案；第五条：市卫生"
@@ -763,6 +791,9 @@ def medical_care() -> Diagram:
                   doc="服务办法第四条第四项：每年安排一次。上一年度体检登记一年后安排下一年度的体检。")
     d.end("end_care", "服务结束", "health", 12, article="服务办法第四条（四）",
           doc="人才离开本市或跟踪年限届满，医疗保健服务案件办结；体检记录见 checkups。")
+    d.shift(10, 1)  # room for the report to the one-stop window
+    report_decision(d, "medical_care", "report_accepted", "报告办理结论", "window", 10, outcome="outcome",
+                    detail="result_detail", article="服务办法第六条", doc=report_medical)
     d.flow("intake_gw", "register", "受理", id="f_accept", exit="right", enter="top")
     d.flow("register", "insurance_gw")
     d.flow("insurance_gw", "encourage", "未购买", "not supplementary_insurance", id="f_not_insured", exit="bottom",
@@ -770,7 +801,8 @@ def medical_care() -> Diagram:
     d.flow("insurance_gw", "insurance_join", "已购买", id="f_insured")
     d.flow("encourage", "insurance_join", exit="right", enter="bottom")
     d.flow("insurance_join", "notify", exit="right", enter="bottom")
-    d.flow("notify", "checkup", exit="right", enter="top")
+    d.flow("notify", "report_accepted")
+    d.flow("report_accepted", "checkup", exit="right", enter="top")
     d.flow("checkup", "year_gw")
     d.flow("year_gw", "end_care", "服务结束", 'not still_in_city or care_year > max_care_years',
            id="f_care_end")
@@ -816,7 +848,7 @@ def medical_care() -> Diagram:
 # ------------------------------------------------------------------------------------------------ 一站式服务窗口
 
 SERVICES = {"反映问题": "problem_handling", "配偶就业": "spouse_placement", "子女就学": "schooling",
-            "安居保障": "housing", "金卡服务": "gold_card", "其他服务": "other_service"}
+            "安居保障": "housing", "金卡服务": "gold_card", "医疗保健": "medical_care", "其他服务": "other_service"}
 OTHER_SERVICES = ["居留落户", "出入境", "工商注册", "税务办理", "行政审批", "政务协调", "职称评定", "科研支持", "知识产权",
                   "金融贷款"]
 
@@ -830,11 +862,14 @@ def one_stop_intake() -> Diagram:
                 跟踪（过程全程跟踪），各项服务同时办理（后台分头办理）：反映问题、配偶就业、子女就学、安居保障、金卡服务调用已部署
                 的 problem_handling、spouse_placement、schooling、housing、gold_card 流程（须先部署）；第四条第六项的其他服务按
                 决策表 service_routing 转给第五条规定的责任单位（承办任务派给选出的单位，departmentField）；全部办结后一次反馈、
-                一个档案（结果集中反馈）——被调用的流程不再单独反馈（one_stop 为真）。医疗保健服务是跨年度的长期服务，待消息投递
-                上线（issue 14）后以消息方式纳入，目前单独申请。第六条的专项经费和服务指南不是办理流程。种子未规定一窗受理本身的
-                时限，不设定时器。启动数据：applicant_name。"""),
+                一个档案（结果集中反馈）——被调用的流程不再单独反馈（one_stop 为真）。医疗保健服务是跨年度的长期服务：本案发消息
+                （onestop_medical_care_apply）开立医疗保健服务自己的案件，等它报告受理结论（onestop_medical_care_decision，
+                按一站式受理编号 intake_reference 对应本案）后即汇总反馈，该案件继续按年度安排体检、休假疗养，本案不等多年的
+                服务。第六条的专项经费和服务指南不是办理流程。种子未规定一窗受理本身的时限，不设定时器。启动数据：
+                applicant_name。"""),
                 lanes=[("applicant", APPLICANT, 1), ("window", WINDOW, 2), ("talent", TALENT, 1),
-                       ("education", EDUCATION, 1), ("hrss", HRSS, 2), ("routed", ROUTED, 1)])
+                       ("education", EDUCATION, 1), ("hrss", HRSS, 2), ("health", HEALTH, 1), ("routed", ROUTED, 1)])
+    one_stop_messages(d, "medical_care")
     d.start("start", "提出一站式服务申请", "applicant", 0, form="start.json", article="服务办法第六条",
             doc="服务办法第六条：业务一窗受理，“线上+线下”，“网上办、不见面”。人才本人（或其用人单位）在线发起，或由窗口"
                 "工作人员代为登记；子流程中属于申请人的任务派给发起人。")
@@ -851,9 +886,11 @@ del codes
 one_stop = True
 talent_name = applicant_name
 service_results = {{}}
+intake_reference = new_reference("LYGYZS")
 dispatched_at = now()
 """, doc="服务办法第六条：后台分头办理。所选服务换成代码 service_codes；置 one_stop 为真，被调用的流程不单独反馈；"
-         "talent_name 供反映问题流程使用；service_results 汇总每项结果。")
+         "talent_name 供反映问题流程使用；service_results 汇总每项结果；intake_reference 为本案的一站式受理编号，"
+         "医疗保健服务的案件凭它报告结论。")
     d.gateway("fork", "后台分头办理", "window", 4, kind="inclusive", label="nw", article="服务办法第六条",
               doc="服务办法第六条：后台分头办理。所选的每一项服务各放出一条分支，同时办理。")
     branches = [
@@ -876,6 +913,26 @@ service_results["{code}"] = {{"service": "{name}", "outcome": {outcome}, "detail
                enter="left", label_on="last")
         d.flow(f"call_{code}", f"record_{code}")
         d.flow(f"record_{code}", "join", exit="right", enter="bottom")
+    d.throw_message("apply_medical_care", "转医疗保健申请", "health", 5, message="Message_medical_care_apply",
+                    article="服务办法第六条;服务办法第五条（医疗保健）",
+                    payload='{"intake_reference": intake_reference, "one_stop": True, "talent_name": applicant_name, '
+                            '"id_number": id_number, "contact_phone": contact_phone, "employer_name": employer}',
+                    doc="服务办法第六条：后台分头办理；第五条：医疗保健服务由市卫生计生委负责落实。发消息 "
+                        "onestop_medical_care_apply 开立医疗保健服务自己的案件（消息开始事件），带去人才信息和本案的一站式"
+                        "受理编号。")
+    d.catch_message("medical_care_decision", "收到医疗保健结论", "health", 6, message="Message_medical_care_decision",
+                    variable="medical_care_decision", article="服务办法第六条",
+                    doc="服务办法第六条：结果集中反馈。等医疗保健服务的案件报告受理结论（消息 onestop_medical_care_decision，"
+                        "按一站式受理编号对应本案）；结论到达即可汇总，不等以后每年的体检和疗养。")
+    d.script("record_medical_care", "记录医疗保健结论", "health", 7, article="服务办法第四条（四）", script="""
+service_results = dict(service_results)
+service_results["medical_care"] = {"service": "医疗保健", "outcome": medical_care_decision["outcome"], "detail": medical_care_decision["detail"], "finished_at": now()}
+""", doc="服务办法第四条第四项：医疗保健服务案件报告的结论写入 service_results；该案件继续按年度服务。")
+    d.flow("fork", "apply_medical_care", "医疗保健", '"medical_care" in service_codes', id="f_fork_medical_care",
+           exit="bottom", enter="left", label_on="last")
+    d.flow("apply_medical_care", "medical_care_decision")
+    d.flow("medical_care_decision", "record_medical_care")
+    d.flow("record_medical_care", "join", exit="right", enter="bottom")
     d.rule("route_service", "确定责任单位", "routed", 5, decision="service_routing",
            article="服务办法第四条（六）;" + ROUTE_ARTICLES,
            doc="服务办法第四条第六项、第五条：其他服务（居留落户、出入境、工商注册、税务办理、行政审批、政务协调、职称评定、"
@@ -921,7 +978,8 @@ summarized_at = now()
         "applicant_name": text("人才姓名", 50), "id_number": {**ID_NUMBER}, "contact_phone": {**PHONE},
         "employer": text("用人单位", 100),
         "requested_services": {"type": "array", "title": "申请的服务（可多选）", "minItems": 1, "uniqueItems": True,
-                               "description": "各项由责任单位同时办理，办结后一次反馈、一个档案。医疗保健服务目前单独申请。",
+                               "description": "各项由责任单位同时办理，办结后一次反馈、一个档案。医疗保健服务另立案件"
+                                              "按年度办理，其受理结论到达即一并反馈。",
                                "items": {"type": "string", "enum": list(SERVICES)}},
         "problem_description": text("反映的问题（反映问题时填写）", 2000),
         "service_item": choice("其他服务事项（服务办法第四条第六项）", *OTHER_SERVICES),

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from flowgen import Diagram, clean
 
-from flowspecs.common import DATE, ID_NUMBER, PHONE, SUPERVISE, choice, dmn_table, form, text, when
+from flowspecs.common import (
+    DATE,
+    ID_NUMBER,
+    PHONE,
+    SUPERVISE,
+    choice,
+    dmn_table,
+    form,
+    one_stop_messages,
+    report_decision,
+    text,
+    when,
+)
 
 SOURCE = "000_8229815db04da044.txt"
 APPLICANT = "申请人"
@@ -22,6 +34,16 @@ ROUTED = "相关责任单位"
 CATEGORIES = ["顶尖人才", "高端人才", "急需紧缺人才", "高技能人才", "其他引进人才"]
 HOSPITALS = ["聊城市人民医院", "聊城市第二人民医院", "聊城市第三人民医院", "聊城市第四人民医院", "聊城市中医院",
              "聊城市传染病医院"]
+
+
+ONE_STOP_FIELD = {"type": "boolean", "title": "由一站式综合受理案件统一反馈和建档", "const": False, "default": False}
+def report(d: Diagram, code: str, id: str, name: str, lane: str, col: float, row: float = 0, *, outcome: str,
+           detail: str, article: str, label: str = "below") -> None:
+    """A decision reported to the one-stop intake that sent the case (flowspecs/common.py::report_decision)."""
+    report_decision(d, code, id, name, lane, col, row, outcome=outcome, detail=detail, article=article, label=label,
+                    doc="一站式服务平台管理办法第五条：集中反馈。由一站式平台一窗接件转来的案件，把受理结论报告一窗受理"
+                        f"案件（消息 onestop_{code}_decision，按一站式受理编号 intake_reference 送达），由其一次反馈；"
+                        "本案继续办理。单独申请的案件没有一站式受理编号，消息不发往任何案件。")
 
 
 def diagrams() -> list[Diagram]:
@@ -147,6 +169,14 @@ checkup_funding = "聊城市人才发展专项资金"
            form="supervise.json", article="平台办法第四条")
     d.end("end_make_card_supervised", "督办完成", "talent", 10.8, doc="一站式服务平台管理办法第四条：督办意见已记录，制证在主"
           "流程中继续。", article="平台办法第四条")
+    d.shift(11, 1)  # room for the e-licence record after the card is made
+    d.service("record_elicence", "电子证照登记", "hco", 11, topic="elicence.issue", result="elicence",
+              article="医疗细则第五条;医疗细则第六条",
+              params={"licence_type": "'聊城市高层次人才保健证'", "holder": "applicant_name", "id_number": "id_number",
+                      "licence_number": "card_number", "issued_on": "issued_on", "issuer": "'聊城市保健办'"},
+              doc=clean("""医疗细则第五条、第六条：市保健办制作《聊城市高层次人才保健证》。制证后平台把证照信息（证号、持证人、
+              身份证号、制证日期）登记到电子证照系统（外部系统，主题 elicence.issue），返回电子证照编号（elicence），持证人
+              可凭电子证照就诊（种子未规定电子证照，建模约定）。"""))
 
     d.flow("start", "check_eligibility")
     d.flow("check_eligibility", "eligible_gw")
@@ -166,7 +196,8 @@ checkup_funding = "聊城市人才发展专项资金"
     d.flow("city_gw", "refuse", "不予通过", id="f_city_refuse", exit="bottom", enter="top")
     d.flow("refuse", "end_refused")
     d.flow("make_card", "issue_card")
-    d.flow("issue_card", "hand_over", exit="right", enter="bottom")
+    d.flow("issue_card", "record_elicence")
+    d.flow("record_elicence", "hand_over", exit="right", enter="bottom")
     d.flow("hand_over", "arrange_checkup", exit="right", enter="top")
     d.flow("arrange_checkup", "end_issued")
     d.flow("city_review_deadline", "supervise_city_review")
@@ -229,6 +260,7 @@ def intake_forms(d: Diagram, subject: str, extra: dict[str, object] | None = Non
     d.files["start.json"] = form(f"申请{subject}", {
         "applicant_name": text("申请人姓名", 50),
         "county": text("所在县市区", 20),
+        "one_stop": ONE_STOP_FIELD,
         "intake_at": {**choice("受理窗口", "市“一站式”服务平台", "县级“一站式”综合服务平台"),
                       "default": "市“一站式”服务平台"},
     }, ["applicant_name", "county"], description="一站式服务平台管理办法第五条：一窗接件；可在所在县市区的县级“一站式”"
@@ -257,12 +289,19 @@ def gold_card() -> Diagram:
                 intake_at。"""),
                 lanes=[("applicant", APPLICANT, 2), ("county", COUNTY, 1), ("city", CITY, 2), ("hrss", HRSS, 2),
                        ("health", HEALTH, 1)])
+    one_stop_messages(d, "gold_card")
+    d.message_start("from_one_stop", "一站式平台转来", "applicant", 0, 1, message="Message_gold_card_apply",
+                    article="平台办法第五条", doc=clean("""一站式服务平台管理办法第五条：一窗接件。人才在一站式平台一窗受理时
+                    申请了服务金卡：一窗受理案件发来消息 onestop_gold_card_apply（申请人、身份证号、联系电话、用人单位、
+                    所在县市区和一站式受理编号），本案由此开始，转市平台受理；审核结论报告一窗受理案件后，本案继续发卡和
+                    年度登记备案。"""))
     d.start("start", "申领人才服务金卡", "applicant", 0, form="start.json", article="平台办法第五条;金卡办法第三条",
             doc="一站式服务平台管理办法第五条：一窗接件。申请人选择在所在县市区的县级“一站式”综合服务平台或市“一站式”"
                 "服务平台提交申请（种子未规定金卡的受理窗口，按一站式平台的两级受理建模）。")
     d.script("prepare", "受理准备", "applicant", 1, article="平台办法第五条", doc="初始化退回补正计数（本地规则：最多退回3次）"
-             "和登记年度上限（平台限制）。", script=f"return_count = 0\nmax_returns = 3\nmax_registration_years = "
-             f"{MAX_CARD_YEARS}\ncard_status = \"申请中\"")
+             "和登记年度上限（平台限制）；一站式平台转来的保留一站式受理编号。", script=f"return_count = 0\nmax_returns = 3\n"
+             f"max_registration_years = {MAX_CARD_YEARS}\ncard_status = \"申请中\"\n"
+             f"intake_reference = intake_reference if one_stop else \"\"")
     d.gateway("via_gw", "受理窗口", "applicant", 2, default="f_via_city", article="平台办法第五条", label="nw",
               doc="在县级平台提交的先由县级平台受理转报；在市平台提交的直接由市平台受理。")
     d.user("county_intake", "县级平台受理转报", "county", 3, form="county_intake.json", article="平台办法第五条",
@@ -276,7 +315,10 @@ def gold_card() -> Diagram:
               doc="受理的转市人社局审核；退回补正的由申请人补正（本地规则：最多3次）；不予受理或超过3次的办结。")
     d.user("supplement", "补正申请材料", "applicant", 5, 1, form="supplement.json", article="平台办法第五条",
            doc="申请人按市平台一次性告知的清单补正后重新提交，回到原受理窗口（种子未规定补正程序，按窗口通常做法建模）。")
-    d.end("end_not_accepted", "不予受理", "city", 5, 1, article="金卡办法第三条",
+    report(d, "gold_card", "report_not_accepted", "报告不予受理", "city", 5, 1, outcome='"不予受理"',
+           detail='intake_reason if intake_decision == "不予受理" else f"申请材料经{max_returns}次退回补正仍不齐全"',
+           article="平台办法第五条")
+    d.end("end_not_accepted", "不予受理", "city", 5.5, 1, article="金卡办法第三条",
           doc="金卡办法第三条：不属于在我市工作或生活的高层次高技能人才，或补正3次仍不齐全的，不予受理，理由在受理意见中。")
     d.user("review", "资格审核", "hrss", 6, form="review.json", article="金卡办法第三条;平台办法第四条（二）",
            doc="金卡办法第三条：发卡对象为在我市工作或生活的高层次高技能人才；一站式服务平台管理办法第四条第二项：市人社局"
@@ -354,6 +396,10 @@ del registered_years
               doc=f"平台限制：一个金卡案件最多跟踪{MAX_CARD_YEARS}个登记年度；未届满的回到下一年度的健康体检和登记。")
     d.end("end_years", "跟踪年限届满", "hrss", 18, article="金卡办法第七条",
           doc=f"平台限制：已跟踪{MAX_CARD_YEARS}个登记年度，案件办结；金卡仍有效，持卡人重新申领后继续登记备案。")
+    d.shift(7, 1)  # room for the review's report to the one-stop intake
+    report(d, "gold_card", "report_review", "报告审核结论", "hrss", 7, outcome="review_decision",
+           detail='f"服务金卡{card_no}（{card_level}）" if review_decision == "发放金卡" else review_comment',
+           article="平台办法第五条", label="above")
 
     d.flow("start", "prepare")
     d.flow("prepare", "via_gw")
@@ -365,10 +411,13 @@ del registered_years
     d.flow("intake_gw", "review", "受理", id="f_intake_accept", exit="right", enter="top")
     d.flow("intake_gw", "supplement", "退回补正", 'intake_decision == "退回补正" and return_count <= max_returns',
            id="f_intake_return", exit="top", enter="bottom")
-    d.flow("intake_gw", "end_not_accepted", "不予受理", 'intake_decision != "受理"', id="f_intake_refused",
+    d.flow("intake_gw", "report_not_accepted", "不予受理", 'intake_decision != "受理"', id="f_intake_refused",
            exit="bottom", enter="top")
+    d.flow("report_not_accepted", "end_not_accepted")
     d.flow("supplement", "via_gw", exit="top", enter="top")
-    d.flow("review", "review_gw")
+    d.flow("from_one_stop", "prepare", exit="right", enter="bottom")
+    d.flow("review", "report_review")
+    d.flow("report_review", "review_gw")
     d.flow("review_gw", "issue", "发放金卡", 'review_decision == "发放金卡"', id="f_review_issue")
     d.flow("review_gw", "end_refused", "不予发放", id="f_review_refused")
     d.flow("issue", "hand_card", exit="right", enter="bottom")
@@ -477,11 +526,17 @@ def subsidy() -> Diagram:
                 中扣除。每月1日9:00为当月发放日（种子未规定发放日，建模约定）。启动数据：applicant_name、county、intake_at。"""),
                 lanes=[("applicant", APPLICANT, 2), ("county", COUNTY, 1), ("city", CITY, 2), ("hrss", HRSS, 2),
                        ("finance", FINANCE, 1)])
+    one_stop_messages(d, "subsidy")
     d.start("start", "提交补贴申请", "applicant", 0, form="start.json", article="补贴细则第二条;平台办法第五条",
             doc="补贴细则第二条：补贴对象为认定的各类引进人才；一站式服务平台管理办法第五条：一窗接件。人才本人或用人单位代为"
                 "在县级或市“一站式”平台提交申请（种子未规定补贴的受理窗口，按一站式平台的两级受理建模）。")
-    d.script("prepare", "受理准备", "applicant", 1, article="平台办法第五条", doc="初始化退回补正计数（本地规则：最多退回3次）。",
-             script="return_count = 0\nmax_returns = 3")
+    d.message_start("from_one_stop", "一站式平台转来", "applicant", 0, 1, message="Message_subsidy_apply",
+                    article="平台办法第五条", doc=clean("""一站式服务平台管理办法第五条：一窗接件。人才在一站式平台一窗受理时
+                    申请了补贴：一窗受理案件发来消息 onestop_subsidy_apply（申请人、身份证号、联系电话、用人单位、所在
+                    县市区和一站式受理编号），本案由此开始，转市平台受理；受理结论报告一窗受理案件后，本案按月发放直至期满。"""))
+    d.script("prepare", "受理准备", "applicant", 1, article="平台办法第五条", doc="初始化退回补正计数（本地规则：最多退回3次）；"
+             "一站式平台转来的保留一站式受理编号。",
+             script='return_count = 0\nmax_returns = 3\nintake_reference = intake_reference if one_stop else ""')
     d.gateway("via_gw", "受理窗口", "applicant", 2, default="f_via_city", article="平台办法第五条", label="nw",
               doc="在县级平台提交的先由县级平台受理转报；在市平台提交的直接由市平台受理。")
     d.user("county_intake", "县级平台受理转报", "county", 3, form="county_intake.json", article="平台办法第五条",
@@ -495,7 +550,10 @@ def subsidy() -> Diagram:
               doc="受理的转市人社局资格审查；退回补正的由申请人补正（本地规则：最多3次）；不予受理或超过3次的办结。")
     d.user("supplement", "补正申请材料", "applicant", 5, 1, form="supplement.json", article="平台办法第五条",
            doc="申请人按市平台一次性告知的清单补正后重新提交，回到原受理窗口（种子未规定补正程序）。")
-    d.end("end_not_accepted", "不予受理", "city", 5, 1, article="补贴细则第二条",
+    report(d, "subsidy", "report_not_accepted", "报告不予受理", "city", 5, 1, outcome='"不予受理"',
+           detail='intake_reason if intake_decision == "不予受理" else f"申请材料经{max_returns}次退回补正仍不齐全"',
+           article="平台办法第五条")
+    d.end("end_not_accepted", "不予受理", "city", 5.5, 1, article="补贴细则第二条",
           doc="不予受理（理由见受理意见），或补正3次仍不齐全。")
     d.user("eligibility", "资格审查", "hrss", 6, form="eligibility.json",
            article="补贴细则第二条;补贴细则第三条（一）4;补贴细则第三条（三）;平台办法第四条（二）",
@@ -506,7 +564,9 @@ def subsidy() -> Diagram:
            post=f"remaining_months = max({MAX_SUBSIDY_MONTHS} - prior_subsidy_months, 0)")
     d.gateway("eligible_gw", "是否属于补贴对象", "hrss", 7, default="f_eligible", article="补贴细则第二条;补贴细则第三条（三）",
               label="nw", doc="补贴细则第二条：不属于补贴对象的不予补贴；第三条第（三）项：已享受满3年的不再补贴。")
-    d.end("end_ineligible", "不予补贴", "hrss", 7, 1, article="补贴细则第二条;补贴细则第三条（三）", label="right",
+    report(d, "subsidy", "report_ineligible", "报告不予补贴", "hrss", 7, 1, outcome='"不予补贴"',
+           detail="eligibility_comment", article="平台办法第五条")
+    d.end("end_ineligible", "不予补贴", "hrss", 8, 1, article="补贴细则第二条;补贴细则第三条（三）",
           doc="补贴细则第二条：非经认定的引进人才；或第三条第（三）项：此前已享受满36个月。理由见资格审查意见。")
     d.gateway("high_end_gw", "是否高端人才", "hrss", 8, default="f_not_high_end", article="补贴细则第三条（一）2",
               label="nw", doc="补贴细则第三条第（一）项第2目：高端人才的生活补贴在5000-10000元之间，需评审确定。")
@@ -564,6 +624,7 @@ monthly_total = living_subsidy + rent_subsidy
 start_index = int(first_month[:4]) * 12 + int(first_month[5:7]) - 1
 payment_columns = ["month", "living", "rent", "paid_on"]
 payments = []
+payment_vouchers = []
 total_paid = 0
 month_due = 1
 subsidy_status = "待拨付资金"
@@ -597,11 +658,36 @@ elif month_due > approved_months:
 del paid_months, due_index
 """)
     d.gateway("continue_gw", "是否继续发放", "hrss", 22, default="f_continue", article="补贴细则第三条（三）", label="sw",
-              doc="补贴细则第三条第（三）项：补贴期限最长3年，发满批准月数即止；市人社局决定停发的提前终止；否则等待下一发放月。")
+              doc="补贴细则第三条第（三）项：补贴期限最长3年，发满批准月数即止；否则等待下一发放月（市人社局决定停发的"
+                  "已在本月是否发放处办结）。")
     d.end("end_stopped", "提前停发", "hrss", 22, 1, article="平台办法第四条（二）", label="right",
           doc="市人社局决定停发：人才离开或不再符合补贴条件，自当月停发（种子未规定停发情形，按补贴条件建模）。")
     d.end("end_done", "补贴发放期满", "hrss", 23, article="补贴细则第三条（三）",
           doc="补贴细则第三条第（三）项：补贴期限最长3年，批准月数发放完毕。")
+    # Room for the reports to the one-stop intake and the payment instruction to the finance system.
+    d.shift(16, 1)
+    d.shift(18, 1)
+    d.shift(24, 2)
+    d.nodes["end_stopped"].col = 24
+    report(d, "subsidy", "report_no_amount", "报告无可发放补贴", "hrss", 16, 1, outcome="outcome",
+           detail="refusal_reason", article="平台办法第五条")
+    report(d, "subsidy", "report_approval", "报告审批结论", "hrss", 18, outcome="approval_decision",
+           detail='f"生活补贴{living_subsidy}元/月、租房补贴{rent_subsidy}元/月，批准{approved_months}个月，'
+                  '{first_month}起按月发放" if approval_decision == "批准" else approval_comment',
+           article="平台办法第五条", label="above")
+    d.gateway("paid_gw", "本月是否发放", "hrss", 24, default="f_paid_stopped", article="平台办法第四条（二）", label="sw",
+              doc="一站式服务平台管理办法第四条第二项：市人社局决定本月发放的，向财政发送支付指令；决定停发的办结。")
+    d.service("instruct_payment", "向财政发送支付指令", "finance", 25, topic="finance.payment",
+              result="payment_instruction", article="平台办法第四条（四）;平台办法第四条（二）",
+              params={"payee": "applicant_name", "id_number": "id_number", "amount": "living_subsidy + rent_subsidy",
+                      "month": 'f"{(start_index + month_due - 2) // 12}-{(start_index + month_due - 2) % 12 + 1:02d}"',
+                      "purpose": "'引进人才生活和租房补贴'"},
+              post='payment_vouchers = payment_vouchers + [{"month": month_due - 1, '
+                   '"voucher": payment_instruction.get("voucher")}]',
+              doc=clean("""一站式服务平台管理办法第四条第二项：市人社局负责补贴发放；第四条第四项：市财政局按照财政资金管理规定
+              拨付资金。市人社局决定本月发放后，平台向财政国库集中支付系统发送本月的支付指令（外部系统，主题
+              finance.payment：收款人、身份证号、金额、月份），财政系统返回支付凭证号，记入 payment_vouchers。财政系统
+              暂不可用的由外部系统重试，重试用尽成为事件，在管理控制台重新处理（种子未规定支付方式，建模约定）。"""))
 
     d.flow("start", "prepare")
     d.flow("prepare", "via_gw")
@@ -612,12 +698,15 @@ del paid_months, due_index
     d.flow("intake_gw", "eligibility", "受理", id="f_intake_accept", exit="right", enter="top")
     d.flow("intake_gw", "supplement", "退回补正", 'intake_decision == "退回补正" and return_count <= max_returns',
            id="f_intake_return", exit="top", enter="bottom")
-    d.flow("intake_gw", "end_not_accepted", "不予受理", 'intake_decision != "受理"', id="f_intake_refused",
+    d.flow("intake_gw", "report_not_accepted", "不予受理", 'intake_decision != "受理"', id="f_intake_refused",
            exit="bottom", enter="top")
+    d.flow("report_not_accepted", "end_not_accepted")
     d.flow("supplement", "via_gw", exit="top", enter="top")
+    d.flow("from_one_stop", "prepare", exit="right", enter="bottom")
     d.flow("eligibility", "eligible_gw")
-    d.flow("eligible_gw", "end_ineligible", "不予补贴",
+    d.flow("eligible_gw", "report_ineligible", "不予补贴",
            'eligibility_decision == "不属于补贴对象" or remaining_months == 0', id="f_not_eligible")
+    d.flow("report_ineligible", "end_ineligible")
     d.flow("eligible_gw", "high_end_gw", "属于补贴对象", id="f_eligible")
     d.flow("high_end_gw", "high_end_review", "高端人才", 'subsidy_category == "高端人才"', id="f_high_end")
     d.flow("high_end_gw", "high_end_join", "其他类别", id="f_not_high_end")
@@ -630,15 +719,19 @@ del paid_months, due_index
     d.flow("apartment", "amount_gw", exit="top", enter="left")
     d.flow("amount_gw", "approval", "有补贴", "living_subsidy + rent_subsidy > 0", id="f_amount_some")
     d.flow("amount_gw", "no_amount", "无补贴", id="f_amount_none")
-    d.flow("no_amount", "end_no_amount")
-    d.flow("approval", "approval_gw")
+    d.flow("no_amount", "report_no_amount")
+    d.flow("report_no_amount", "end_no_amount")
+    d.flow("approval", "report_approval")
+    d.flow("report_approval", "approval_gw")
     d.flow("approval_gw", "schedule", "批准", 'approval_decision == "批准"', id="f_approval_yes")
     d.flow("approval_gw", "end_rejected", "不予批准", id="f_approval_no")
     d.flow("schedule", "allocate", exit="right", enter="top")
     d.flow("allocate", "timer", exit="right", enter="bottom")
     d.flow("timer", "pay")
-    d.flow("pay", "continue_gw")
-    d.flow("continue_gw", "end_stopped", "停发", 'subsidy_status == "已停发"', id="f_stopped")
+    d.flow("pay", "paid_gw")
+    d.flow("paid_gw", "instruct_payment", "已发放", 'disbursement == "已发放"', id="f_paid", exit="right", enter="top")
+    d.flow("paid_gw", "end_stopped", "停发", id="f_paid_stopped")
+    d.flow("instruct_payment", "continue_gw", exit="right", enter="bottom")
     d.flow("continue_gw", "end_done", "发满", 'subsidy_status == "发放期满"', id="f_done")
     d.flow("continue_gw", "timer", "下月继续", id="f_continue", exit="top", enter="top")
 
@@ -718,7 +811,6 @@ del paid_months, due_index
 
 # ---------------------------------------------------------------------------------------------------- 配偶安置
 
-ONE_STOP_FIELD = {"type": "boolean", "title": "由一站式综合受理案件统一反馈和建档", "const": False, "default": False}
 NATURES = ["党政机关", "事业单位", "国有企业", "民营企业", "外资企业", "社会组织", "其他"]
 IDENTITIES = ["公务员", "参照公务员法管理人员", "事业单位管理人员", "事业单位专业技术人员", "事业单位工勤技能人员",
               "企业管理人员", "企业专业技术人员", "企业技能人员", "其他"]
@@ -887,7 +979,10 @@ result_detail = f"安置至{placed_unit}，岗位：{placed_post}" if placement_
 
 # ------------------------------------------------------------------------------------------------ 一窗受理
 
-SERVICES = {"高层次人才保健证": "health_card", "配偶安置": "spouse_placement", "其他服务事项": "duty_service"}
+SERVICES = {"高层次人才保健证": "health_card", "配偶安置": "spouse_placement", "人才服务金卡": "gold_card",
+            "生活和租房补贴": "subsidy", "其他服务事项": "duty_service"}
+LONG_RUNNING = {"gold_card": ("人才服务金卡", "金卡", "金卡办法第三条"),
+                "subsidy": ("生活和租房补贴", "补贴", "补贴细则第二条")}
 DUTIES = [  # (service item, department code, article): 一站式服务平台管理办法第四条各项的职责分工
     ("国家“千人计划”“万人计划”专家1:1配套资助", "org_dept", "平台办法第四条（一）"),
     ("引进人才专项编制管理使用", "staffing_office", "平台办法第四条（三）"),
@@ -922,10 +1017,14 @@ def one_stop_intake() -> Diagram:
                 保健证和配偶安置作为调用活动调用已部署的 health_card、spouse_placement 流程（须先部署），第四条所列其他服务事项
                 按决策表 duty_routing 转给负责的单位办理（承办任务派给决策表选出的部门，departmentField）；全部办结后一次反馈
                 （集中反馈）、一个档案（统一建档）——被调用的流程不再单独反馈、建档（one_stop 为真）。人才服务金卡和生活和租房补贴
-                是跨年度的长期服务，由长期服务向本案报告受理结论（消息）后另作案件继续，待消息投递上线（issue 14）后加入本流程；
-                目前仍单独申请。种子未规定一窗受理本身的时限，不设定时器。启动数据：applicant_name、county。"""),
+                是跨年度的长期服务：本案发消息（onestop_gold_card_apply、onestop_subsidy_apply）开立该服务自己的案件，等该案件
+                报告受理或审核结论（onestop_gold_card_decision、onestop_subsidy_decision，按一站式受理编号 intake_reference
+                对应本案）后即汇总反馈；该服务的案件继续发卡和年度登记、按月发放补贴，本案不等多年的发放。接件时登记的身份证号
+                先经公安人口信息核验（外部系统 identity.check），未通过的退回接件核对。种子未规定一窗受理本身的时限，不设定
+                时器。启动数据：applicant_name、county。"""),
                 lanes=[("applicant", APPLICANT, 1), ("city", CITY, 1), ("hco", HCO, 1), ("org", ORG, 1),
-                       ("routed", ROUTED, 1)])
+                       ("hrss", HRSS, 2), ("routed", ROUTED, 1)])
+    one_stop_messages(d, *LONG_RUNNING)
     d.start("start", "提出一站式服务申请", "applicant", 0, form="start.json", article="平台办法第五条",
             doc="一站式服务平台管理办法第五条：一窗接件。由人才本人（或其用人单位）以申请人账户发起，子流程中属于申请人的"
                 "任务（如提交保健证材料、填写配偶安置申请）派给发起人；窗口工作人员在柜台代为发起时派给该工作人员。")
@@ -939,12 +1038,13 @@ def one_stop_intake() -> Diagram:
     d.script("prepare", "分办准备", "city", 3, article="平台办法第五条", doc=clean("""一站式服务平台管理办法第五条：专员办理。
              把所选服务换成代码 service_codes；置 one_stop 为真，被调用的流程据此不单独反馈、建档；准备子流程需要的数据
              （保健证：applicant_name、talent_category、gold_card_number、county、employer）；service_results 汇总每项服务的
-             结果。"""), script=f"""
+             结果；intake_reference 为本案的一站式受理编号，长期服务的案件凭它报告结论。"""), script=f"""
 codes = {SERVICES!r}
 service_codes = [codes[name] for name in requested_services]
 del codes
 one_stop = True
 service_results = {{}}
+intake_reference = new_reference("YCSL")
 dispatched_at = now()
 """)
     d.gateway("fork", "后台分头办理", "city", 4, kind="inclusive", article="平台办法第五条;平台办法第四条", label="nw",
@@ -1000,8 +1100,46 @@ summarized_at = now()
                "另建档案）。")
     d.end("end", "办结归档", "city", 12, article="平台办法第五条", doc="一站式服务平台管理办法第五条：集中反馈、统一建档后办结。")
 
+    d.shift(2, 2)  # room for the identity check after 一窗接件
+    d.service("verify_identity", "公安身份核验", "city", 2, topic="identity.check", result="identity_check",
+              article="平台办法第五条", params={"name": "applicant_name", "id_number": "id_number"},
+              post='identity_verified = identity_check.get("verified") is True\n'
+                   'identity_note = "" if identity_verified else '
+                   'f"公安人口信息核验未通过：{identity_check.get(\'reason\', \'\')}"',
+              doc=clean("""一站式服务平台管理办法第五条：一窗接件。接件登记的姓名和身份证号送公安人口信息系统核验（外部系统，
+              主题 identity.check）；结果 identity_check，未通过的退回接件，按 identity_note 核对后重新登记（种子未规定
+              核验方式，建模约定）。"""))
+    d.gateway("identity_gw", "身份核验是否通过", "city", 3, default="f_identity_failed", article="平台办法第五条",
+              label="above", doc="一站式服务平台管理办法第五条：身份核验通过的指定服务专员；未通过的退回一窗接件核对。")
+    for code, (title, short, article) in LONG_RUNNING.items():
+        row = 0 if code == "gold_card" else 1
+        d.throw_message(f"apply_{code}", f"转{short}申请", "hrss", 7, row, message=f"Message_{code}_apply",
+                        article="平台办法第五条;平台办法第四条（二）",
+                        payload='{"intake_reference": intake_reference, "one_stop": True, '
+                                '"applicant_name": applicant_name, "id_number": id_number, "phone": contact_phone, '
+                                '"employer": employer, "county": county, "intake_at": "市“一站式”服务平台"}',
+                        doc=f"一站式服务平台管理办法第五条：后台办理；第四条第二项：市人社局负责人才认定和{title}相关"
+                            f"事务。发消息 onestop_{code}_apply 开立{title}自己的案件（消息开始事件），带去申请人信息和"
+                            "本案的一站式受理编号；该案件由市平台受理、市人社局审核。")
+        d.catch_message(f"{code}_decision", f"收到{short}结论", "hrss", 8, row, message=f"Message_{code}_decision",
+                        variable=f"{code}_decision", article="平台办法第五条",
+                        doc=f"一站式服务平台管理办法第五条：集中反馈。等{title}的案件报告受理或审核结论（消息 "
+                            f"onestop_{code}_decision，按一站式受理编号对应本案）；结论到达即可汇总，不等该案件以后的"
+                            "发卡、登记或按月发放。")
+        d.script(f"record_{code}", f"记录{short}结论", "hrss", 9, row, article=article, script=f"""
+service_results = dict(service_results)
+service_results["{code}"] = {{"service": "{title}", "outcome": {code}_decision["outcome"], "detail": {code}_decision["detail"], "finished_at": now()}}
+""", doc=f"{article}：{title}案件报告的结论（outcome、detail）写入 service_results；该案件继续办理。")
+        d.flow("fork", f"apply_{code}", title, f'"{code}" in service_codes', id=f"f_fork_{code}", exit="bottom",
+               enter="left", label_on="last")
+        d.flow(f"apply_{code}", f"{code}_decision")
+        d.flow(f"{code}_decision", f"record_{code}")
+        d.flow(f"record_{code}", "join", exit="right", enter="bottom")
     d.flow("start", "accept", exit="right", enter="top")
-    d.flow("accept", "assign_officer")
+    d.flow("accept", "verify_identity")
+    d.flow("verify_identity", "identity_gw")
+    d.flow("identity_gw", "assign_officer", "核验通过", "identity_verified", id="f_identity_verified")
+    d.flow("identity_gw", "accept", "未通过", id="f_identity_failed")
     d.flow("assign_officer", "prepare")
     d.flow("prepare", "fork")
     d.flow("fork", "call_health_card", "保健证", '"health_card" in service_codes', id="f_fork_health_card",
@@ -1031,7 +1169,7 @@ summarized_at = now()
         "employer": text("用人单位", 100),
         "requested_services": {"type": "array", "title": "申请的服务（可多选）", "minItems": 1, "uniqueItems": True,
                                "description": "各项由负责的单位同时办理，办结后一次反馈、一个档案。人才服务金卡、生活和"
-                                              "租房补贴目前仍单独申请。",
+                                              "租房补贴另立案件长期办理，其受理或审核结论到达即一并反馈。",
                                "items": {"type": "string", "enum": list(SERVICES)}},
         "talent_category": {"type": "string", "title": "人才认定类别（申请保健证时必填）", "enum": CATEGORIES},
         "gold_card_number": {"type": "string", "title": "服务金卡卡号（持卡人申请保健证时填写）", "maxLength": 32,
@@ -1072,7 +1210,7 @@ summarized_at = now()
         [("服务事项", "service_item", "string")], [("责任单位", "responsible_unit", "string"),
                                               ("依据条款", "duty_article", "string")], rules)
     d.instruct({
-        "accept": "请登记申请人和所申请的全部服务，各项服务将由负责的单位同时办理，办结后一次反馈。",
+        "accept": "请登记申请人和所申请的全部服务，各项服务将由负责的单位同时办理，办结后一次反馈。{{ identity_note }}",
         "assign_officer": "请为本案指定服务专员，负责跟踪各项服务和集中反馈。",
         "handle_duty": "{{ applicant_name }}申请：{{ service_item }}（{{ duty_article }}）。诉求：{{ service_request }}",
         "combined_feedback": "请把各项服务的结果一次告知申请人：{{ combined_answer_text }}",

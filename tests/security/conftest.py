@@ -96,6 +96,21 @@ class World:
         case = self.flow.start(self.escalation, {"applicant": "张三", "county": "dongchangfu"})
         return {"instance": case, "timer": "accept_deadline"}
 
+    def locked_job(self) -> dict[str, Any]:
+        """A payment case whose job for the finance system is locked by worker process 'matrix'."""
+        from integration_kit import PAYMENT, TOPIC
+
+        from engine.integration.external_tasks import fetch_and_lock
+
+        key = deploy_files(self.platform, {"payment.bpmn": PAYMENT.read_bytes()})  # the same version each time
+        case = self.flow.start(key, {"amount": 1, "applicant_name": "王"})
+        with self.platform.uow() as uow:
+            [job] = fetch_and_lock("matrix", [TOPIC], max_tasks=1, actor=Actor("admin", "admin"), uow=uow,
+                                   now=self.platform.now())
+            uow.commit()
+        assert job["instance_id"] == case
+        return {"instance": case, "job": job["id"]}
+
     def saved_filter(self) -> dict[str, Any]:
         """A task-list filter win_dcf saved."""
         with self.platform.uow() as uow:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from web.conftest import FORWARD, START
 from web.webkit import PDF, sign_in
 
+from engine.store.integration_tables import ExternalTask
 from engine.store.models import HumanTask, ProcessInstance, SavedFilter
 
 from .conftest import ROLES, USERS, World
@@ -71,6 +72,13 @@ def filter_gone(world: World, target: dict[str, Any], user: str) -> bool:
         return uow.session.get(SavedFilter, target["filter"]) is None
 
 
+def job_is(state: str) -> Callable[[World, dict[str, Any], str], bool]:
+    def check(world: World, target: dict[str, Any], user: str) -> bool:
+        with world.platform.uow(write=False) as uow:
+            return uow.session.get(ExternalTask, target["job"]).state == state
+    return check
+
+
 def status_is(status: str) -> Callable[[World, dict[str, Any], str], bool]:
     return lambda world, target, user: _status(world, target) == status
 
@@ -101,6 +109,7 @@ def start_form(role: str) -> dict[str, Any]:
 
 
 ADMIN_PAGE = roles(LOGIN, 403, 403, 403, 403, 403, 200)
+ADMIN_API = roles(401, 403, 403, 403, 403, 403, 200)
 ADMIN_ACTION = roles(LOGIN, 403, 403, 403, 403, 403, 302)
 DESIGNER_PAGE = roles(LOGIN, 403, 403, 403, 403, 200, 200)
 DRAFT = {name: content.decode() for name, content in escalation_files(key="draft_demo").items()}
@@ -173,6 +182,26 @@ MATRIX: dict[str, dict[str, Check]] = {
                                          roles(401, 403, 403, 403, 403, 403, 200), target="county_case",
                                          json={"username": "win_dcf2", "reason": "原经办人休假"},
                                          changed=lambda w, t, u: _task_state(w, t) == ("claimed", "win_dcf2"))},
+    # --- outside systems (worker accounts of the topic, and administrators; no role here is a worker) ---------
+    "integration_api.fetch_and_lock": {"POST": Check("/api/v1/external-tasks/fetch-and-lock", ADMIN_API,
+                                                     json={"worker_id": "w", "topics": ["finance.payment"]})},
+    "integration_api.complete": {"POST": Check("/api/v1/external-tasks/{job}/complete", ADMIN_API,
+                                               target="locked_job", json={"worker_id": "matrix", "result": {}},
+                                               changed=job_is("completed"))},
+    "integration_api.failure": {"POST": Check("/api/v1/external-tasks/{job}/failure", ADMIN_API,
+                                              target="locked_job", changed=job_is("waiting"), json={
+                                                  "worker_id": "matrix", "message": "维护", "retries": 1})},
+    "integration_api.bpmn_error": {"POST": Check("/api/v1/external-tasks/{job}/bpmn-error", ADMIN_API,
+                                                 target="locked_job", changed=job_is("completed"),
+                                                 json={"worker_id": "matrix", "code": "PAYMENT_REFUSED"})},
+    "integration_api.extend_lock": {"POST": Check("/api/v1/external-tasks/{job}/extend-lock", ADMIN_API,
+                                                  target="locked_job",
+                                                  json={"worker_id": "matrix", "lock_seconds": 120})},
+    "integration_api.list_external_tasks": {"GET": Check("/api/v1/external-tasks", ADMIN_API)},
+    # nothing waits for this message: an administrator passes the door and learns so (404)
+    "integration_api.messages": {"POST": Check("/api/v1/messages", roles(401, 403, 403, 403, 403, 403, 404),
+                                               json={"name": "payment_confirmed", "business_key": "none"})},
+    "integration_api.signals": {"POST": Check("/api/v1/signals", ADMIN_API, json={"name": "policy_changed"})},
     "metrics.metrics": {"GET": Check("/metrics", roles(401, 403, 403, 403, 403, 403, 200))},
     # --- the web UI (session cookies) ---------------------------------------------------------------------
     "static": {"GET": Check("/static/css/onestop.css", everyone(200, anonymous=200))},
@@ -225,6 +254,7 @@ MATRIX: dict[str, dict[str, Check]] = {
                                          form=lambda role: {"due_at": "2026-10-20T18:00", "reason": "材料补正"})},
     "console.archive": {"GET": Check("/console/instances/{instance}/archive", ADMIN_PAGE, target="cancelled_case")},
     "console.flows": {"GET": Check("/console/flows", ADMIN_PAGE)},
+    "console.external_tasks_page": {"GET": Check("/console/external-tasks", ADMIN_PAGE)},
     "console.flow": {"GET": Check("/console/flows/health_card/1", ADMIN_PAGE)},
     "console.diagram": {"GET": Check("/console/flows/health_card/1/diagram.bpmn", ADMIN_PAGE)},
     "console.dashboard": {"GET": Check("/console/supervision", ADMIN_PAGE)},

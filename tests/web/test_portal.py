@@ -78,6 +78,7 @@ def test_the_case_page_follows_every_step_and_shows_the_result_but_not_staff_int
     assert "认领" in staff_view and "四项材料齐全" in staff_view
     flow.complete("city_window", "city_review", {"review_decision": "审核通过"}, county_case)
     flow.complete("health_care_office", "make_card", CARD, county_case)
+    flow.answer_jobs("elicence.issue")  # the e-licence system records the card
     flow.complete("city_window", "hand_over", {"received_by": "用人单位", "receiver_name": "李娜",
                                                "received_on": "2026-10-12", "services_explained": True}, county_case)
     flow.complete("health", "arrange_checkup", {"checkup_hospital": "聊城市人民医院", "checkup_date": "2026-10-20",

@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
     from .console import console
     from .designer import designer
     from .display import register_display
+    from .integration_console import external_tasks_page  # noqa: F401 — adds 外部系统 to the console blueprint
     from .pages import register_pages
     from .policy import policy_page  # noqa: F401 — adds the 政策条款对照表 to the designer blueprint
     from .portal import portal

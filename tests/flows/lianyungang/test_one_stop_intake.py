@@ -16,7 +16,7 @@ CHILD = {"talent_name": "孙立华", "talent_class": "B", "employer_name": "江�
          "child_id_number": "320705201803150022", "child_birth_date": "2018-03-15", "school_stage": "义务教育",
          "residence_address": "海州区苍梧路8号"}
 WINDOW = "city_window"
-FLOWS = ("problem_handling", "spouse_placement", "schooling", "housing", "gold_card")
+FLOWS = ("problem_handling", "spouse_placement", "schooling", "housing", "gold_card", "medical_care")
 
 
 @pytest.fixture
@@ -73,6 +73,33 @@ def test_the_window_offers_lianyungangs_services_and_classes_not_liaochengs(flow
 
     form = json.loads((platform.settings.processes_dir / "one_stop_intake" / "intake.json").read_text())
     assert form["properties"]["requested_services"]["items"]["enum"] == [
-        "反映问题", "配偶就业", "子女就学", "安居保障", "金卡服务", "其他服务"]
+        "反映问题", "配偶就业", "子女就学", "安居保障", "金卡服务", "医疗保健", "其他服务"]
     text = json.dumps(form, ensure_ascii=False)
     assert "顶尖人才" not in text and "保健证" not in text
+
+
+@pytest.mark.policy("服务办法第六条", "服务办法第四条（四）", "服务办法第五条（医疗保健）")
+def test_medical_care_reports_its_decision_to_the_window_and_goes_on_year_after_year(flow, one_stop, platform):
+    from sqlalchemy import select
+
+    from engine.store.models import ProcessInstance
+
+    case = int(flow.start("one_stop_intake", {"applicant_name": "孙立华"}))
+    flow.complete(WINDOW, "accept", {**APPLICATION, "requested_services": ["医疗保健"]}, case)
+    flow.complete(WINDOW, "assign_officer", OFFICER, case)
+    with platform.uow(write=False) as uow:
+        [care] = uow.session.scalars(select(ProcessInstance.id).where(ProcessInstance.model_key == "medical_care"))
+    assert flow.open_task_names(case) == []  # waiting for the medical care case's decision
+    assert flow.data(care)["talent_name"] == "孙立华" and flow.data(care)["one_stop"] is True
+    flow.complete("applicant", "apply", {"talent_name": "孙立华", "talent_class": "B",
+                                         "employer_name": "江苏恒瑞医药股份有限公司", "contact_phone": "13406351823",
+                                         "id_number": APPLICATION["id_number"], "supplementary_insurance": True}, care)
+    flow.complete(WINDOW, "intake", {"intake_decision": "受理"}, care)
+    flow.complete("health", "register", {"designated_hospital": "连云港市第一人民医院", "liaison_name": "王医生",
+                                         "liaison_phone": "0518-85605000", "health_record_no": "JK-2026-007"}, care)
+    flow.complete(WINDOW, "notify", {"notice_method": "窗口现场", "notice_date": "2026-11-04"}, care)
+    assert flow.open_task_names(case) == ["combined_feedback"]  # the decision is in: one answer
+    result = flow.data(case)["service_results"]["medical_care"]
+    assert result["outcome"] == "已落实医疗保健服务" and "连云港市第一人民医院" in result["detail"]
+    assert flow.open_task_names(care) == ["checkup"]  # the care goes on, year after year, as its own case
+    assert flow.view(care)["status"] == "active"

@@ -62,6 +62,11 @@ def test_the_card_is_made_handed_to_the_holder_or_employer_and_a_free_check_up_a
     assert make_card["department"] == "health_care_office"
     assert flow.due(case, "make_card") == at("2026-11-18 18:00")  # 10 working days
     flow.complete(HCO, "make_card", CARD, case)
+    assert flow.open_task_names(case) == []  # the card is being recorded in the e-licence system
+    [job] = flow.answer_jobs("elicence.issue", {"issued": True, "licence_number": "DZZZ-LCBJ-2026-0001"})
+    assert job["parameters"] == {"licence_type": "聊城市高层次人才保健证", "holder": "张三",
+                                 "id_number": MATERIALS["id_number"], "licence_number": "LCBJ-2026-0001",
+                                 "issued_on": CARD["issued_on"], "issuer": "聊城市保健办"}
     assert flow.open_task(case, "hand_over")["department"] == "city_window"
     flow.complete(CITY, "hand_over", HANDED, case)
     assert flow.open_task(case, "arrange_checkup")["department"] == "health"  # 平台办法第四条（八）
@@ -74,6 +79,7 @@ def test_the_card_is_made_handed_to_the_holder_or_employer_and_a_free_check_up_a
     assert data["received_by"] == "用人单位"
     assert data["free_checkup"] == {"hospital": "聊城市人民医院", "date": "2026-11-20"}
     assert data["checkup_funding"] == "聊城市人才发展专项资金"
+    assert data["elicence"] == {"issued": True, "licence_number": "DZZZ-LCBJ-2026-0001"}
 
 
 @pytest.mark.policy("医疗细则第二条")

@@ -28,7 +28,7 @@ CITY = "city_window"
 
 @pytest.fixture
 def one_stop(flow: Any) -> str:
-    for name in ("health_card", "spouse_placement"):
+    for name in ("health_card", "spouse_placement", "gold_card", "subsidy"):
         flow.deploy_folder(name)
     return str(flow.deploy_folder("one_stop_intake"))
 
@@ -36,6 +36,8 @@ def one_stop(flow: Any) -> str:
 def open_case(flow: Any, services: list[str], **extra: Any) -> int:
     case = int(flow.start("one_stop_intake", {"applicant_name": "张三", "county": "dongchangfu"}))
     flow.complete(CITY, "accept", {**APPLICATION, "requested_services": services, **extra}, case)
+    [check] = flow.answer_jobs("identity.check", {"verified": True})  # public security's population registry
+    assert check["parameters"] == {"name": "张三", "id_number": APPLICATION["id_number"]}
     flow.complete(CITY, "assign_officer", OFFICER, case)
     return case
 
@@ -70,6 +72,7 @@ def test_one_case_one_answer_one_archive_the_called_flows_do_not_answer_or_archi
     flow.complete_in(CITY, case, "health_card", "city_review", {"review_decision": "审核通过"})
     flow.complete_in("health_care_office", case, "health_card", "make_card",
                      {"card_number": "LCBJ-2026-0031", "issued_on": "2026-11-10"})
+    flow.answer_jobs("elicence.issue")
     flow.complete_in(CITY, case, "health_card", "hand_over",
                      {"received_by": "持证人本人", "receiver_name": "张三", "received_on": "2026-11-11",
                       "services_explained": True})
@@ -118,7 +121,96 @@ def test_the_intake_offers_the_services_of_liaocheng_only(flow, one_stop, platfo
     import json
 
     form = json.loads((platform.settings.processes_dir / "one_stop_intake" / "intake.json").read_text())
-    assert form["properties"]["requested_services"]["items"]["enum"] == ["高层次人才保健证", "配偶安置", "其他服务事项"]
+    assert form["properties"]["requested_services"]["items"]["enum"] == ["高层次人才保健证", "配偶安置", "人才服务金卡",
+                                                                         "生活和租房补贴", "其他服务事项"]
     assert form["properties"]["talent_category"]["enum"] == ["顶尖人才", "高端人才", "急需紧缺人才", "高技能人才",
                                                              "其他引进人才"]
     assert "A" not in json.dumps(form, ensure_ascii=False).split("talent_category")[1][:200]
+
+
+GOLD_INTAKE = {"applicant_name": "张三", "id_number": "371502198805123015", "phone": "13806351234",
+               "employer": "聊城大学", "talent_level": "高端人才", "certificate_no": "LCRC-B-0031",
+               "residence": "在聊城工作", "intake_decision": "受理"}
+SUBSIDY_INTAKE = {"applicant_name": "张三", "id_number": "371502198805123015", "phone": "13806351234",
+                  "employer": "聊城大学", "certificate_no": "LCRC-B-0031", "subsidy_category": "企业全职引进人才",
+                  "qualification": "博士研究生", "contract_years": 5, "local_social_insurance": True,
+                  "full_time_degree": True, "urgently_needed": False, "apartment_needed": False,
+                  "intake_decision": "受理"}
+
+
+def started_by_the_intake(flow: Any, platform: Any, case: int) -> dict[str, int]:
+    """The cases the intake's messages started, by flow."""
+    from sqlalchemy import select
+
+    from engine.store.models import ProcessInstance
+
+    with platform.uow(write=False) as uow:
+        rows = uow.session.execute(select(ProcessInstance.model_key, ProcessInstance.id).where(
+            ProcessInstance.id != case)).all()
+    return {key: instance for key, instance in rows}
+
+
+@pytest.mark.policy("平台办法第五条")
+def test_an_id_number_public_security_does_not_verify_goes_back_to_the_window(flow, one_stop):
+    case = int(flow.start("one_stop_intake", {"applicant_name": "张三", "county": "dongchangfu"}))
+    flow.complete(CITY, "accept", {**APPLICATION, "requested_services": ["其他服务事项"],
+                                   "service_item": "人才认定", "service_request": "申请认定"}, case)
+    [check] = flow.answer_jobs("identity.check")  # the simulated registry: the number's check digit is wrong
+    assert flow.open_task_names(case) == ["accept"]
+    # shown at 一窗接件 (its instructions)
+    assert flow.data(case)["identity_note"].startswith("公安人口信息核验未通过：身份证号码校验位不符")
+    flow.complete(CITY, "accept", {**APPLICATION, "id_number": "371502198805123018",
+                                   "requested_services": ["其他服务事项"], "service_item": "人才认定",
+                                   "service_request": "申请认定"}, case)
+    assert flow.answer_jobs("identity.check")[0]["parameters"]["id_number"] == "371502198805123018"
+    assert flow.open_task_names(case) == ["assign_officer"]
+    assert flow.data(case)["identity_check"]["verified"] is True
+
+
+@pytest.mark.policy("平台办法第五条", "平台办法第四条（二）", "金卡办法第三条", "补贴细则第二条")
+def test_gold_card_and_subsidy_report_their_decisions_and_go_on_as_their_own_cases(flow, one_stop, platform):
+    case = open_case(flow, ["人才服务金卡", "生活和租房补贴"])
+    assert flow.open_task_names(case) == []  # waiting for the two long-running services' decisions
+    started = started_by_the_intake(flow, platform, case)
+    assert set(started) == {"gold_card", "subsidy"}
+    gold, subsidy = started["gold_card"], started["subsidy"]
+    gold_view = flow.view(gold)
+    assert gold_view["started_by"] == "applicant" and gold_view["county"] == "dongchangfu"
+    assert gold_view["history"][0]["details"]["by_message"] == "onestop_gold_card_apply"
+    assert gold_view["history"][0]["details"]["from_instance"] == case
+    reference = flow.data(case)["intake_reference"]
+    assert reference.startswith("YCSL") and flow.data(gold)["intake_reference"] == reference
+    assert flow.data(subsidy)["one_stop"] is True and flow.data(subsidy)["intake_at"] == "市“一站式”服务平台"
+
+    flow.complete(CITY, "city_intake", GOLD_INTAKE, gold)
+    flow.complete("hrss", "review", {"review_decision": "发放金卡", "card_no": "LCJK2026000031",
+                                     "card_level": "高端人才"}, gold)
+    assert flow.data(case)["service_results"]["gold_card"]["outcome"] == "发放金卡"
+    assert flow.open_task_names(case) == []  # still waiting for the subsidy
+
+    flow.complete(CITY, "city_intake", SUBSIDY_INTAKE, subsidy)
+    flow.complete("hrss", "eligibility", {"eligibility_decision": "属于补贴对象", "prior_subsidy_months": 0,
+                                          "eligibility_comment": "经认定"}, subsidy)
+    flow.complete("hrss", "approval", {"approval_decision": "批准", "approved_months": 36, "first_month": "2026-12",
+                                       "approval_comment": "同意"}, subsidy)
+    data = answer_and_archive(flow, case)  # the one answer: decisions, not years of payments
+    results = data["service_results"]
+    assert results["gold_card"]["detail"] == "服务金卡LCJK2026000031（高端人才）"
+    assert results["subsidy"]["outcome"] == "批准" and "批准36个月" in results["subsidy"]["detail"]
+    assert "人才服务金卡：发放金卡" in data["combined_answer_text"]
+    # the services go on as their own cases: the card is handed over, the subsidy's funds allocated
+    assert flow.view(gold)["status"] == "active" and flow.open_task_names(gold) == ["hand_card"]
+    assert flow.view(subsidy)["status"] == "active" and flow.open_task_names(subsidy) == ["allocate"]
+    intake_actions = [action for action, _task in flow.actions(case)]
+    assert intake_actions.count("message_sent") == 2 and intake_actions.count("message_received") == 2
+
+
+@pytest.mark.policy("平台办法第五条", "补贴细则第二条")
+def test_a_long_running_service_refused_at_its_window_is_reported_as_refused(flow, one_stop, platform):
+    case = open_case(flow, ["生活和租房补贴"])
+    subsidy = started_by_the_intake(flow, platform, case)["subsidy"]
+    flow.complete(CITY, "city_intake", {"intake_decision": "不予受理", "intake_reason": "未取得人才认定"}, subsidy)
+    assert flow.view(subsidy)["status"] == "completed"
+    data = answer_and_archive(flow, case)
+    assert data["service_results"]["subsidy"]["outcome"] == "不予受理"
+    assert data["service_results"]["subsidy"]["detail"] == "未取得人才认定"

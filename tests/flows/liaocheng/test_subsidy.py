@@ -44,6 +44,9 @@ def pay_month(flow: Any, clock: Any, case: int, due: str, paid_on: str) -> None:
     clock.set(at(due))
     assert flow.fire(at(due)) == [case]
     flow.complete(HRSS, "pay", {"disbursement": "已发放", "paid_on": paid_on}, case)
+    [job] = flow.answer_jobs("finance.payment",
+                             lambda job: {"accepted": True, "voucher": f"GKZF-{job.parameters['month']}"})
+    assert job["instance_id"] == case
 
 
 @pytest.mark.policy("补贴细则第二条", "补贴细则第三条（一）3", "补贴细则第三条（二）", "平台办法第四条（二）",
@@ -61,6 +64,9 @@ def test_finance_allocates_the_funds_and_hrss_pays_each_month_in_its_own_lane(fl
     assert (payment["department"], payment["lane"]) == ("hrss", "市人力资源和社会保障局")  # 平台办法第四条（二）
     assert [t["department"] for t in flow.tasks("finance") if t["instance_id"] == case] == []
     assert [p[0] for p in flow.data(case)["payments"]] == [1, 2] and flow.data(case)["total_paid"] == 4000
+    # each month HRSS decided to pay went to the finance system as a payment instruction, its voucher recorded
+    assert flow.data(case)["payment_vouchers"] == [{"month": 1, "voucher": "GKZF-2026-12"},
+                                                  {"month": 2, "voucher": "GKZF-2027-01"}]
     bpmn = (platform.settings.processes_dir / "subsidy" / "subsidy.bpmn").read_bytes()
     root = etree.fromstring(bpmn)
     lanes = {lane.get("name"): {r.text for r in lane} for lane in root.iter("{*}lane")}
@@ -159,3 +165,23 @@ def test_an_application_through_a_county_platform_is_forwarded_to_the_city(flow,
                                       "intake_at": "县级“一站式”综合服务平台"}))
     task = flow.open_task(case, "county_intake")
     assert (task["department"], task["county"]) == ("county_window", "gaotang")
+
+
+@pytest.mark.policy("平台办法第四条（四）", "平台办法第四条（二）")
+def test_a_month_hrss_pays_becomes_a_payment_instruction_to_the_finance_system_and_a_stop_does_not(
+        flow, subsidy, clock):
+    case = approved(flow, clock)
+    clock.set(at("2026-12-01 09:00"))
+    flow.fire(at("2026-12-01 09:00"))
+    flow.complete(HRSS, "pay", {"disbursement": "已发放", "paid_on": "2026-12-02"}, case)
+    assert flow.open_task_names(case) == []  # waiting for the finance system, not for a person
+    [job] = flow.answer_jobs("finance.payment")  # the demo's simulated treasury system
+    assert job["parameters"] == {"payee": "高明", "id_number": "371502198902140355", "amount": 2000,
+                                 "month": "2026-12", "purpose": "引进人才生活和租房补贴"}
+    voucher = flow.data(case)["payment_vouchers"][0]
+    assert voucher["month"] == 1 and voucher["voucher"].startswith("SIM-CZ-")
+    assert flow.data(case)["payment_instruction"]["simulated"] is True
+    clock.set(at("2027-01-01 09:00"))
+    flow.fire(at("2027-01-01 09:00"))
+    flow.complete(HRSS, "pay", {"disbursement": "停发", "stop_reason": "已离开聊城"}, case)
+    assert flow.answer_jobs("finance.payment") == [] and flow.view(case)["status"] == "completed"

@@ -560,9 +560,10 @@
       })));
       var stopped = report.stopped;
       var key = { "completed": "stopped_completed", "waiting for a timer": "stopped_timer",
-        "error": "stopped_error", "step limit": "stopped_limit" }[stopped.reason];
+        "waiting for a message": "stopped_message", "error": "stopped_error", "step limit": "stopped_limit" }[stopped.reason];
       var detail = stopped.reason === "error" ? (stopped.task + "：" + stopped.message) :
-        (stopped.timers || []).map(function (x) { return x.timer + " → " + x.due_at; }).join("，");
+        (stopped.timers || []).map(function (x) { return x.timer + " → " + x.due_at; }).concat(
+          (stopped.messages || []).map(function (x) { return x.element + " ← " + x.name; })).join("，");
       output.appendChild(el("p", { "class": "dry-run-stop stop-" + stopped.reason.replace(/ /g, "-"),
         text: t(key) + (detail ? " " + detail : "") }));
     }).catch(function () { output.textContent = t("failed"); });
