@@ -19,6 +19,8 @@ from engine.calendar import store as calendar_store
 from engine.cases import deployment, scheduler
 from engine.config import Settings
 from engine.errors import DeploymentRefused, OneStopError
+from engine.notify.worker import NotificationWorker, notification_sweep
+from engine.people.contact import set_contact
 from engine.people.identity import ROLES, Actor, create_token, create_user, revoke_tokens, set_password
 from engine.people.organisation import Organisation
 from engine.people.privacy import install_log_masking
@@ -241,18 +243,24 @@ def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool, 
 @click.option("--once", is_flag=True, help="fire what is due now and exit")
 @click.option("--interval", default=5.0, show_default=True, help="seconds between sweeps")
 def worker(once: bool, interval: float) -> None:
-    """Fire due timers and resume their instances."""
+    """Fire due timers and resume their instances; send the notifications (deadline notices, the outbox)."""
     platform = _platform()
     if once:
         report = scheduler.fire_due_timers(platform)
         click.echo(f"due {report.due}, fired {len(report.fired)}, skipped {len(report.skipped)}, "
                    f"errors {len(report.errors)}")
+        click.echo(notification_sweep(platform).summary())
         sys.exit(1 if report.errors else 0)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo(f"worker sweeping every {interval:g} s; stop with Ctrl-C")
-    scheduler.run_worker(platform, once=False, interval=interval, stop=stop)
+    notifications = NotificationWorker(platform)
+    notifications.start()
+    try:
+        scheduler.run_worker(platform, once=False, interval=interval, stop=stop)
+    finally:
+        notifications.stop()
 
 
 @main.command()
@@ -286,14 +294,19 @@ def _fail_with_details(error: OneStopError) -> None:
 @click.option("--department", default=None, help="department code (staff)")
 @click.option("--county", default=None, help="county code (county window staff)")
 @click.option("--display-name", default="", help="name shown in the UI")
-def users_create(name: str, role: str, department: str | None, county: str | None, display_name: str) -> None:
+@click.option("--email", default=None, help="email address for notifications")
+@click.option("--mobile", default=None, help="mobile number for SMS notifications")
+def users_create(name: str, role: str, department: str | None, county: str | None, display_name: str,
+                 email: str | None, mobile: str | None) -> None:
     """Create a user; the password is read from standard input."""
     password = _read_password()
     platform = _platform()
     try:
         with platform.uow() as uow:
-            create_user(name, password, role=role, department=department, county=county,
-                        display_name=display_name, organisation=platform.organisation, uow=uow, now=platform.now())
+            user = create_user(name, password, role=role, department=department, county=county,
+                               display_name=display_name, organisation=platform.organisation, uow=uow,
+                               now=platform.now())
+            set_contact(user, email=email, mobile=mobile)
             uow.commit()
     except OneStopError as error:
         _fail_with_details(error)

@@ -41,6 +41,7 @@ class RunResult:
     failure: StepFailure | None = None
     conflict: str | None = None  # the run found the case moved on (the task no longer waits): a 409, nothing run
     extra: dict[str, Any] = field(default_factory=dict)
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # what the diagram sent (engine/notify/)
 
     @property
     def next_due_at(self) -> datetime | None:
