@@ -35,7 +35,7 @@ def urge_task(task_id: int, message: str, *, actor: Actor, uow: Any, now: dateti
     uow.begin_write()
     add_history(uow, instance_id=task.instance_id, model_key=task.model_key, action="urge", actor=actor.username,
                 now=now, task_id=task.id, task_name=task.name,
-                details={"message": text, "to": task.assignee or task.department})
+                details={"note": text, "to": task.assignee or task.department})
     sent = urged(uow, task, by=actor.username, by_name=display_name(uow, actor.username), message=text,
                  flow_name=flow_name(uow, task.model_key), now=now)
     return {**task_view(task), "urged": True, "notifications": sent}

@@ -8,16 +8,13 @@ from datetime import timedelta
 import pytest
 from conftest import ESCALATION, at, edit, read_flow
 from notifykit import channels, contact, outbox, robot
-from outside import gateway, mailbox  # noqa: F401 — the local SMTP and HTTP servers
 
 from engine.cases.deployment import deploy
 from engine.notify.delivery import deliver_due
 from engine.notify.reminders import OVERDUE_LOOKBACK, send_time_notices
-from engine.notify.worker import notification_sweep
 from engine.people.identity import Actor
 from tasks import handover, service
 from tasks.reassign import reassign_task
-from tasks.urge import urge_task
 
 
 def start(flow, county="dongchangfu", **data):
@@ -37,7 +34,7 @@ def in_app(platform, username):
 
 
 def test_a_task_arriving_tells_its_county_windows_staff_only_in_app_and_by_email(platform, flow, escalation,
-                                                                                   mailbox):  # noqa: F811
+                                                                                   mailbox):
     box, url = mailbox
     channels(platform, smtp=url)
     contact(platform, "win_dcf", email="dcf@example.org")
@@ -57,7 +54,7 @@ def test_a_task_arriving_tells_its_county_windows_staff_only_in_app_and_by_email
 
 
 def test_many_tasks_arriving_at_once_go_to_each_person_as_one_message_listing_them(platform, flow, escalation,
-                                                                                    mailbox):  # noqa: F811
+                                                                                    mailbox):
     box, url = mailbox
     channels(platform, smtp=url)
     contact(platform, "win_dcf", email="dcf@example.org")
@@ -147,7 +144,7 @@ def test_urging_an_overdue_task_tells_the_department_and_goes_into_the_case_hist
     assert [r.params["note"] for r in in_app(platform, "win_dcf") if r.kind == "urge"] == ["请今天办结"]
     history = client.get(f"/api/v1/process-instances/{case}", headers=people.headers("admin")).get_json()["history"]
     [entry] = [h for h in history if h["action"] == "urge"]
-    assert entry["actor"] == "talent1" and entry["details"]["message"] == "请今天办结"
+    assert entry["actor"] == "talent1" and entry["details"]["note"] == "请今天办结"
     assert client.post(f"/api/v1/admin/tasks/{task['id']}/urge", json={"message": "x"},
                        headers=people.headers("win_dcf")).status_code == 403
     assert client.post(f"/api/v1/admin/tasks/{task['id']}/urge", json={"message": "  "},
@@ -193,7 +190,7 @@ def test_people_choose_channels_per_kind_and_bad_settings_are_refused(platform, 
                                                                   "quiet_hours", "language"}
 
 
-def test_a_department_group_robot_hears_of_new_tasks(platform, flow, escalation, gateway):  # noqa: F811
+def test_a_department_group_robot_hears_of_new_tasks(platform, flow, escalation, gateway):
     robot(platform, "county_window", gateway.url + "/cgi-bin/webhook/send?key=abc")
     channels(platform)
     start(flow)
@@ -204,19 +201,19 @@ def test_a_department_group_robot_hears_of_new_tasks(platform, flow, escalation,
 
 
 def test_a_diagram_sends_its_templates_to_the_applicant_and_a_number_from_the_case(platform, flow, people, gateway,
-                                                                                  client):  # noqa: F811
+                                                                                  client):
     files = edit(read_flow(ESCALATION), "escalation.bpmn", '<bpmn:endEvent id="end_refused" name="不予受理">',
                  '<bpmn:endEvent id="end_refused" name="不予受理"><bpmn:extensionElements><spiffworkflow:properties>'
                  '<spiffworkflow:property name="notificationTemplate" value="decision" />'
                  '<spiffworkflow:property name="notificationRecipients" value="[\'applicant\', \'mobile:\' + phone]" />'
                  '</spiffworkflow:properties><spiffworkflow:instructionsForEndUser>不予受理：{{ comment }}'
                  '</spiffworkflow:instructionsForEndUser></bpmn:extensionElements>')
-    files = edit(files, "escalation.bpmn", '<spiffworkflow:property name="formJsonSchemaFilename" value="review.json" />',
-                 '<spiffworkflow:property name="formJsonSchemaFilename" value="review.json" />'
-                 '<spiffworkflow:property name="notificationTemplate" value="case_accepted" />')
-    files = edit(files, "escalation.bpmn", '<bpmn:userTask id="review" name="市平台审核">\n      <bpmn:extensionElements>',
-                 '<bpmn:userTask id="review" name="市平台审核"><bpmn:extensionElements>'
-                 '<spiffworkflow:instructionsForEndUser>补贴{{ amount }}元，正在审核</spiffworkflow:instructionsForEndUser>')
+    review = '<spiffworkflow:property name="formJsonSchemaFilename" value="review.json" />'
+    files = edit(files, "escalation.bpmn", review,
+                 review + '<spiffworkflow:property name="notificationTemplate" value="case_accepted" />')
+    head = '<bpmn:userTask id="review" name="市平台审核">\n      <bpmn:extensionElements>'
+    files = edit(files, "escalation.bpmn", head, head + '<spiffworkflow:instructionsForEndUser>补贴{{ amount }}元，'
+                 '正在审核</spiffworkflow:instructionsForEndUser>')
     with platform.uow() as uow:
         deploy(files, actor=Actor("designer", "designer"), uow=uow, now=platform.now())
         uow.commit()

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from conftest import at
 from notifykit import channels, contact, outbox
-from outside import Mailbox, gateway, mailbox, make_certificate, tls_server  # noqa: F401 — fixtures
+from outside import Mailbox, make_certificate, tls_server
 
 from engine.clock import FixedClock
 from engine.config import Settings
@@ -28,7 +28,7 @@ def tell(platform, username="win_dcf", kind="urge", **params):
 
 
 def test_retries_wait_longer_each_time_and_the_last_failure_is_kept_for_the_console(platform, people, mailbox,
-                                                                                      client):  # noqa: F811
+                                                                                      client):
     box, url = mailbox
     channels(platform, smtp=url)
     contact(platform, "win_dcf", email="dcf@example.org")
@@ -60,7 +60,7 @@ def test_retries_wait_longer_each_time_and_the_last_failure_is_kept_for_the_cons
                        headers=people.headers("admin")).status_code == 409  # sent: nothing to resend
 
 
-def test_a_permanent_refusal_fails_at_once(platform, people, mailbox):  # noqa: F811
+def test_a_permanent_refusal_fails_at_once(platform, people, mailbox):
     box, url = mailbox
     channels(platform, smtp=url)
     contact(platform, "win_dcf", email="dcf@example.org")
@@ -82,7 +82,7 @@ def test_an_unreachable_server_is_retried(platform, people):
 
 
 def test_two_workers_racing_send_each_message_once(platform, people, mailbox, database_url, pg_engine,
-                                                   tmp_path):  # noqa: F811
+                                                   tmp_path):
     box, url = mailbox
     channels(platform, smtp=url)
     for n, name in enumerate(("win_dcf", "win_dcf2", "win_lq", "city1", "hrss1")):
@@ -117,7 +117,7 @@ def test_two_workers_racing_send_each_message_once(platform, people, mailbox, da
     assert {row.state for row in outbox(platform, channel="email")} == {"sent"}
 
 
-def test_a_worker_that_dies_after_sending_never_sends_again(platform, people, gateway):  # noqa: F811
+def test_a_worker_that_dies_after_sending_never_sends_again(platform, people, gateway):
     channels(platform, sms=gateway.url, quiet="off")
     contact(platform, "win_dcf", mobile="13800001111")
     tell(platform)
@@ -132,7 +132,7 @@ def test_a_worker_that_dies_after_sending_never_sends_again(platform, people, ga
 
 
 def test_a_gateway_that_hangs_up_after_taking_the_message_is_not_asked_again(platform, people,
-                                                                                gateway):  # noqa: F811
+                                                                                gateway):
     channels(platform, sms=gateway.url, quiet="off")
     contact(platform, "win_dcf", mobile="13800001111")
     gateway.answers = ["hang up"]
@@ -144,7 +144,7 @@ def test_a_gateway_that_hangs_up_after_taking_the_message_is_not_asked_again(pla
     assert "may have been delivered" in outbox(platform, channel="sms")[0].last_error
 
 
-def test_a_gateway_error_is_retried_and_the_sms_carries_mobile_and_text(platform, people, gateway):  # noqa: F811
+def test_a_gateway_error_is_retried_and_the_sms_carries_mobile_and_text(platform, people, gateway):
     channels(platform, sms=gateway.url + "/send", quiet="off")
     contact(platform, "win_dcf", mobile="13800001111")
     gateway.answers = [(503, {"error": "busy"})]
@@ -156,7 +156,7 @@ def test_a_gateway_error_is_retried_and_the_sms_carries_mobile_and_text(platform
     assert outbox(platform, channel="sms")[0].state == "sent"
 
 
-def test_sms_wait_for_the_end_of_the_quiet_hours(platform, people, gateway, clock):  # noqa: F811
+def test_sms_wait_for_the_end_of_the_quiet_hours(platform, people, gateway, clock):
     channels(platform, sms=gateway.url)
     contact(platform, "win_dcf", mobile="13800001111")
     contact(platform, "win_dcf2", mobile="13800002222", settings={"quiet_hours": "off"})
@@ -173,7 +173,7 @@ def test_sms_wait_for_the_end_of_the_quiet_hours(platform, people, gateway, cloc
     assert [call["body"]["mobile"] for call in gateway.received] == ["13800002222", "13800001111"]
 
 
-def test_a_retry_that_falls_in_the_quiet_hours_is_held_again(platform, people, gateway, clock):  # noqa: F811
+def test_a_retry_that_falls_in_the_quiet_hours_is_held_again(platform, people, gateway, clock):
     channels(platform, sms=gateway.url)
     contact(platform, "win_dcf", mobile="13800001111")
     clock.set(at("2026-10-12 21:59"))

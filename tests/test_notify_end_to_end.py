@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ESCALATION, ROOT
-from outside import mailbox  # noqa: F401 — the SMTP server fixture
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -22,7 +21,7 @@ def onestop(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.Comp
 
 
 def test_a_staff_member_gets_one_email_naming_the_new_task_with_its_link_and_the_api_lists_it(
-        tmp_path: Path, mailbox, monkeypatch):  # noqa: F811
+        tmp_path: Path, mailbox, monkeypatch):
     box, smtp_url = mailbox
     env = {"ONESTOP_DATABASE_URL": f"sqlite:///{tmp_path}/e2e.db", "ONESTOP_INSTANCE_DIR": str(tmp_path),
            "ONESTOP_PROCESSES_DIR": str(ROOT / "processes" / "liaocheng"), "PATH": os.environ.get("PATH", ""),

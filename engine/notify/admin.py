@@ -28,7 +28,9 @@ def _admin(actor: Actor) -> None:
 
 def delivery_view(row: Any, uow: UnitOfWork) -> dict[str, Any]:
     """One row as the console shows it; numbers from the case data are masked."""
-    params = row.params or {}
+    params = {**(row.params or {})}
+    if "code" in params:  # a registration code is nobody's business but the applicant's
+        params["code"] = "******"
     message = uow.platform.templates.render(row.kind, {**params, "platform": uow.platform.organisation.city.platform},
                                             language="zh", tz=uow.platform.settings.tz)
     return {"id": row.id, "channel": row.channel, "recipient": row.recipient,

@@ -44,7 +44,7 @@ MAX_DIGEST_ITEMS = 20
 MAX_ERROR_CHARS = 1_000
 
 _ROWS = table_of(Notification)
-EXTERNAL = ("email", "sms", "webhook")
+SECRET, HIDDEN = "code", "******"  # a verification code in a notification's values
 
 
 @dataclass
@@ -178,6 +178,10 @@ def _record(platform: Platform, rows: list[_Claimed], now: datetime, failure: De
     ids = [row.id for row in rows]
     claimed = (_ROWS.c.id.in_(ids)) & (_ROWS.c.state == "sending")
     with platform.uow() as uow:
+        for row in rows:  # a code is kept only until it went out (or failed): not in the console, not in backups
+            if SECRET in row.params:
+                uow.session.execute(update(_ROWS).where(_ROWS.c.id == row.id).values(
+                    params={**row.params, SECRET: HIDDEN}))
         if failure is None:
             uow.session.execute(update(_ROWS).where(claimed).values(state="sent", sent_at=now, batch_id=ids[0],
                                                                      last_error=None))
