@@ -20,6 +20,7 @@ def register_web(app: Flask) -> None:
     """The web blueprints, their error pages, template helpers and security headers."""
     from .auth import auth
     from .console import console
+    from .console_notify import notifications as _deliveries  # noqa: F401 — adds its pages to the console
     from .designer import designer
     from .display import register_display
     from .notifications import notifications, unread_notifications
