@@ -43,3 +43,8 @@ def robot(platform: Platform, department: str, url: str) -> None:
     """Give a department a group robot (as `webhook:` in organisation.yaml would)."""
     departments = platform.organisation.departments
     departments[department] = dataclasses.replace(departments[department], webhook=url)
+
+
+def notices(platform: Platform, instance_id: int, kind: str) -> list[Notification]:
+    """The rows a case's notification of ``kind`` wrote (in-app first, then the other channels)."""
+    return [row for row in outbox(platform, instance_id=instance_id, kind=kind)]

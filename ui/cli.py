@@ -19,6 +19,7 @@ from engine.calendar import store as calendar_store
 from engine.cases import deployment, scheduler
 from engine.config import Settings
 from engine.errors import DeploymentRefused, OneStopError
+from engine.notify.templates import read_template
 from engine.notify.worker import NotificationWorker, notification_sweep
 from engine.people.contact import set_contact
 from engine.people.identity import ROLES, Actor, create_token, create_user, revoke_tokens, set_password
@@ -105,7 +106,24 @@ def validate(paths: tuple[Path, ...]) -> None:
         else:
             checked[bundle.key] = bundle
             click.echo(f"{group}: ok ({bundle.key}: {bundle.name})", err=True)
+    problems += _check_notification_templates(paths)
     sys.exit(1 if problems else 0)
+
+
+def _check_notification_templates(paths: tuple[Path, ...]) -> int:
+    """The notification templates of a city package given (PATH/notifications/*.yaml): one line per problem."""
+    problems = 0
+    for folder in sorted({path / "notifications" for path in paths if (path / "notifications").is_dir()}):
+        for template in sorted(folder.glob("*.yaml")):
+            try:
+                read_template(template)
+            except OneStopError as error:
+                for detail in error.details or [{"file": str(template), "line": 0, "message": error.message}]:
+                    click.echo(f"{printable_file(str(template))}:{detail.get('line', 0)}: "
+                               f"{one_line(str(detail['message']))}")
+                    problems += 1
+        click.echo(f"{folder}: notification templates checked", err=True)
+    return problems
 
 
 def package_organisation(path: Path) -> Path | None:

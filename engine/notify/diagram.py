@@ -9,8 +9,9 @@ An element names a template with SpiffArena's extension properties::
 A throw event, send task, end event or any other step the engine runs sends it when the token passes; a user task
 when it arrives (e.g. 补正申请材料 tells the applicant what is missing). ``notificationRecipients`` is an
 expression over the case data giving one text or a list of them — ``applicant`` (who started the case),
-``department:CODE``, ``mobile:NUMBER`` or a user name — and defaults to ``applicant``. The message is the
-element's ``instructionsForEndUser`` rendered over the case data (what the case page shows)."""
+``department:CODE``, ``mobile:NUMBER`` or a user name — and defaults to ``applicant``. The message is
+``notificationMessage`` (a template over the case data), else the element's ``instructionsForEndUser`` (what the
+case page shows). ``notificationCondition``, an expression, sends it only when it holds."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from engine.errors import EngineError
 
 TEMPLATE_PROPERTY = "notificationTemplate"
 RECIPIENTS_PROPERTY = "notificationRecipients"
+MESSAGE_PROPERTY = "notificationMessage"  # what it says (a template over the data); else the instructions
+CONDITION_PROPERTY = "notificationCondition"  # an expression: sent only when it holds
 #: Notifications one run may send (a loop that sends at each round stops with an error naming the element).
 MAX_NOTICES_PER_RUN = 50
 #: Recipients one element may name, and the length of its rendered message.
@@ -43,8 +46,9 @@ def _label(spec: Any) -> str:
 
 
 def message_of(spec: Any, data: dict[str, Any]) -> str:
-    """The element's instructions rendered over the data, plain text, bounded."""
-    text = str((getattr(spec, "extensions", None) or {}).get("instructionsForEndUser") or "")
+    """The element's notificationMessage (else its instructions) rendered over the data, plain text, bounded."""
+    text = str(_properties(spec).get(MESSAGE_PROPERTY) or
+               (getattr(spec, "extensions", None) or {}).get("instructionsForEndUser") or "")
     if not text:
         return ""
     try:
@@ -77,6 +81,9 @@ def notice_of(task: Any, *, arriving: bool) -> dict[str, Any] | None:
     properties = _properties(spec)
     template = str(properties.get(TEMPLATE_PROPERTY) or "").strip()
     if not template:
+        return None
+    condition = str(properties.get(CONDITION_PROPERTY) or "").strip()
+    if condition and not task.workflow.script_engine.evaluate(task, condition):
         return None
     return {"template": template, "to": recipients_of(task, str(properties.get(RECIPIENTS_PROPERTY) or "")),
             "message": message_of(spec, dict(task.data)), "title": getattr(spec, "bpmn_name", None) or spec.name,

@@ -73,8 +73,8 @@ def _recipient(value: str, row: Any) -> To | None:
         return To.starter(row.started_by)
     if kind == "department" and rest:
         return To.staff(rest, row.county)
-    if kind == "mobile" and rest:
-        return To.number(rest)
+    if kind == "mobile":
+        return To.number(rest) if rest.strip() else None  # no number given in the case: nobody to text
     if kind == "user" and rest:
         return To.person(rest)
     return To.person(value) if value else None
