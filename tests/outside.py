@@ -100,12 +100,14 @@ def tls_server(box: Mailbox, cert: Path, key: Path, *, implicit: bool,
 @dataclass
 class Recorder:
     """An HTTP peer (an SMS gateway, a group robot): every POST's JSON body, and the answers to give — each a
-    (status, body) pair, or "hang up" to close the connection after reading the request without answering."""
+    (status, body) pair, "hang up" to close the connection after reading the request without answering, or
+    "stall" to keep it open without answering."""
 
     url: str = ""
     received: list[dict[str, Any]] = field(default_factory=list)
     answers: list[Any] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    release: threading.Event = field(default_factory=threading.Event)  # ends a "stall" answer
 
 
 @pytest.fixture
@@ -119,6 +121,9 @@ def gateway() -> Iterator[Recorder]:
             with recorder.lock:
                 recorder.received.append({"path": self.path, "body": body})
                 answer = recorder.answers.pop(0) if recorder.answers else (200, {"errcode": 0, "errmsg": "ok"})
+            if answer == "stall":  # took the request, never answers (until the test ends)
+                recorder.release.wait(timeout=30)
+                return
             if answer == "hang up":
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -141,6 +146,7 @@ def gateway() -> Iterator[Recorder]:
     try:
         yield recorder
     finally:
+        recorder.release.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

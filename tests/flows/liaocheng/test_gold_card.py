@@ -76,7 +76,8 @@ def test_the_holder_is_reminded_30_days_before_each_yearly_re_registration(flow,
     flow.fire(at("2027-11-02 00:00"))
     flow.complete("applicant", "reregister", STAY, case)
     flow.complete(HEALTH, "checkup", CHECKUP, case)
-    assert datetime.fromisoformat(flow.view(case)["next_due_at"]) == at("2028-10-03 09:00")  # the second year's reminder
+    # the second year's reminder
+    assert datetime.fromisoformat(flow.view(case)["next_due_at"]) == at("2028-10-03 09:00")
 
 
 @pytest.mark.policy("平台办法第五条")
