@@ -23,7 +23,7 @@ from engine.notify.delivery import deliver_due
 from engine.notify.diagram import MAX_NOTICES_PER_RUN, MAX_RECIPIENTS_PER_NOTICE
 from engine.notify.inbox import MAX_PAGE, list_notifications
 from engine.notify.outbox import MAX_PARAMS_CHARS, To, notify
-from engine.notify.templates import MAX_SMS_CHARS, MAX_SUBJECT_CHARS, MAX_WEBHOOK_BYTES, Message
+from engine.notify.templates import MAX_BODY_CHARS, MAX_SMS_CHARS, MAX_SUBJECT_CHARS, MAX_WEBHOOK_BYTES, Message
 from engine.notify.worker import NotificationWorker
 from engine.people import registration
 from engine.people.identity import Actor
@@ -67,6 +67,8 @@ def test_messages_are_cut_to_what_each_channel_takes(platform):
                                         language="zh", tz=platform.settings.tz)
     assert len(message.subject) == MAX_SUBJECT_CHARS and message.subject.endswith("…")
     assert len(message.sms) == MAX_SMS_CHARS
+    assert len(platform.templates.render("decision", {"message": long}, language="zh", tz=platform.settings.tz)
+               .body) == MAX_BODY_CHARS
     assert len(Message("主题", long, "").webhook_text().encode()) <= MAX_WEBHOOK_BYTES
 
 
