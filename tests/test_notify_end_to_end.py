@@ -53,8 +53,8 @@ def test_a_staff_member_gets_one_email_naming_the_new_task_with_its_link_and_the
 
     runs = [onestop(env, "worker", "--once") for _run in range(2)]
     assert [run.returncode for run in runs] == [0, 0], [run.stderr for run in runs]
-    assert "messages: 1 sent (1 notifications)" in runs[0].stdout
-    assert "messages: 0 sent (0 notifications)" in runs[1].stdout
+    assert "messages: 1 sent (1 notifications)" in runs[0].stderr
+    assert "messages: 0 sent (0 notifications)" in runs[1].stderr
 
     [email] = box.messages
     assert box.envelopes == [("noreply@onestop.example", ["wang@example.org"])]

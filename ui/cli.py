@@ -267,7 +267,7 @@ def worker(once: bool, interval: float) -> None:
         report = scheduler.fire_due_timers(platform)
         click.echo(f"due {report.due}, fired {len(report.fired)}, skipped {len(report.skipped)}, "
                    f"errors {len(report.errors)}")
-        click.echo(notification_sweep(platform).summary())
+        click.echo(notification_sweep(platform).summary(), err=True)  # stdout keeps the one-line timer report
         sys.exit(1 if report.errors else 0)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -108,7 +108,8 @@ class TemplateBook:
     def get(self, kind: str) -> Template:
         return self.templates.get(kind) or self.templates["generic"]
 
-    def kinds(self, audience: str | None = None) -> list[str]:
+    def kinds(self) -> list[str]:
+        """The kinds a person chooses channels for (not the digest, the fallback or registration codes)."""
         return [kind for kind in self.templates if kind not in ("generic", "digest", "verification_code")]
 
     def render(self, kind: str, params: dict[str, Any], *, language: str, tz: ZoneInfo) -> Message:

@@ -53,7 +53,8 @@ def resend_notification(notification_id: int) -> Any:
         flash(_("已重新加入发送队列，将由后台发送。"), "success")
     except (Conflict, NotFound) as error:
         flash(_("未能重发：%(detail)s", detail=error.message), "error")
-    return redirect(url_for("console.notifications", **{k: v for k, v in request.args.items()}))
+    return redirect(url_for("console.notifications", state=request.args.get("state") or None,
+                            channel=request.args.get("channel") or None))
 
 
 @console.get("/users")
