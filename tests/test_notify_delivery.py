@@ -226,3 +226,15 @@ def test_a_misspelt_smtp_url_is_refused_at_start(url):
 
     with pytest.raises(InvalidInput):
         NotifyConfig.from_env({"ONESTOP_SMTP_URL": url})
+
+
+def test_a_worker_without_the_channel_leaves_its_rows_for_one_that_has_it(platform, people, mailbox):
+    box, url = mailbox
+    contact(platform, "win_dcf", email="dcf@example.org")
+    channels(platform)  # this process has no SMTP server
+    tell(platform)
+    assert deliver_due(platform).claimed == 0
+    [row] = outbox(platform, channel="email")
+    assert (row.state, row.attempts) == ("pending", 0)
+    channels(platform, smtp=url)  # e.g. `onestop worker` started with ONESTOP_SMTP_URL
+    assert deliver_due(platform).sent == 1 and len(box.messages) == 1

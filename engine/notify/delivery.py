@@ -70,6 +70,13 @@ class _Claimed:
     language: str = "zh"
 
 
+def sendable(platform: Platform) -> list[str]:
+    """The channels this process can send: a worker without ONESTOP_SMTP_URL (or ONESTOP_SMS_URL) leaves those rows
+    pending for one that has it (the console shows them waiting), instead of failing them."""
+    config = platform.notify
+    return ["webhook", *(["email"] if config.email_on else []), *(["sms"] if config.sms_on else [])]
+
+
 def retry_wait(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed try."""
     return min(FIRST_RETRY_WAIT * BACKOFF_FACTOR ** max(attempts - 1, 0), MAX_RETRY_WAIT)
@@ -80,8 +87,8 @@ def _claim(platform: Platform, now: datetime, limit: int, report: DeliveryReport
     with platform.uow() as uow:
         query = select(_ROWS.c.id, _ROWS.c.channel, _ROWS.c.recipient, _ROWS.c.address, _ROWS.c.kind,
                        _ROWS.c.params, _ROWS.c.attempts).where(
-            _ROWS.c.state == "pending", _ROWS.c.next_attempt_at <= now).order_by(
-            _ROWS.c.next_attempt_at, _ROWS.c.id).limit(limit)
+            _ROWS.c.state == "pending", _ROWS.c.channel.in_(sendable(platform)), _ROWS.c.next_attempt_at <= now) \
+            .order_by(_ROWS.c.next_attempt_at, _ROWS.c.id).limit(limit)
         if uow.session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = [_Claimed(*row) for row in uow.session.execute(query).all()]

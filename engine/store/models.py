@@ -332,7 +332,8 @@ class Notification(Base):
         Index("ix_notifications_recipient", "recipient", "channel", "id"),
         # The bell on every page: a person's unread count, read from this index alone.
         Index("ix_notifications_unread", "recipient", sqlite_where=UNREAD, postgresql_where=UNREAD),
-        Index("ix_notifications_due", "state", "next_attempt_at"),
+        # The worker's claim: the due rows of the channels it can send (engine/notify/delivery.py).
+        Index("ix_notifications_due", "state", "channel", "next_attempt_at"),
         Index("ix_notifications_channel_state", "channel", "state", "id"),
         Index("ix_notifications_instance", "instance_id"),
     )
@@ -384,7 +385,7 @@ class MobileVerification(Base):
     mobile: Mapped[str] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(20))
-    code_hash: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(100))  # salt$sha256
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

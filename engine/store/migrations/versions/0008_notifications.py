@@ -53,7 +53,7 @@ def upgrade() -> None:
     op.create_index("ix_notifications_recipient", "notifications", ["recipient", "channel", "id"])
     op.create_index("ix_notifications_unread", "notifications", ["recipient"], sqlite_where=UNREAD,
                     postgresql_where=UNREAD)
-    op.create_index("ix_notifications_due", "notifications", ["state", "next_attempt_at"])
+    op.create_index("ix_notifications_due", "notifications", ["state", "channel", "next_attempt_at"])
     op.create_index("ix_notifications_channel_state", "notifications", ["channel", "state", "id"])
     op.create_index("ix_notifications_instance", "notifications", ["instance_id"])
     op.create_table(
@@ -73,7 +73,7 @@ def upgrade() -> None:
         sa.Column("mobile", sa.String(length=20), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("purpose", sa.String(length=20), nullable=False),
-        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("code_hash", sa.String(length=100), nullable=False),
         _moment("created_at", nullable=False),
         _moment("expires_at", nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
