@@ -12,6 +12,8 @@ from engine.calendar.store import CalendarCache
 from engine.cases.deployment import SpecCache
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
+from engine.notify.config import NotifyConfig
+from engine.notify.templates import TemplateBook
 from engine.people.organisation import Organisation
 from engine.sandbox.limits import RunLimits
 from engine.sandbox.pool import shared_pool
@@ -36,6 +38,9 @@ class Platform:
         self.specs = SpecCache(self.organisation)
         self.calendar = CalendarCache(settings)
         self.serializer = InstanceSerializer()
+        # Notifications (engine/notify/): where they go out, and their wording from the city package.
+        self.notify = NotifyConfig.from_env()
+        self.templates = TemplateBook.load(settings.processes_dir / "notifications")
         self.limits = limits or RunLimits.from_env()
         # Diagram code runs in these child processes (engine/sandbox/), started when the first run needs one and
         # shared by every platform of this process.

@@ -293,6 +293,30 @@ class Diagram:
             else:
                 node.body[:0] = ["<bpmn:extensionElements>", line, "</bpmn:extensionElements>"]
 
+    def notify(self, element_id: str, template: str, *, message: str = "", to: str = "", condition: str = "") -> None:
+        """Have an element send a notification (engine/notify/diagram.py): ``template`` names its wording under
+        processes/<city>/notifications/; ``message`` (a template over the case data) is what it says, else the
+        element's instructions; ``to`` an expression naming recipients (default: the applicant); ``condition`` an
+        expression that must hold for it to be sent."""
+        node = self.nodes[element_id]
+        props = {"notificationTemplate": template, "notificationMessage": message, "notificationRecipients": to,
+                 "notificationCondition": condition}
+        lines = [f"    <spiffworkflow:property name={quoteattr(k)} value={quoteattr(v)} />" for k, v in props.items() if v]
+        if "  </spiffworkflow:properties>" in node.body:
+            at = node.body.index("  </spiffworkflow:properties>")
+            node.body[at:at] = lines
+        elif "<bpmn:extensionElements>" in node.body:
+            at = node.body.index("<bpmn:extensionElements>") + 1
+            node.body[at:at] = ["  <spiffworkflow:properties>", *lines, "  </spiffworkflow:properties>"]
+        else:
+            node.body[:0] = ["<bpmn:extensionElements>", "  <spiffworkflow:properties>", *lines,
+                             "  </spiffworkflow:properties>", "</bpmn:extensionElements>"]
+
+    def throw(self, id: str, name: str, lane: str, col: float, row: float = 0, *, doc: str, article: str = "",
+              label: str = "below") -> Node:
+        """A none intermediate throw event: a point the token passes (e.g. where a notification is sent)."""
+        return self.add(Node(id, "intermediateThrowEvent", name, lane, col, row, doc, label=label), article=article)
+
     # --- geometry ------------------------------------------------------------------------------------------
 
     def lane_top(self, key: str) -> float:

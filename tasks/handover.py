@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.notify.triggers import display_name, flow_name, task_assigned
 from engine.people.identity import Actor
 from engine.store.history import add_history
 from engine.store.models import HumanTask, User, table_of
@@ -70,4 +71,6 @@ def hand_over_task(task_id: int, to_username: str, *, actor: Actor, uow: UnitOfW
     add_history(uow, instance_id=task.instance_id, model_key=task.model_key, action="handover", actor=actor.username,
                 now=now, task_id=task.id, task_name=task.name,
                 details={"from": task.assignee, "to": target.username, "note": note})
+    task_assigned(uow, task, target.username, by=actor.username, by_name=display_name(uow, actor.username),
+                  action="handover", note=note, flow_name=flow_name(uow, task.model_key), now=now)
     return task_view(task_row(task.id, uow))

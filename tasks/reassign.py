@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from engine.notify.triggers import display_name, flow_name, task_assigned
 from engine.people.identity import Actor
 from engine.store.history import add_history
 from engine.store.models import HumanTask, User, table_of
@@ -44,6 +45,8 @@ def reassign_task(task_id: int, username: str, *, reason: str, actor: Actor, uow
     add_history(uow, instance_id=task.instance_id, model_key=task.model_key, action="reassign",
                 actor=actor.username, now=now, task_id=task.id, task_name=task.name,
                 details={"from": before[1], "to": username, "reason": reason.strip()})
+    task_assigned(uow, task, username, by=actor.username, by_name=display_name(uow, actor.username),
+                  action="reassign", note=reason.strip(), flow_name=flow_name(uow, task.model_key), now=now)
     uow.session.refresh(task)
     return task_view(task)
 

@@ -225,3 +225,7 @@ def flow(platform: Platform, people: People) -> Any:
     from flowkit import Flow
 
     return Flow(platform)
+
+
+# Real local servers for the notification channels (an SMTP server, an HTTP SMS gateway / group robot).
+from outside import gateway, mailbox  # noqa: E402, F401 — fixtures

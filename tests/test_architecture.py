@@ -97,7 +97,7 @@ def test_transactions_are_committed_only_where_a_unit_of_work_begins():
     """Requests and commands (ui/), and the engine's own loops that open one unit of work per case
     (timer sweeps, bulk migration) commit; service functions never do."""
     allowed = {"engine/store/uow.py", "engine/cases/scheduler.py", "engine/cases/migration.py",
-               "engine/people/identity.py",
+               "engine/people/identity.py", "engine/notify/delivery.py", "engine/notify/reminders.py",
                # a message or signal reaches each case in a unit of work of its own, as the timer sweep fires them
                "engine/integration/delivery.py", "engine/integration/messages.py"}
     callers = set()

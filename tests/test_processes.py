@@ -30,8 +30,9 @@ BPMN_MODDLE = ROOT / "node_modules" / "bpmn-moddle"
 FLOW_FILES = (".bpmn", ".dmn", ".json")
 CITIES = sorted(p.name for p in PROCESSES.iterdir() if (p / "organisation.yaml").is_file())
 # Each flow as "city/folder", e.g. "liaocheng/health_card": a folder of a city package.
+# Every flow folder of each package (its notifications/ folder holds message templates, not a flow).
 FOLDERS = sorted(f"{city}/{p.name}" for city in CITIES for p in (PROCESSES / city).iterdir()
-                 if p.is_dir() and not p.name.startswith((".", "_")))
+                 if p.is_dir() and not p.name.startswith((".", "_")) and p.name != "notifications")
 
 
 def city_of(folder: str) -> str:

@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.extensions["onestop"] = platform or Platform(settings)
 
+    from . import notify_api  # noqa: F401 — adds the notification routes to the two API blueprints
     from .admin_api import admin_api
     from .api import api
     from .door import install_door

@@ -19,6 +19,9 @@ from engine.calendar import store as calendar_store
 from engine.cases import deployment, scheduler
 from engine.config import Settings
 from engine.errors import DeploymentRefused, OneStopError
+from engine.notify.templates import read_template
+from engine.notify.worker import NotificationWorker, notification_sweep
+from engine.people.contact import set_contact
 from engine.people.identity import ROLES, Actor, create_token, create_user, revoke_tokens, set_password
 from engine.people.organisation import Organisation
 from engine.people.privacy import install_log_masking
@@ -103,7 +106,24 @@ def validate(paths: tuple[Path, ...]) -> None:
         else:
             checked[bundle.key] = bundle
             click.echo(f"{group}: ok ({bundle.key}: {bundle.name})", err=True)
+    problems += _check_notification_templates(paths)
     sys.exit(1 if problems else 0)
+
+
+def _check_notification_templates(paths: tuple[Path, ...]) -> int:
+    """The notification templates of a city package given (PATH/notifications/*.yaml): one line per problem."""
+    problems = 0
+    for folder in sorted({path / "notifications" for path in paths if (path / "notifications").is_dir()}):
+        for template in sorted(folder.glob("*.yaml")):
+            try:
+                read_template(template)
+            except OneStopError as error:
+                for detail in error.details or [{"file": str(template), "line": 0, "message": error.message}]:
+                    click.echo(f"{printable_file(str(template))}:{detail.get('line', 0)}: "
+                               f"{one_line(str(detail['message']))}")
+                    problems += 1
+        click.echo(f"{folder}: notification templates checked", err=True)
+    return problems
 
 
 def package_organisation(path: Path) -> Path | None:
@@ -241,8 +261,9 @@ def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool, 
 @click.option("--once", is_flag=True, help="fire what is due now and exit")
 @click.option("--interval", default=5.0, show_default=True, help="seconds between sweeps")
 def worker(once: bool, interval: float) -> None:
-    """Fire due timers and resume their instances; deliver the messages cases threw that are not delivered yet, and
-    (with the demo loaded) answer the demo topics' jobs with the simulated outside systems."""
+    """Fire due timers and resume their instances; deliver the messages cases threw that are not delivered yet,
+    (with the demo loaded) answer the demo topics' jobs with the simulated outside systems, and send the
+    notifications (deadline notices, the outbox)."""
     from .sweeps import SWEEPS
 
     platform = _platform()
@@ -251,12 +272,18 @@ def worker(once: bool, interval: float) -> None:
         assert report is not None
         click.echo(f"due {report.due}, fired {len(report.fired)}, skipped {len(report.skipped)}, "
                    f"errors {len(report.errors)}")
+        click.echo(notification_sweep(platform).summary(), err=True)  # stdout keeps the one-line timer report
         sys.exit(1 if report.errors else 0)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     click.echo(f"worker sweeping every {interval:g} s; stop with Ctrl-C")
-    scheduler.run_worker(platform, once=False, interval=interval, stop=stop, sweeps=SWEEPS)
+    notifications = NotificationWorker(platform)
+    notifications.start()
+    try:
+        scheduler.run_worker(platform, once=False, interval=interval, stop=stop, sweeps=SWEEPS)
+    finally:
+        notifications.stop()
 
 
 @main.command("external-worker")
@@ -316,17 +343,20 @@ def _fail_with_details(error: OneStopError) -> None:
 @click.option("--topics", default=None, help="a worker's topics, comma-separated: the external tasks it fetches "
                                             "and the messages and signals it may send (e.g. finance.payment)")
 @click.option("--display-name", default="", help="name shown in the UI")
+@click.option("--email", default=None, help="email address for notifications")
+@click.option("--mobile", default=None, help="mobile number for SMS notifications")
 def users_create(name: str, role: str, department: str | None, county: str | None, topics: str | None,
-                 display_name: str) -> None:
+                 display_name: str, email: str | None, mobile: str | None) -> None:
     """Create a user; the password is read from standard input."""
     password = _read_password()
     platform = _platform()
     topic_list = [t.strip() for t in topics.split(",") if t.strip()] if topics is not None else None
     try:
         with platform.uow() as uow:
-            create_user(name, password, role=role, department=department, county=county,
-                        display_name=display_name, organisation=platform.organisation, uow=uow, now=platform.now(),
-                        topics=topic_list)
+            user = create_user(name, password, role=role, department=department, county=county,
+                               display_name=display_name, organisation=platform.organisation, uow=uow,
+                               now=platform.now(), topics=topic_list)
+            set_contact(user, email=email, mobile=mobile)
             uow.commit()
     except OneStopError as error:
         _fail_with_details(error)

@@ -205,6 +205,7 @@ def openapi_document() -> dict[str, Any]:
                        "working_days": {"type": "array", "items": _ref("CalendarDay")}}}))}
     paths.update(admin_paths())
     paths.update(integration_paths(_op, _errors, _json, _json_body, _path_int, _query))
+    paths.update(notification_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop 人才一站式服务平台 API", "version": "1.0.0",
@@ -292,3 +293,11 @@ def admin_paths() -> dict[str, Any]:
             body=_json_body({"type": "object", "required": ["username", "reason"], "properties": {
                 "username": {"type": "string"}, "reason": _REASON}}))},
     }
+
+
+def notification_paths() -> dict[str, Any]:
+    """A person's notifications and settings; the delivery console, contact details and 催办 (ui/notify_api.py)."""
+    from .notify_openapi import paths
+
+    return paths(_op=_op, _admin_op=_admin_op, _json=_json, _errors=_errors, _query=_query, _path_int=_path_int,
+                 _json_body=_json_body)

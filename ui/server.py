@@ -8,6 +8,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from engine.cases.scheduler import Scheduler
+from engine.notify.worker import NotificationWorker
 
 
 class _OneStopServer(BaseApplication):  # type: ignore[misc]
@@ -34,6 +35,7 @@ def _start_scheduler(worker: Any) -> None:
 
     app = worker.wsgi
     Scheduler(app.extensions["onestop"], sweeps=SWEEPS).start()
+    NotificationWorker(app.extensions["onestop"]).start()  # the outbox is delivered here, never in a request
 
 
 def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool, access_log: bool = True) -> None:

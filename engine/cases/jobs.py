@@ -28,6 +28,7 @@ from engine.calendar.workdays import WorkingCalendar
 from engine.cases.stepping import RunBudget, advance, label
 from engine.cases.summary import RunResult, StepFailure, ready_manual_tasks, summarize
 from engine.clock import FixedClock
+from engine.notify.diagram import arriving_notices
 from engine.people.organisation import Organisation
 
 SERIALIZER = InstanceSerializer()
@@ -70,6 +71,7 @@ def make_script_engine(calendar: WorkingCalendar, now: datetime) -> tuple[Restri
     engine.fired_timers = []  # type: ignore[attr-defined]  # filled by engine/bpmn/timers.py as timers fire
     engine.expression_functions = functions  # type: ignore[attr-defined]  # the calendar, for a stopped clock
     engine.clock_events = []  # type: ignore[attr-defined]  # deadlines resumed after a correction, for history
+    engine.notifications = []  # type: ignore[attr-defined]  # what the diagram sent (engine/notify/diagram.py)
     return engine, functions
 
 
@@ -101,7 +103,15 @@ class _Workflow:
         """The run's outcome; on failure nothing of the run (state None: the stored state stays)."""
         if failure is not None:
             return RunResult(state=None, failure=failure)
-        return summarize(self.workflow, SERIALIZER, fallback_years=self.functions.fallback_years)
+        result = summarize(self.workflow, SERIALIZER, fallback_years=self.functions.fallback_years)
+        if result.failure is None:
+            try:  # what the diagram sent on the way, and the user tasks that tell someone as they arrive
+                result.notifications = [*self.workflow.script_engine.notifications,  # type: ignore[attr-defined]
+                                        *arriving_notices(ready_manual_tasks(self.workflow))]
+            except Exception as error:  # noqa: BLE001 — a recipient expression that fails is the diagram's error
+                return RunResult(state=None, failure=StepFailure(task=getattr(error, "task", None),
+                                                                 message=f"notification: {error}", line=None))
+        return result
 
 
 def enter_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> None:

@@ -21,7 +21,7 @@ _TASKS = table_of(HumanTask)
 _OPEN_TASKS_OF_CASE = select(_TASKS.c.id, _TASKS.c.spiff_task_id, _TASKS.c.due_at).where(
     _TASKS.c.instance_id == bindparam("case_id"), _TASKS.c.state.in_(OPEN_STATES))
 _UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
-_INSERT_TASK = insert(_TASKS)
+_INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id, _TASKS.c.spiff_task_id)
 
 
 def _due(ready: dict[str, Any]) -> datetime | None:
@@ -29,8 +29,10 @@ def _due(ready: dict[str, Any]) -> datetime | None:
 
 
 def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, ready_tasks: list[dict[str, Any]], *, now: datetime,
-                     completed: tuple[str, str] | None, is_new: bool = False, refresh: bool = False) -> None:
+                     completed: tuple[str, str] | None, is_new: bool = False,
+                     refresh: bool = False) -> list[dict[str, Any]]:
     """Open rows for new READY user tasks; close rows whose task finished (completed) or vanished (cancelled).
+    Returns the rows opened, with their ids (what arrived: engine/notify/triggers.py tells people).
 
     ``ready_tasks`` are the run's READY user tasks (engine/cases/summary.py::ready_task). ``refresh`` rewrites
     the descriptive columns of rows that stay open (the case moved to a new version: a task may have a new
@@ -54,8 +56,12 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, ready_tasks: list[di
         else:
             values = {"state": "cancelled", "ended_at": now}
         uow.session.execute(_UPDATE_TASK, {"task_id": human_id, **values})
-    if ready:
-        uow.session.execute(_INSERT_TASK, [new_row(uow, row, task, now) for task in ready.values()])
+    if not ready:
+        return []
+    opened = [new_row(uow, row, task, now) for task in ready.values()]
+    by_spiff_id: dict[str, int] = {spiff_id: task_id for task_id, spiff_id in
+                                   uow.session.execute(_INSERT_TASK, opened).all()}
+    return [{**task, "id": by_spiff_id[task["spiff_task_id"]]} for task in opened]
 
 
 def task_department(task: dict[str, Any], organisation: Organisation) -> tuple[str | None, bool]:

@@ -23,6 +23,7 @@ from engine.cases.outside import history_of_outside, write_outside
 from engine.cases.projection import check_departments, sync_human_tasks
 from engine.cases.summary import RunResult, StepFailure, summarize
 from engine.errors import Conflict, EngineError, NotFound, RunStopped
+from engine.notify.triggers import after_run
 from engine.sandbox.pool import Asset, Job
 from engine.store.history import json_safe
 from engine.store.models import HistoryEntry, ProcessInstance, table_of
@@ -176,12 +177,15 @@ def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor
     if moved_to is not None:  # migrated to another version of its flow
         values.update(model_id=moved_to[0], version=moved_to[1])
     _write_row(case, uow, values)
-    sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
-                     refresh=moved_to is not None)
+    opened = sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
+                              refresh=moved_to is not None)
     thrown = write_outside(uow, row, result, now=now, was_in_error=was_in_error)
     if thrown:  # delivered to the cases waiting for them once this unit has committed (engine/integration/)
         platform = uow.platform
         uow.after_commit(lambda: platform.deliver_events(thrown))
+    # Who must hear of it — the new tasks' departments, what the diagram sent — in the same transaction.
+    after_run(uow, row=row, flow_name=case.bundle.name or row.model_key, new_tasks=opened,
+              notices=result.notifications, now=now)
 
 
 def save_workflow(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str) -> None:

@@ -14,6 +14,7 @@ from SpiffWorkflow.util.task import TaskState
 from engine.cases.clock import apply_correction_clock
 from engine.cases.summary import StepFailure
 from engine.errors import OneStopError
+from engine.notify.diagram import collect_passed
 from engine.sandbox.child import report_progress
 
 MAX_STEPS_PER_RUN = 5_000  # engine steps (script, gateway, event, service...) one run may take
@@ -101,7 +102,7 @@ def advance(workflow: BpmnWorkflow, action: Callable[[BpmnWorkflow], None],
     workflow.script_engine.budget = budget  # type: ignore[attr-defined]  # read by the timers as they fire
     try:
         action(workflow)
-        workflow.do_engine_steps(will_complete_task=budget.charge)
+        workflow.do_engine_steps(will_complete_task=budget.charge, did_complete_task=collect_passed)
         after_engine_steps(workflow)
         return stalled(workflow)
     except BudgetExceeded as error:

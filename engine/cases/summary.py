@@ -49,6 +49,7 @@ class RunResult:
     ended_external_tasks: list[str] = field(default_factory=list)  # service tasks that waited and no longer do
     waits: list[dict[str, Any]] | None = None  # the messages and signals it waits for, when that changed
     thrown: list[dict[str, Any]] = field(default_factory=list)  # messages and signals sent out of the case
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # what the diagram sent (engine/notify/)
 
     @property
     def next_due_at(self) -> datetime | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -25,6 +26,7 @@ class Department:
     short_name: str
     duties: str
     per_county: bool
+    webhook: str = ""  # the department's group robot (WeCom / DingTalk style), for notifications
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,14 @@ class City:
     sponsor: str = ""
     sponsor_en: str = ""
     policy: str = ""  # the seed text the package implements (a file name under the shared seeds)
+
+
+def _webhook(value: object, path: Path, code: str) -> str:
+    """A department's ``webhook:``: the http(s) address of its group robot, or nothing."""
+    url = str(value or "").strip()
+    if url and urlsplit(url).scheme not in ("http", "https"):
+        raise InvalidInput(f"{path}: the webhook of {code} must be an http:// or https:// address")
+    return url
 
 
 class Organisation:
@@ -92,7 +102,8 @@ class Organisation:
         try:
             departments = [
                 Department(code=str(d["code"]), name=str(d["name"]), short_name=str(d.get("short_name", "") or ""),
-                           duties=str(d.get("duties", "") or ""), per_county=bool(d.get("per_county", False)))
+                           duties=str(d.get("duties", "") or ""), per_county=bool(d.get("per_county", False)),
+                           webhook=_webhook(d.get("webhook"), path, str(d["code"])))
                 for d in raw.get("departments") or []
             ]
             counties = [County(code=str(c["code"]), name=str(c["name"]), window=str(c.get("window", "") or ""))

@@ -71,6 +71,10 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # A worker account's topics: the external tasks it may fetch, the messages and signals it may send.
     topics: Mapped[list[str] | None] = mapped_column(JSON)
+    # Where notifications reach the person (engine/notify/), and which channels they chose per kind of message.
+    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(20), index=True)
+    notification_settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class ApiToken(Base):
@@ -320,3 +324,75 @@ class SavedFilter(Base):
 # The integration tables (external tasks, event subscriptions, the outbox) live in their own module; importing it
 # here puts them in Base.metadata wherever the schema is made or compared.
 from engine.store import integration_tables as integration_tables  # noqa: E402
+
+UNREAD = text("channel = 'in_app' AND read_at IS NULL")
+
+
+class Notification(Base):
+    """One message to one recipient over one channel, written in the transaction of the change that causes it (the
+    outbox). In-app rows are delivered as they are written (the bell reads them); email, SMS and group-robot rows
+    wait for the worker (engine/notify/delivery.py), which claims each before sending it, so none is sent twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index("ix_notifications_recipient", "recipient", "channel", "id"),
+        # The bell on every page: a person's unread count, read from this index alone.
+        Index("ix_notifications_unread", "recipient", sqlite_where=UNREAD, postgresql_where=UNREAD),
+        # The worker's claim: the due rows of the channels it can send (engine/notify/delivery.py).
+        Index("ix_notifications_due", "state", "channel", "next_attempt_at"),
+        Index("ix_notifications_channel_state", "channel", "state", "id"),
+        Index("ix_notifications_instance", "instance_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # in_app, email, sms, webhook
+    recipient: Mapped[str] = mapped_column(String(80))  # a user name; a department code (webhook)
+    address: Mapped[str | None] = mapped_column(String(254))  # a number from the case data, not an account's
+    kind: Mapped[str] = mapped_column(String(40))  # the template
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(10))  # pending, sending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # the row whose message carried this one (a digest)
+    resend_of: Mapped[int | None] = mapped_column(Integer)
+
+
+class TaskNotice(Base):
+    """A time-based notice sent for a task (deadline near, overdue) at one deadline: each is sent once."""
+
+    __tablename__ = "task_notices"
+    __table_args__ = (UniqueConstraint("task_id", "kind", "due_at", name="uq_task_notices_task_kind_due"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MobileVerification(Base):
+    """A code sent by SMS to prove a mobile number (an applicant registering): kept hashed, expiring, with the
+    wrong guesses counted (engine/people/registration.py)."""
+
+    __tablename__ = "mobile_verifications"
+    __table_args__ = (
+        Index("ix_mobile_verifications_mobile", "mobile", "created_at"),
+        Index("ix_mobile_verifications_source", "source", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mobile: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(64))
+    purpose: Mapped[str] = mapped_column(String(20))
+    code_hash: Mapped[str] = mapped_column(String(100))  # salt$sha256
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

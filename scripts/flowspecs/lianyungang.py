@@ -108,6 +108,12 @@ def intake_steps(d: Diagram, *, apply_col: float = 2, service: str, article: str
     d.flow("intake", "intake_gw")
     d.files["start.json"] = form(f"提出{service}申请", {"one_stop": ONE_STOP_FIELD}, description="申请内容在下一步填写。")
     d.files["intake.json"] = intake_form()
+    # What the applicant is told (engine/notify/); a case the one-stop window opened reports through it instead.
+    d.notify("intake_gw", "case_accepted", condition='intake_decision == "受理" and not one_stop',
+             message=f"一站式窗口已受理您的{service}申请，转后台办理（服务办法第六条）。")
+    d.notify("apply", "supplement_requested", condition="return_count > 0",
+             message="请按一站式窗口一次性告知的清单补正后重新提交：{{ missing_materials }}")
+    d.notify("end_not_accepted", "decision", condition="not one_stop")
 
 
 def feedback_steps(d: Diagram, col: float, *, lane: str = "window") -> None:
@@ -123,6 +129,7 @@ def feedback_steps(d: Diagram, col: float, *, lane: str = "window") -> None:
     d.flow("one_stop_gw", "feedback", "单独办理", id="f_own_feedback")
     d.flow("one_stop_gw", "end_in_one_stop", "一站式", "one_stop", id="f_one_stop")
     d.flow("feedback", "end_done")
+    d.notify("end_done", "decision")
     d.files["feedback.json"] = FEEDBACK_FORM
 
 
@@ -229,6 +236,9 @@ filings = []
                "时间（记录说明方式和时间，解释必须送达人才），同时提交窗口备案（filings）；答复任务继续办理。",
            post='filings = filings + [{"unit": responsible_unit, "explanation": explanation, "explained_to_talent": '
                 'explained_by, "expected_by": expected_by, "at": now()}]')
+    d.throw("tell_talent", "解释送达人才", "routed", 9.3, 1, article="服务办法第七条", label="right",
+            doc="服务办法第七条：无法及时办结的做好解释。主办单位的说明以短信发到人才留下的联系电话，并发到人才本人账户的"
+                "站内消息（engine/notify/：模板 explanation）。")
     d.user("follow_up", "跟踪回访", "window", 9, form="follow_up.json", article="服务办法第七条;服务办法第八条",
            doc="服务办法第七条：一站式窗口做好跟踪回访；第八条：满意度调查。回访人才，记录满意度（满意/基本满意/不满意）。"
                "种子未规定回访时限，不设定时器。")
@@ -259,7 +269,8 @@ filings = []
     d.flow("contact_deadline", "supervise")
     d.flow("cohandle_deadline", "supervise")
     d.flow("answer_deadline", "explain")
-    d.flow("explain", "supervise", exit="bottom", enter="top")
+    d.flow("explain", "tell_talent")
+    d.flow("tell_talent", "supervise", exit="bottom", enter="top")
     d.flow("supervise", "end_supervised")
 
     d.files["start.json"] = form("反映问题", {
@@ -314,6 +325,8 @@ filings = []
         "supervise": "{{ talent_name }}反映的问题有环节超期或回访不满意，请督办（问题：{{ problem_summary }}）。",
         "end_closed": "问题已办结答复，回访满意度：{{ satisfaction }}。",
     })
+    d.notify("tell_talent", "explanation", to="['applicant', 'mobile:' + contact_phone]",
+             message="{{ explanation }}预计办结日期：{{ expected_by }}。（服务办法第七条）")
     return d
 
 
@@ -641,6 +654,8 @@ result_detail = f"连云港市高层次人才服务金卡{{card_no}}，已开通
         "end_not_accepted": "不予受理：{{ result_detail }}",
         "end_done": "{{ outcome }}：{{ result_detail }}",
     })
+    d.notify("hand_card", "card_ready", message="您的连云港市高层次人才服务金卡{{ card_no }}已制发，请到市高层次人才一站式"
+             "服务窗口领取（服务办法第四条第五项）。")
     return d
 
 

@@ -237,6 +237,12 @@ checkup_funding = "聊城市人才发展专项资金"
         "end_refused": "{{ outcome }}：{{ refusal_reason }}",
         "end_issued": "《聊城市高层次人才保健证》{{ card_number }} 已发放（{{ received_by }}领取）。可在{{ designated_hospitals }}的高层次人才诊疗服务专门窗口就诊（诊疗绿色通道）；免费健康体检已安排：{{ checkup_hospital }}，{{ checkup_date }}。",
     })
+    # What the applicant is told (engine/notify/): the missing materials, a refusal with its reason, the card ready.
+    d.notify("correct_materials", "supplement_requested")
+    d.notify("end_ineligible", "decision")
+    d.notify("end_refused", "decision")
+    d.notify("hand_over", "card_ready", message="您的《聊城市高层次人才保健证》{{ card_number }}已制作完成，请本人或用人单位"
+             "到市“一站式”服务平台领取（医疗细则第五条、第六条）。")
     return d
 
 
@@ -253,6 +259,20 @@ CARD_SERVICES = [
     "（金卡办法第六条第五项）",
 ]
 MAX_CARD_YEARS = 50  # the yearly loop's bound (task-tree depth), documented in the diagram
+# 30 days before the anniversary, 09:00 Beijing time: the reminder of the yearly re-registration (金卡办法第七条). The
+# restricted engine has no date arithmetic, so the day is counted back through the months (at most two of them).
+REMINDER = """reminder_year = issue_year + registration_year
+reminder_month = int(anniversary[:2])
+reminder_day = int(anniversary[3:5]) - 30
+while reminder_day < 1:
+    reminder_month = reminder_month - 1
+    if reminder_month < 1:
+        reminder_month = 12
+        reminder_year = reminder_year - 1
+    leap = reminder_year % 4 == 0 and (reminder_year % 100 != 0 or reminder_year % 400 == 0)
+    reminder_day = reminder_day + [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][reminder_month - 1]
+reminder_at = f"{reminder_year}-{reminder_month:02d}-{reminder_day:02d}T09:00:00+08:00"
+"""
 
 
 def intake_forms(d: Diagram, subject: str, extra: dict[str, object] | None = None) -> None:
@@ -344,7 +364,7 @@ checkups = []
 level_history = [{{"level": card_level, "since": issued_on}}]
 registration_year = 1
 next_registration_at = f"{{issue_year + registration_year}}-{{anniversary}}T00:00:00+08:00"
-""")
+{REMINDER}""")
     d.user("hand_card", "发放金卡", "city", 9, form="hand_card.json",
            article="金卡办法第六条;金卡办法第六条（一）;金卡办法第六条（三）;金卡办法第六条（四）;金卡办法第六条（五）;平台办法第五条",
            doc="一站式服务平台管理办法第五条：集中反馈、统一建档。市平台把金卡交给持卡人，告知第六条的五项服务（可凭卡申请"
@@ -354,6 +374,9 @@ next_registration_at = f"{{issue_year + registration_year}}-{{anniversary}}T00:0
            doc="金卡办法第六条第二项：持卡人每年免费享有一次健康体检；一站式服务平台管理办法第四条第八项：市卫生计生委"
                "负责协调落实高层次人才医疗保健服务工作。每个登记年度安排一次，记录定点医疗机构和体检日期。",
            post='checkups = checkups + [{"year": registration_year, "hospital": checkup_hospital, "date": checkup_date}]')
+    d.catch_timer("remind", "登记提醒", "applicant", 10, expr="reminder_at", article="金卡办法第七条", label="above",
+                  doc="金卡办法第七条：每年需要重新登记备案。周年日前30天（上午9时）提醒持卡人按时登记（本地规则：种子未规定"
+                      "提醒，提前30天告知，避免逾期失效）。")
     d.catch_timer("anniversary", "登记周年日", "applicant", 11, expr="next_registration_at", article="金卡办法第七条",
                   label="above",
                   doc="金卡办法第七条：每年需要重新登记备案：每满一年（周年日零时，东八区）开启一次登记。")
@@ -390,8 +413,8 @@ del registered_years
     d.end("end_cancelled", "金卡注销", "hrss", 15, 1, article="金卡办法第三条",
           doc="金卡办法第三条：持卡人离开聊城，金卡注销，办结。")
     d.script("next_year", "进入下一登记年度", "hrss", 16, article="金卡办法第七条", doc="金卡办法第七条：本年度登记完成，"
-             "登记年度加一，推算下一周年日。", script='registration_year = len(registrations) + 1\nnext_registration_at = '
-             'f"{issue_year + registration_year}-{anniversary}T00:00:00+08:00"')
+             "登记年度加一，推算下一周年日和提前30天的提醒日。", script='registration_year = len(registrations) + 1\n'
+             'next_registration_at = f"{issue_year + registration_year}-{anniversary}T00:00:00+08:00"\n' + REMINDER)
     d.gateway("years_gw", "是否在跟踪年限内", "hrss", 17, default="f_years_more", article="金卡办法第七条", label="nw",
               doc=f"平台限制：一个金卡案件最多跟踪{MAX_CARD_YEARS}个登记年度；未届满的回到下一年度的健康体检和登记。")
     d.end("end_years", "跟踪年限届满", "hrss", 18, article="金卡办法第七条",
@@ -422,7 +445,8 @@ del registered_years
     d.flow("review_gw", "end_refused", "不予发放", id="f_review_refused")
     d.flow("issue", "hand_card", exit="right", enter="bottom")
     d.flow("hand_card", "checkup", exit="right", enter="top")
-    d.flow("checkup", "anniversary", exit="right", enter="bottom")
+    d.flow("checkup", "remind", exit="top", enter="bottom")
+    d.flow("remind", "anniversary")
     d.flow("anniversary", "reregister")
     d.flow("reregister", "record", exit="bottom", enter="left")
     d.flow("register_deadline", "lapse")
@@ -501,6 +525,16 @@ del registered_years
         "end_cancelled": "服务金卡已注销（持卡人已不在聊城工作或生活）。",
         "end_years": "金卡案件已跟踪{{ max_registration_years }}个登记年度，金卡仍有效，请重新申领以继续登记备案。",
     })
+    d.notify("intake_gw", "case_accepted", condition='intake_decision == "受理"',
+             message="市平台已受理您的服务金卡申请，转市人社局审核（金卡办法第三条）。")
+    d.notify("supplement", "supplement_requested")
+    for end in ("end_not_accepted", "end_refused", "end_lapsed", "end_cancelled"):
+        d.notify(end, "decision")
+    d.notify("hand_card", "card_ready", message="您的人才服务金卡{{ card_no }}已制发，请到市“一站式”服务平台领取，并了解持卡"
+             "服务和每年重新登记备案的要求（金卡办法第六条、第七条）。")
+    d.notify("remind", "reregistration_due", message="您的人才服务金卡{{ card_no }}第{{ registration_year }}个登记年度的"
+             "重新登记备案将于{{ next_registration_at[:10] }}开始，请在周年日起一个月内登录平台办理，逾期金卡失效"
+             "（金卡办法第七条）。")
     return d
 
 
@@ -806,6 +840,12 @@ del paid_months, due_index
         "end_stopped": "补贴已停发：{{ stop_reason }}。已发放{{ total_paid }}元。",
         "end_done": "补贴发放期满，共发放{{ total_paid }}元。",
     })
+    d.notify("intake_gw", "case_accepted", condition='intake_decision == "受理"',
+             message="市平台已受理您的生活和租房补贴申请，转市人社局资格审查（补贴细则第二条）。")
+    d.notify("supplement", "supplement_requested")
+    for end in ("end_not_accepted", "end_ineligible", "end_no_amount", "end_rejected"):
+        d.notify(end, "decision")
+    d.notify("end_stopped", "subsidy_stopped")
     return d
 
 
@@ -974,6 +1014,8 @@ result_detail = f"安置至{placed_unit}，岗位：{placed_post}" if placement_
         "end_done": "{{ outcome }}：{{ result_detail }}",
         "end_in_one_stop": "{{ outcome }}：{{ result_detail }}",
     })
+    d.notify("end_not_accepted", "decision", condition="not one_stop")  # else the one-stop case reports it
+    d.notify("end_done", "decision")
     return d
 
 

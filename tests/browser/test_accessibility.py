@@ -31,18 +31,18 @@ def pages(world: World) -> dict[str | None, list[str]]:
     """Every page each role works with (the anonymous visitor's first)."""
     e, t = world.escalation, world.tasks
     return {
-        None: ["/sign-in", "/no-such-page"],
+        None: ["/sign-in", "/no-such-page", "/register"],
         "applicant": ["/portal", "/portal/services/health_card", f"/cases/{world.materials}",
                       f"/tasks/{t['materials']}", f"/cases/{world.suspended}"],
         "win_dcf": ["/tasks", "/tasks?view=department", "/tasks?view=department&due=overdue",
                     f"/tasks/{t['county_check']}", f"/tasks/{t['suspended_check']}", f"/cases/{world.county}",
-                    "/console/instances"],
+                    "/console/instances", "/notifications", "/notifications/settings"],
         "city1": ["/tasks", f"/tasks/{t['city_review']}"],
         "talent1": ["/console/supervision", "/console/overdue", f"/cases/{e['D']}", f"/tasks/{t['supervise']}"],
         "admin": ["/console/instances", f"/console/instances/{e['F']}", f"/console/instances/{e['D']}",
                   f"/console/instances/{world.suspended}", "/console/flows", "/console/flows/escalation_demo/1",
                   "/console/supervision?from=2026-10-01&to=2026-11-01", "/console/supervision/print",
-                  "/console/overdue", "/console/calendar/2026"],
+                  "/console/overdue", "/console/calendar/2026", "/console/notifications", "/console/users"],
         "designer": ["/designer/", "/designer/flows/health_card", "/designer/flows/health_card/versions/2/edit",
                      "/designer/flows/health_card/diff?from=1&to=2", "/designer/flows/health_card/migrate"],
     }

@@ -71,7 +71,8 @@ BASES = {"/process-instances": '"model_key": "escalation_demo"', "/admin/tasks/{
 
 def concrete(path: str, target: dict[str, Any]) -> str:
     return "/api/v1" + path.format(instance_id=target["instance"], task_id=target["task"], year=2027,
-                                   timer="accept_deadline", key="escalation_demo", version=1)
+                                   timer="accept_deadline", key="escalation_demo", version=1, username="win_dcf",
+                                   notification_id=1)
 
 
 def footprint(platform: Any) -> tuple[int, int, int]:

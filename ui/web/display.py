@@ -30,7 +30,7 @@ ACTION_LABELS = {"start": lazy_gettext("提交申请"), "complete": lazy_gettext
                  "timer_fired": lazy_gettext("定时事件"), "completed": lazy_gettext("办结"),
                  "error": lazy_gettext("系统异常"), "retry": lazy_gettext("重新处理"),
                  "suspend": lazy_gettext("暂停"), "resume": lazy_gettext("恢复"), "cancel": lazy_gettext("撤销"),
-                 "calendar_fallback": lazy_gettext("工作日历提示")}
+                 "calendar_fallback": lazy_gettext("工作日历提示"), "urge": lazy_gettext("催办")}
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -97,6 +97,13 @@ def test_an_answer_not_given_in_time_is_explained_to_the_talent_filed_and_superv
     assert flow.open_task(case, "supervise")["department"] == "talent_office"
     [filing] = flow.data(case)["filings"]
     assert filing["explained_to_talent"] == "电话" and filing["unit"] == "public_security"
+    # 做好解释: the explanation reaches the talent, in the account's messages and by SMS to the number left
+    from notifykit import notices
+
+    told = {(row.channel, row.recipient, row.address) for row in notices(platform, case, "explanation")}
+    phone = flow.data(case)["contact_phone"]
+    assert ("in_app", "applicant", None) in told and ("sms", "mobile", phone) in told
+    assert "须等待出入境管理局复核" in notices(platform, case, "explanation")[0].params["message"]
     flow.complete(TALENT, "supervise", {**SUPERVISE, "supervised_stage": "办结答复"}, case)
     flow.complete("public_security", "answer", ANSWER, case)
     assert flow.open_task_names(case) == ["follow_up"]

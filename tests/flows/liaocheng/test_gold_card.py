@@ -4,6 +4,7 @@ every registration year, yearly re-registration with re-certification, lapse and
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -52,7 +53,31 @@ def test_a_card_is_issued_without_a_validity_period_with_its_five_services_and_a
     assert flow.open_task(case, "checkup")["department"] == "health"
     flow.complete(HEALTH, "checkup", CHECKUP, case)
     assert flow.data(case)["checkups"] == [{"year": 1, "hospital": "聊城市人民医院", "date": "2026-11-20"}]
-    assert flow.view(case)["next_due_at"].startswith("2027-11-0")  # the first anniversary: re-registration
+    # The next wait is the reminder 30 days before the first anniversary (2027-11-02), then the anniversary itself.
+    assert datetime.fromisoformat(flow.view(case)["next_due_at"]) == at("2027-10-03 09:00")
+
+
+@pytest.mark.policy("金卡办法第七条")
+def test_the_holder_is_reminded_30_days_before_each_yearly_re_registration(flow, gold_card, clock):
+    from sqlalchemy import select
+
+    from engine.store.models import Notification
+
+    case = issued(flow, clock)
+    flow.complete(HEALTH, "checkup", CHECKUP, case)
+    assert flow.fire(at("2027-10-03 08:59")) == []
+    assert flow.fire(at("2027-10-03 09:00")) == [case]
+    assert datetime.fromisoformat(flow.view(case)["next_due_at"]) == at("2027-11-02 00:00")
+    with flow.platform.uow(write=False) as uow:
+        [reminder] = uow.session.scalars(select(Notification).where(
+            Notification.kind == "reregistration_due", Notification.channel == "in_app")).all()
+        assert reminder.recipient == "applicant" and reminder.instance_id == case
+        assert "第1个登记年度" in reminder.params["message"] and "2027-11-02" in reminder.params["message"]
+    flow.fire(at("2027-11-02 00:00"))
+    flow.complete("applicant", "reregister", STAY, case)
+    flow.complete(HEALTH, "checkup", CHECKUP, case)
+    # the second year's reminder
+    assert datetime.fromisoformat(flow.view(case)["next_due_at"]) == at("2028-10-03 09:00")
 
 
 @pytest.mark.policy("平台办法第五条")

@@ -68,6 +68,10 @@ def test_the_card_is_made_handed_to_the_holder_or_employer_and_a_free_check_up_a
                                  "id_number": MATERIALS["id_number"], "licence_number": "LCBJ-2026-0001",
                                  "issued_on": CARD["issued_on"], "issuer": "聊城市保健办"}
     assert flow.open_task(case, "hand_over")["department"] == "city_window"
+    from notifykit import notices
+
+    [ready] = [row for row in notices(flow.platform, case, "card_ready") if row.channel == "in_app"]
+    assert ready.recipient == "applicant" and CARD["card_number"] in ready.params["message"]
     flow.complete(CITY, "hand_over", HANDED, case)
     assert flow.open_task(case, "arrange_checkup")["department"] == "health"  # 平台办法第四条（八）
     flow.complete(HEALTH, "arrange_checkup", CHECKUP, case)
@@ -145,6 +149,11 @@ def test_materials_out_for_correction_stop_the_review_clock_which_resumes_with_w
     flow.complete(CITY, "city_review", CITY_RETURN, case)
     correction = flow.open_task(case, "correct_materials")
     assert correction["assignee"] == "applicant" and correction["clock_stopped_at"] is not None
+    from notifykit import notices
+
+    [told] = [row for row in notices(flow.platform, case, "supplement_requested") if row.channel == "in_app"]
+    assert told.recipient == "applicant" and told.task_id == correction["id"]
+    assert "缺少或不符合要求" in told.params["message"]
     clock.set(at("2026-11-12 10:00"))  # the old deadline passed while the materials were out: nothing fires
     assert flow.fire(at("2026-11-12 10:00")) == []
     flow.complete("applicant", "correct_materials", MATERIALS, case)

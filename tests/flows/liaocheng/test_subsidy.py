@@ -83,6 +83,10 @@ def test_hrss_decides_to_stop_the_subsidy_when_the_talent_leaves(flow, subsidy, 
     view = flow.view(case)
     assert view["status"] == "completed" and view["data"]["subsidy_status"] == "已停发"
     assert [p[0] for p in view["data"]["payments"]] == [1]
+    from notifykit import notices
+
+    [stopped] = [row for row in notices(flow.platform, case, "subsidy_stopped") if row.channel == "in_app"]
+    assert stopped.recipient == "applicant" and "已离开聊城，停缴本地社保" in stopped.params["message"]
 
 
 @pytest.mark.policy("补贴细则第三条（三）")
