@@ -32,7 +32,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     app.extensions["onestop"] = platform or Platform(settings)
 
     from .admin_api import admin_api
+    from .admin_ops_api import admin_ops_api
     from .api import api
+    from .case_api import case_api
     from .door import install_door
     from .errors import register_error_handlers
     from .metrics_view import init_app as init_metrics
@@ -41,12 +43,16 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     install_door(app)  # before anything reads a request: strict JSON, bounded bodies, clean text
     app.register_blueprint(api)
     app.register_blueprint(admin_api)
+    app.register_blueprint(case_api)
+    app.register_blueprint(admin_ops_api)
     register_error_handlers(app)
     init_metrics(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     csrf.exempt(api)  # the API authenticates each request with a bearer token, not a cookie
     csrf.exempt(admin_api)
+    csrf.exempt(case_api)
+    csrf.exempt(admin_ops_api)
     babel.init_app(app, locale_selector=select_locale)
     register_web(app)
     return app
