@@ -446,7 +446,7 @@ def _step(entry: HistoryEntry, task: Any, bundle: Any, start_form: Any, applican
         "title": task.title if task is not None else _element_name(bundle, entry.task_name),
         "department": None, "county": None, "fields": [],
         "details": {k: v for k, v in details.items()
-                    if k in ("to", "from", "note", "reason", "priority", "previous", "closed_tasks")
+                    if k in ("to", "from", "note", "reason", "priority", "previous", "closed_tasks", "source_title")
                     or (k == "message" and not applicant_view)}}
     if task is not None:
         step["department"], step["county"] = task.department, task.county

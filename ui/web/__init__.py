@@ -17,7 +17,9 @@ __all__ = ["babel", "csrf", "login_manager", "register_web", "select_locale"]
 def register_web(app: Flask) -> None:
     """The web blueprints, their error pages, template helpers and security headers."""
     from .auth import auth
+    from .casework import casework
     from .console import console
+    from .console_ops import console_ops
     from .designer import designer
     from .display import register_display
     from .pages import register_pages
@@ -27,7 +29,7 @@ def register_web(app: Flask) -> None:
     from .tasklist import tasklist
     from .taskpage import taskpage
 
-    for blueprint in (auth, tasklist, taskpage, portal, console, designer, preferences):
+    for blueprint in (auth, tasklist, taskpage, portal, console, designer, preferences, casework, console_ops):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(text_size=text_size)
     register_pages(app)
