@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
     from .console_ops import console_ops
     from .designer import designer
     from .display import register_display
+    from .dmn_editor import dmn_edit  # noqa: F401 — adds the DMN editor and the API explorer to the designer
     from .pages import register_pages
     from .policy import policy_page  # noqa: F401 — adds the 政策条款对照表 to the designer blueprint
     from .portal import portal
