@@ -19,7 +19,8 @@ def test_comments_on_a_case_and_a_task_are_read_by_everyone_who_may_see_the_case
     answer = post(client, people, "win_dcf", f"/tasks/{task['id']}/comments", {"text": "申请人电话说明：材料周五补齐"})
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["task_id"] == task["id"] and answer.get_json()["author"] == "win_dcf"
-    assert post(client, people, "admin", f"/process-instances/{case}/comments", {"text": "请加快办理"}).status_code == 201
+    added = post(client, people, "admin", f"/process-instances/{case}/comments", {"text": "请加快办理"})
+    assert added.status_code == 201
     for who in ("applicant", "admin", "win_dcf", "talent1"):
         thread = client.get(f"/api/v1/process-instances/{case}/comments", headers=people.headers(who)).get_json()
         assert [c["text"] for c in thread] == ["申请人电话说明：材料周五补齐", "请加快办理"], who
@@ -43,11 +44,9 @@ def test_a_comment_is_bounded_and_refused_clearly(client, people, deployed, plat
     assert client.get(f"/api/v1/process-instances/{case}/comments", headers=people.headers("admin")).get_json() == []
     assert post(client, people, "admin", f"/process-instances/{case}/comments",
                 {"text": "x" * MAX_COMMENT_CHARS}).status_code == 201
-    from datetime import datetime
-
     from engine.store.models import Comment
     with platform.uow() as uow:
-        uow.session.add_all([Comment(instance_id=case, author="admin", body="旧意见", created_at=datetime.now().astimezone())
+        uow.session.add_all([Comment(instance_id=case, author="admin", body="旧意见", created_at=platform.now())
                              for _ in range(MAX_COMMENTS_PER_CASE - 1)])
         uow.commit()
     full = post(client, people, "admin", f"/process-instances/{case}/comments", {"text": "再一条"})

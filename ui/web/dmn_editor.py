@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify, render_template, url_for
+from flask import Response, jsonify, render_template, url_for
 
 from engine.cases import deployment
 from engine.errors import InvalidInput, NotFound
@@ -16,20 +16,21 @@ from engine.services.dmn_tables import locate_problems, read_table
 from .check_messages import localized_all
 from .designer import _draft_files, designer
 from .dmn_texts import DMN_TEXTS
+from .pages import CONTENT_SECURITY_POLICY
 from .work import transaction
 
 
 @designer.get("/flows/<key>/versions/<int:version>/dmn/<filename>")
-def dmn_edit(key: str, version: int, filename: str) -> str:
+def dmn_edit(key: str, version: int, filename: str) -> Response:
     with transaction(write=False) as uow:
         model = deployment.find_model(key, version, uow=uow)
         files = {f.filename: bytes(f.content).decode("utf-8-sig") for f in model.files}
     if filename not in files or not filename.lower().endswith(".dmn"):
         raise NotFound(f"version {version} of {key} has no decision table {filename!r}")
     table = read_table(files[filename].encode("utf-8"))
-    return render_template("designer/dmn.html", key=key, version=version, filename=filename, files=files,
+    return _inline_styles(render_template("designer/dmn.html", key=key, version=version, filename=filename, files=files,
                            table=table, texts={english: str(text) for english, text in DMN_TEXTS.items()},
-                           versions_url=url_for("designer.versions", key=key))
+                           versions_url=url_for("designer.versions", key=key)))
 
 
 @designer.post("/dmn-check")
@@ -47,7 +48,16 @@ def dmn_check() -> Any:
 
 
 @designer.get("/api")
-def api_explorer() -> str:
+def api_explorer() -> Response:
     """Swagger UI (npm, served from ui/static/vendor) on the platform's own OpenAPI document."""
-    return render_template("designer/api.html", spec_url=url_for("api.openapi"))
+    return _inline_styles(render_template("designer/api.html", spec_url=url_for("api.openapi")))
+
+
+def _inline_styles(html: str) -> Response:
+    """dmn-js and Swagger UI write style attributes as they draw (column widths, collapsed sections), which the
+    site's policy refuses: these two pages allow inline styles — never inline scripts."""
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'")
+    return response
 

@@ -11,6 +11,11 @@
     defaultModelsExpandDepth: 0,
     presets: [window.SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
-    onComplete: function () { root.setAttribute("data-ready", "1"); }
+    onComplete: function () {
+      // Swagger UI's server choice has no label of its own: name it, for screen readers.
+      var servers = document.getElementById("servers");
+      if (servers) { servers.setAttribute("aria-label", root.dataset.serversLabel || "Servers"); }
+      root.setAttribute("data-ready", "1");
+    }
   });
 }());

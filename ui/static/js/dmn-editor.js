@@ -45,9 +45,10 @@
     });
   }
 
+  // Each view takes its own additional modules (dmn-js does not merge those of `common` into them).
+  var translated = { additionalModules: [{ translate: ["value", translate] }] };
   var modeler = new window.DmnJS({
-    container: "#dmn-canvas",
-    common: { additionalModules: [{ translate: ["value", translate] }] }
+    container: "#dmn-canvas", drd: translated, decisionTable: translated, literalExpression: translated
   });
 
   function draft() {
