@@ -118,3 +118,20 @@ def test_moving_a_token_through_the_api(client, people, deployed, who):
     view = instance(client, people, case)
     assert [t["name"] for t in view["tasks"] if t["state"] == "open"] == ["review"]
     assert [h["details"]["reason"] for h in view["history"] if h["action"] == "move_token"] == ["窗口已线下受理"]
+
+
+def test_the_incidents_list_is_bounded_in_groups_and_in_cases_shown(client, people, deployed, platform,
+                                                                    monkeypatch):
+    from engine.services import incidents
+
+    broken = in_error(client, people, platform, 3)
+    with platform.uow() as uow:  # a second group: the same element, another message
+        from engine.store.models import ProcessInstance
+        uow.session.get(ProcessInstance, broken[0]).error_message = "another failure"
+        uow.commit()
+    monkeypatch.setattr(incidents, "CASES_SHOWN_PER_GROUP", 1)
+    groups = client.get("/api/v1/admin/incidents", headers=people.headers("admin")).get_json()
+    assert [g["count"] for g in groups] == [2, 1], "the largest group first"
+    assert [len(g["case_ids"]) for g in groups] == [1, 1]
+    monkeypatch.setattr(incidents, "MAX_INCIDENT_GROUPS", 1)
+    assert len(client.get("/api/v1/admin/incidents", headers=people.headers("admin")).get_json()) == 1

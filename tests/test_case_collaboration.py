@@ -119,3 +119,24 @@ def test_once_a_department_has_decided_the_application_cannot_be_withdrawn(clien
     refused = post(client, people, "applicant", f"/process-instances/{case}/withdraw", {"reason": "不想办了"})
     assert refused.status_code == 409 and "县级窗口受理" in refused.get_json()["message"]
     assert instance(client, people, case)["status"] == "active"
+
+
+def test_a_withdrawal_reason_is_bounded(client, people, deployed):
+    from engine.cases.withdrawal import MAX_WITHDRAW_REASON_CHARS
+
+    case = start(client, people)
+    too_long = post(client, people, "applicant", f"/process-instances/{case}/withdraw",
+                    {"reason": "x" * (MAX_WITHDRAW_REASON_CHARS + 1)})
+    assert too_long.status_code == 422 and too_long.get_json()["details"][0]["field"] == "reason"
+    assert instance(client, people, case)["status"] == "active"
+    assert post(client, people, "applicant", f"/process-instances/{case}/withdraw",
+                {"reason": "x" * MAX_WITHDRAW_REASON_CHARS}).status_code == 200
+
+
+def test_a_priority_reason_is_bounded(client, people, deployed):
+    from engine.cases.priority import MAX_REASON_CHARS
+
+    case = start(client, people)
+    refused = post(client, people, "admin", f"/process-instances/{case}/priority",
+                   {"priority": "urgent", "reason": "x" * (MAX_REASON_CHARS + 1)})
+    assert refused.status_code == 422 and instance(client, people, case)["priority"] == "normal"
