@@ -11,6 +11,16 @@ from engine.bpmn import compatibility as catalogue
 
 Template = str | Callable[[re.Match[str]], str | None]
 
+_TIMER_NAMES = {"timeDate": "到期时间", "timeDuration": "持续时间", "timeCycle": "循环周期"}
+_TARGETS = {"message": "消息", "signal": "信号", "error": "错误", "escalation": "升级"}
+_LANGUAGES = {"a Camunda (JUEL) expression": " Camunda 的 JUEL 表达式",
+              "a Camunda (JUEL) template": " Camunda 的 JUEL 模板",
+              "a Camunda 8 (FEEL) expression": " Camunda 8 的 FEEL 表达式"}
+_ADVICE = {"timer": "本平台的定时器是给出 ISO 8601 文本的 Python 表达式，如 'P3D'、'2026-10-01T09:00:00+08:00' 或 "
+                    "working_days(3)",
+           "condi": "本平台的条件是对案件数据求值的 Python 表达式",
+           "expre": "本平台的表达式是对案件数据求值的 Python 表达式"}
+
 # Each piece of advice of the catalogue, in Chinese; {what} and {value} as in the English template.
 ADVICE_ZH: dict[str, str] = {
     catalogue.COMPENSATION: "本引擎不执行补偿：请把撤销操作画成普通步骤——例如在失败的步骤之后用错误边界事件或排他网关，"
@@ -131,7 +141,6 @@ MORE_SUBJECTS: list[tuple[str, Template]] = [
     (r"^element '(?P<id>[^']*)'$", "元素“{id}”"),
     (r"^the flow$", "此流程"),
 ]
-_TIMER_NAMES = {"timeDate": "到期时间", "timeDuration": "持续时间", "timeCycle": "循环周期"}
 
 # Whole sentences (or what follows a subject).
 MORE_MESSAGES: list[tuple[str, Template]] = [
@@ -355,14 +364,6 @@ MORE_MESSAGES: list[tuple[str, Template]] = [
     (r"^(?P<value>.+) is not a number JSON can carry; write a finite "
      r"number$", "{value} 不是 JSON 能表示的数字：请写有限的数字"),
 ]
-_TARGETS = {"message": "消息", "signal": "信号", "error": "错误", "escalation": "升级"}
-_LANGUAGES = {"a Camunda (JUEL) "
-              "expression": " Camunda 的 JUEL 表达式", "a Camunda (JUEL) template": " Camunda 的 JUEL 模板",
-              "a Camunda 8 (FEEL) expression": " Camunda 8 的 FEEL 表达式"}
-_ADVICE = {"timer": "本平台的定时器是给出 ISO 8601 文本的 Python 表达式，如 'P3D'、'2026-10-01T09:00:00+08:00' 或 "
-                    "working_days(3)",
-           "condi": "本平台的条件是对案件数据求值的 Python 表达式",
-           "expre": "本平台的表达式是对案件数据求值的 Python 表达式"}
 
 
 def _bare(label: str) -> str:
