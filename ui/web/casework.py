@@ -70,7 +70,7 @@ def priority(instance_id: int) -> Any:
             set_priority(instance_id, request.form.get("priority"), reason=request.form.get("reason", ""),
                          actor=actor, uow=uow, now=now())
         flash(_("优先级已设置。"), "success")
-    except (InvalidInput, Conflict, PermissionDenied) as error:
+    except (InvalidInput, Conflict) as error:  # who may not set it gets the 403 page: the form is not theirs
         flash(_refused(error), "error")
     return _back(instance_id)
 
