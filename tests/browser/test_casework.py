@@ -69,6 +69,7 @@ def test_an_applicant_withdraws_and_the_window_sees_why(signed_in, world, flow):
     assert "申请人已撤回申请" in page.inner_text(".result-withdrawn")
     assert "已在外地落户" in page.inner_text(".result-withdrawn")
     assert page.locator(".withdraw").count() == 0
+    assert page.locator(".page-head .badge").first.inner_text() == "已撤回"
     clean(page)
     screenshot(page, "casework-withdrawn-phone")
     staff = signed_in("win_dcf")
