@@ -42,17 +42,21 @@ setup-dev: $(VENV)/.installed-dev assets translations
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel -q compile -d ui/translations
 
-# bpmn-js from the npm registry, copied into the static folder (never committed).
+# bpmn-js, dmn-js, swagger-ui and axe-core from the npm registry, copied into the static folder (never committed).
 assets: ui/static/vendor/.stamp
 
 ui/static/vendor/.stamp: package.json package-lock.json
-	@echo "setup: front-end packages from npm (bpmn-js, axe-core)"
+	@echo "setup: front-end packages from npm (bpmn-js, dmn-js, swagger-ui, axe-core)"
 	@npm ci --no-audit --no-fund --silent
-	@mkdir -p ui/static/vendor/bpmn-js ui/static/vendor/axe-core
+	@mkdir -p ui/static/vendor/bpmn-js ui/static/vendor/axe-core ui/static/vendor/dmn-js ui/static/vendor/swagger-ui
 	@cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
 	   node_modules/bpmn-js/dist/bpmn-modeler.production.min.js ui/static/vendor/bpmn-js/
 	@cp -r node_modules/bpmn-js/dist/assets ui/static/vendor/bpmn-js/
 	@cp node_modules/axe-core/axe.min.js ui/static/vendor/axe-core/
+	@cp node_modules/dmn-js/dist/dmn-modeler.production.min.js ui/static/vendor/dmn-js/
+	@cp -r node_modules/dmn-js/dist/assets ui/static/vendor/dmn-js/
+	@cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css \
+	   ui/static/vendor/swagger-ui/
 	@touch $@
 
 # `onestop deploy` leaves alone a flow whose newest version was made in the web designer (see README).

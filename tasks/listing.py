@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
 from engine.bpmn.forms import validate_form_data
 from engine.cases.deployment import latest_version
 from engine.cases.instances import get_visible, needs_county, start_forms
+from engine.cases.priority import PRIORITIES, PRIORITY_NAMES
 from engine.cases.runner import load_case, restore
 from engine.errors import InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
@@ -30,6 +31,7 @@ __all__ = ["DEFAULT_START_FORM", "PAGE_SIZE", "TaskPage", "TaskQuery", "case_ove
 VIEWS = ("mine", "department", "all")
 STATES = ("open", "claimed")
 DUE = ("today", "overdue")
+SORTS = ("due", "priority")
 OPEN = ("open", "claimed")
 PAGE_SIZE = 20
 MAX_SAVED_FILTERS = 30
@@ -51,6 +53,8 @@ class TaskQuery:
     due: str = ""
     county: str = ""
     applicant: str = ""
+    priority: str = ""  # normal | urgent | critical (engine/cases/priority.py)
+    sort: str = ""  # "" by deadline; "priority": 特急 first, then 紧急, then 普通, each by deadline
 
     @classmethod
     def parse(cls, raw: Mapping[str, Any], *, default_view: str = "mine") -> TaskQuery:
@@ -63,6 +67,10 @@ class TaskQuery:
             problems.append(_problem("state", f"one of {', '.join(STATES)}", "不是可选的状态"))
         if values["due"] and values["due"] not in DUE:
             problems.append(_problem("due", f"one of {', '.join(DUE)}", "不是可选的期限"))
+        if values["priority"] and values["priority"] not in PRIORITIES:
+            problems.append(_problem("priority", f"one of {', '.join(PRIORITIES)}", "不是可选的优先级"))
+        if values["sort"] and values["sort"] not in SORTS:
+            problems.append(_problem("sort", f"one of {', '.join(SORTS)}", "不是可选的排序方式"))
         if len(values["applicant"]) > 50 or len(values["flow"]) > 120 or len(values["county"]) > 40:
             problems.append(_problem("applicant", "at most 50 characters", "内容太长"))
         if problems:
@@ -116,6 +124,8 @@ def _conditions(query: TaskQuery, actor: Actor, uow: UnitOfWork, now: datetime) 
     conditions: list[Any] = [_visible(query.view, actor, uow)]
     if query.flow:
         conditions.append(HumanTask.model_key == query.flow)
+    if query.priority:
+        conditions.append(HumanTask.priority == PRIORITIES[query.priority])
     if query.due == "overdue":
         conditions.append(HumanTask.due_at < now)
     elif query.due == "today":
@@ -234,7 +244,7 @@ def _details(ids: list[int], uow: UnitOfWork) -> dict[int, dict[str, Any]]:
             "department": task.department, "county": task.county, "case_county": row.case_county,
             "assignee": task.assignee, "state": task.state, "due_at": task.due_at, "created_at": task.created_at,
             "case_started_at": row.created_at, "case_status": row.case_status,
-            "clock_stopped_at": task.clock_stopped_at,
+            "clock_stopped_at": task.clock_stopped_at, "priority": PRIORITY_NAMES.get(task.priority or 0, "normal"),
             "applicant": mask_text(next((getattr(row, key) for key in APPLICANT_KEYS if getattr(row, key)), "")),
         }
     return found
@@ -245,12 +255,42 @@ def list_task_page(query: TaskQuery, *, actor: Actor, uow: UnitOfWork, now: date
     """One page of the view, sorted by due time, with the cursor of the next page and the matching total."""
     size = min(max(size, 1), 100)
     conditions, join = _conditions(query, actor, uow, now)
-    ids = _page_ids(conditions, _states(query), join, after, size, uow)
-    last_id, last_due = ids[size - 1] if len(ids) > size else (0, None)
-    next_cursor = _encode(last_due, last_id) if len(ids) > size else None
+    if query.sort == "priority":
+        ids, next_cursor = _priority_page_ids(query, conditions, join, after, size, uow)
+    else:
+        ids = _page_ids(conditions, _states(query), join, after, size, uow)
+        last_id, last_due = ids[size - 1] if len(ids) > size else (0, None)
+        next_cursor = _encode(last_due, last_id) if len(ids) > size else None
     details = _details([task_id for task_id, _due in ids[:size]], uow)
     rows = [details[task_id] for task_id, _due in ids[:size] if task_id in details]
     return TaskPage(rows=rows, next_cursor=next_cursor, total=count_matching(query, actor=actor, uow=uow, now=now))
+
+
+def _priority_page_ids(query: TaskQuery, conditions: list[Any], join: bool, after: str | None, size: int,
+                      uow: UnitOfWork) -> tuple[list[tuple[int, datetime | None]], str | None]:
+    """A page sorted by priority: the levels from 特急 down, each read as a due-ordered keyset range of its own
+    (the cursor "p<level>~<cursor within the level>"), so a page still reads only what it shows."""
+    levels = sorted(PRIORITY_NAMES, reverse=True)
+    start, inner = levels[0], None
+    if after:
+        head, sep, rest = after.partition("~")
+        if not sep or not head.startswith("p") or not head[1:].isdigit() or int(head[1:]) not in PRIORITY_NAMES:
+            raise InvalidInput("the page cursor is not valid",
+                               details=[_problem("after", "a cursor from a page link", "分页参数无效")])
+        start, inner = int(head[1:]), rest or None
+    found: list[tuple[int, int, datetime | None]] = []
+    for level in (lv for lv in levels if lv <= start):
+        want = size + 1 - len(found)
+        if want <= 0:
+            break
+        rows = _page_ids(conditions + [HumanTask.priority == level], _states(query), join,
+                         inner if level == start else None, want - 1, uow)
+        found += [(level, task_id, due) for task_id, due in rows[:want]]
+    cursor = None
+    if len(found) > size:
+        level, task_id, due = found[size - 1]
+        cursor = f"p{level}~{_encode(due, task_id)}"
+    return [(task_id, due) for _level, task_id, due in found], cursor
 
 
 # --- names --------------------------------------------------------------------------------------------
@@ -328,7 +368,7 @@ DEFAULT_START_FORM: dict[str, Any] = {
 }
 COUNTY_LABEL = "县市区"
 # Steps an applicant follows on their case page; claims, releases, hand-overs and timers stay internal.
-APPLICANT_ACTIONS = ("start", "complete", "completed", "cancel", "suspend", "resume")
+APPLICANT_ACTIONS = ("start", "complete", "completed", "cancel", "suspend", "resume", "withdraw", "comment")
 
 
 def services(*, uow: UnitOfWork) -> list[dict[str, Any]]:
@@ -406,7 +446,8 @@ def _step(entry: HistoryEntry, task: Any, bundle: Any, start_form: Any, applican
         "title": task.title if task is not None else _element_name(bundle, entry.task_name),
         "department": None, "county": None, "fields": [],
         "details": {k: v for k, v in details.items()
-                    if k in ("to", "from", "note", "reason") or (k == "message" and not applicant_view)}}
+                    if k in ("to", "from", "note", "reason", "priority", "previous", "closed_tasks", "source_title")
+                    or (k == "message" and not applicant_view)}}
     if task is not None:
         step["department"], step["county"] = task.department, task.county
     if entry.action == "start":
@@ -437,6 +478,8 @@ def case_overview(instance_id: int, *, actor: Actor, uow: UnitOfWork) -> dict[st
     return {
         "id": row.id, "model_key": row.model_key, "flow_name": bundle.name or row.model_key,
         "status": row.status, "county": row.county, "started_by": row.started_by, "created_at": row.created_at,
+        "priority": PRIORITY_NAMES.get(row.priority or 0, "normal"),
+        "withdrawn": any(entry.action == "withdraw" for entry in history),
         "ended_at": row.ended_at, "business_key": row.business_key, "data": data,
         "applicant": next((str(data[key]) for key in APPLICANT_KEYS if data.get(key)), ""),
         "outcome": data.get("outcome") if isinstance(data.get("outcome"), str) else None,

@@ -95,9 +95,10 @@ def test_engine_is_grouped_into_parts():
 
 def test_transactions_are_committed_only_where_a_unit_of_work_begins():
     """Requests and commands (ui/), and the engine's own loops that open one unit of work per case
-    (timer sweeps, bulk migration) commit; service functions never do."""
+    (timer sweeps, bulk migration, the console's bulk actions) commit; service functions never do."""
     allowed = {"engine/store/uow.py", "engine/cases/scheduler.py", "engine/cases/migration.py",
                "engine/people/identity.py", "engine/notify/delivery.py", "engine/notify/reminders.py",
+               "engine/services/bulk.py",
                # a message or signal reaches each case in a unit of work of its own, as the timer sweep fires them
                "engine/integration/delivery.py", "engine/integration/messages.py"}
     callers = set()

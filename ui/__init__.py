@@ -33,7 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
 
     from . import notify_api  # noqa: F401 — adds the notification routes to the two API blueprints
     from .admin_api import admin_api
+    from .admin_ops_api import admin_ops_api
     from .api import api
+    from .case_api import case_api
     from .door import install_door
     from .errors import register_error_handlers
     from .integration_api import integration_api
@@ -44,6 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     app.register_blueprint(api)
     app.register_blueprint(admin_api)
     app.register_blueprint(integration_api)
+    app.register_blueprint(case_api)
+    app.register_blueprint(admin_ops_api)
     register_error_handlers(app)
     init_metrics(app)
     login_manager.init_app(app)
@@ -51,6 +55,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     csrf.exempt(api)  # the API authenticates each request with a bearer token, not a cookie
     csrf.exempt(admin_api)
     csrf.exempt(integration_api)
+    csrf.exempt(case_api)
+    csrf.exempt(admin_ops_api)
     babel.init_app(app, locale_selector=select_locale)
     register_web(app)
     return app

@@ -190,7 +190,9 @@ def list_tasks() -> Response:
     with unit_of_work(write=False) as (uow, actor):
         return jsonify(tasks.list_tasks(actor=actor, uow=uow, scope=request.args.get("scope", "mine"),
                                         state=request.args.get("state") or None,
-                                        limit=_int_arg("limit", 100), offset=_int_arg("offset", 0)))
+                                        limit=_int_arg("limit", 100), offset=_int_arg("offset", 0),
+                                        priority=request.args.get("priority") or None,
+                                        sort=request.args.get("sort") or None))
 
 
 @api.get("/tasks/<int:task_id>")

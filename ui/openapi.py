@@ -77,7 +77,8 @@ SCHEMAS: dict[str, Any] = {
         "id": {"type": "integer"}, "model_key": {"type": "string"}, "version": {"type": "integer"},
         "status": _STATUS, "business_key": {"type": ["string", "null"]}, "county": {"type": ["string", "null"]},
         "started_by": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"}, "ended_at": _TIME, "next_due_at": _TIME}},
+        "updated_at": {"type": "string", "format": "date-time"}, "ended_at": _TIME, "next_due_at": _TIME,
+        "priority": {"type": "string", "enum": ["normal", "urgent", "critical"]}}},
     "Instance": {"allOf": [_ref("InstanceSummary"), {"type": "object", "required": ["data", "tasks", "history"],
                                                       "properties": {
         "data": {"type": "object"}, "tasks": {"type": "array", "items": _ref("Task")},
@@ -100,7 +101,9 @@ SCHEMAS: dict[str, Any] = {
                         "the status of the task's case: while it is `suspended` the task refuses claim, release "
                         "and completion (409 `case_suspended`)"},
         "clock_stopped_at": {**_TIME, "description": "set while the task's deadline does not run (已暂停计时): the "
-                             "case is suspended, or the task is a correction (退回补正) that stops the clock"}}},
+                             "case is suspended, or the task is a correction (退回补正) that stops the clock"},
+        "priority": {"type": "string", "enum": ["normal", "urgent", "critical"],
+                     "description": "its case's priority (普通/紧急/特急)"}}},
     "TaskDetail": {"allOf": [_ref("Task"), {"type": "object", "properties": {
         "instructions": {"type": ["string", "null"]}, "form_schema": {"type": ["object", "null"]},
         "ui_schema": {"type": ["object", "null"]}, "data": {"type": "object"}, "instance": {"type": "object"},
@@ -206,6 +209,9 @@ def openapi_document() -> dict[str, Any]:
     paths.update(admin_paths())
     paths.update(integration_paths(_op, _errors, _json, _json_body, _path_int, _query))
     paths.update(notification_paths())
+    from .openapi_ops import COMMENT, operation_paths, query_parameters  # working together; operations
+    paths.update(operation_paths())
+    paths["/tasks"]["get"]["parameters"] += query_parameters()
     return {
         "openapi": "3.1.0",
         "info": {"title": "OneStop 人才一站式服务平台 API", "version": "1.0.0",
@@ -213,7 +219,7 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-                       "schemas": {**SCHEMAS, **INTEGRATION_SCHEMAS}},
+                       "schemas": {**SCHEMAS, **INTEGRATION_SCHEMAS, "Comment": COMMENT}},
         "paths": paths,
     }
 

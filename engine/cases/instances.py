@@ -14,6 +14,7 @@ from engine.bpmn.validation import Bundle
 from engine.cases.deployment import latest_version
 from engine.cases.jobs import CompleteRun, RetryRun, StartRun, initial_state
 from engine.cases.outside import end_outside
+from engine.cases.priority import PRIORITY_NAMES
 from engine.cases.runner import Case, checked, load_case, record, run_args, run_case, save, save_failure
 from engine.cases.suspension import resume_after_suspension, stop_for_suspension
 from engine.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -167,6 +168,7 @@ def instance_summary(row: ProcessInstance) -> dict[str, Any]:
         "created_at": row.created_at.isoformat(), "updated_at": row.updated_at.isoformat(),
         "ended_at": row.ended_at.isoformat() if row.ended_at else None,
         "next_due_at": row.next_due_at.isoformat() if row.next_due_at else None,
+        "priority": PRIORITY_NAMES.get(row.priority or 0, "normal"),
     }
 
 

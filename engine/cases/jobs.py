@@ -27,6 +27,7 @@ from engine.bpmn.validation import Bundle, load_bundle
 from engine.calendar.workdays import WorkingCalendar
 from engine.cases.stepping import RunBudget, advance, label
 from engine.cases.summary import RunResult, StepFailure, ready_manual_tasks, summarize
+from engine.cases.token_rules import MoveRefused, apply_move, check_move
 from engine.clock import FixedClock
 from engine.notify.diagram import arriving_notices
 from engine.people.organisation import Organisation
@@ -302,6 +303,24 @@ def _apply_mapping(diff: Any, spec: Any, mapping: Mapping[str, str]) -> None:
             diff.alignment[task] = spec.task_specs[new_name]
             if task in diff.removed:
                 diff.removed.remove(task)
+
+
+@dataclass(frozen=True)
+class MoveRun(Run):
+    state: str = ""
+    source: str = ""  # the waiting step: its task id or element id
+    target: str = ""  # the element of the case's own process the token moves to
+
+
+def move_token(run: MoveRun, assets: Mapping[str, Any]) -> RunResult:
+    """Cancel the waiting step and start the target element in its place (engine/cases/token_rules.py), then run
+    the case on to its next wait. A move that cannot be done safely changes nothing: a conflict saying why."""
+    case = _Workflow(run, assets, run.state)
+    try:
+        check_move(case.workflow, run.source, run.target)
+    except MoveRefused as refused:
+        return RunResult(state=None, conflict=refused.message, extra={"message_zh": refused.message_zh})
+    return case.result(advance(case.workflow, lambda wf: apply_move(wf, run.source, run.target)))
 
 
 @dataclass(frozen=True)

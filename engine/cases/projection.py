@@ -101,4 +101,5 @@ def new_row(uow: UnitOfWork, row: ProcessInstance, task: dict[str, Any], now: da
         "claimed_at": now if applicant_lane else None, "ended_at": None, "completed_by": None,
         # A correction (退回补正) stops the deadline it names while it is open (engine/cases/clock.py).
         "clock_stopped_at": now if task["properties"].get("stopsClock") else None,
+        "priority": row.priority or 0,  # the case's (engine/cases/priority.py)
     }

@@ -53,6 +53,8 @@ def _filters(f: dict[str, Any], now: datetime, dialect: str) -> list[Any]:
         where.append(ProcessInstance.county == f["county"])
     if f.get("business_key"):
         where.append(ProcessInstance.business_key == f["business_key"])
+    if f.get("error_task"):  # an incident group (engine/services/incidents.py): the failing element's label
+        where.append(ProcessInstance.error_task == f["error_task"])
     if f.get("started_from") is not None:
         where.append(ProcessInstance.created_at >= f["started_from"])
     if f.get("started_to") is not None:
@@ -96,6 +98,17 @@ def search_instances(filters: dict[str, Any], *, actor: Actor, uow: UnitOfWork, 
         "items": mask_personal_data([{**instance_summary(r), "applicant": _applicant(r.data),
                                       "error_task": r.error_task, "open_tasks": holders.get(r.id, [])} for r in rows]),
     }
+
+
+def matching_ids(filters: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: datetime, limit: int) -> list[int]:
+    """The ids of the cases a search matches (status included), newest first, at most ``limit``: what a bulk
+    action (engine/services/bulk.py) acts on."""
+    _check_admin(actor)
+    where = _filters(filters, now, uow.platform.engine.dialect.name)
+    if filters.get("status"):
+        where.append(ProcessInstance.status == filters["status"])
+    return list(uow.session.scalars(select(ProcessInstance.id).where(*where).order_by(ProcessInstance.id.desc())
+                                    .limit(limit)).all())
 
 
 def _applicant(data: dict[str, Any] | None) -> str | None:

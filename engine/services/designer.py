@@ -20,6 +20,7 @@ from engine.cases.instances import start_defaults, start_forms
 from engine.cases.jobs import DryRun
 from engine.cases.runner import RunResult, run_args, run_case
 from engine.errors import DeploymentRefused, InvalidInput, NotFound
+from engine.services.dmn_tables import diff_tables
 from engine.store.models import ProcessInstance, ProcessModel
 from engine.store.uow import UnitOfWork
 
@@ -40,6 +41,7 @@ def list_versions(key: str, *, uow: UnitOfWork) -> list[dict[str, Any]]:
             .where(ProcessInstance.model_key == key).group_by(ProcessInstance.model_id, ProcessInstance.status))}
     return [{"version": m.version, "name": m.name, "deployed_at": m.deployed_at.isoformat(),
              "deployed_by": m.deployed_by, "source": m.source, "content_hash": m.content_hash,
+             "tables": [f.filename for f in m.files if f.filename.lower().endswith(".dmn")],
              "cases": {status: counts.get((m.id, status), 0)
                        for status in ("active", "suspended", "error", "completed", "cancelled")}}
             for m in models]
@@ -83,8 +85,9 @@ def element_meaning(root: etree._Element) -> dict[str, dict[str, Any]]:
 
 def diff_versions(key: str, old: int, new: int, *, uow: UnitOfWork) -> dict[str, Any]:
     """Elements added, removed and changed between two versions (for the designers' visual diff)."""
-    before = element_meaning(parse_xml(main_bpmn(find_model(key, old, uow=uow))[1]))
-    after = element_meaning(parse_xml(main_bpmn(find_model(key, new, uow=uow))[1]))
+    old_model, new_model = find_model(key, old, uow=uow), find_model(key, new, uow=uow)
+    before = element_meaning(parse_xml(main_bpmn(old_model)[1]))
+    after = element_meaning(parse_xml(main_bpmn(new_model)[1]))
     changed = []
     for element_id in sorted(before.keys() & after.keys()):
         fields = sorted(k for k in before[element_id].keys() | after[element_id].keys()
@@ -100,6 +103,9 @@ def diff_versions(key: str, old: int, new: int, *, uow: UnitOfWork) -> dict[str,
         "removed": [{"id": i, "type": before[i]["type"], "name": before[i]["name"]}
                     for i in sorted(before.keys() - after.keys())],
         "changed": changed,
+        # the decision tables (DMN), rule by rule and cell by cell (engine/services/dmn_tables.py)
+        "tables": diff_tables({f.filename: bytes(f.content) for f in old_model.files},
+                              {f.filename: bytes(f.content) for f in new_model.files}),
     }
 
 

@@ -161,6 +161,8 @@ class ProcessInstance(Base):
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
     # Since when the working-day deadlines have not run: set while the case is suspended (engine/cases/clock.py).
     clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 0 普通, 1 紧急, 2 特急 (engine/cases/priority.py); copied onto the case's task rows for the task lists.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -184,6 +186,9 @@ class HumanTask(Base):
         Index("ix_human_tasks_open_department_due", "department", "due_at", "id",
               sqlite_where=OPEN_TASK, postgresql_where=OPEN_TASK),
         Index("ix_human_tasks_open_department_county_due", "department", "county", "due_at", "id",
+              sqlite_where=OPEN_TASK, postgresql_where=OPEN_TASK),
+        # The task list sorted by priority: one due-ordered range per priority level (tasks/listing.py).
+        Index("ix_human_tasks_open_department_priority_due", "department", "priority", "due_at", "id",
               sqlite_where=OPEN_TASK, postgresql_where=OPEN_TASK),
     )
 
@@ -209,6 +214,22 @@ class HumanTask(Base):
     completed_by: Mapped[str | None] = mapped_column(String(80))
     # Set while the task's deadline does not run (case suspended; materials out for correction): 已暂停计时.
     clock_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The case's priority (ProcessInstance.priority), kept here so a task list sorts and filters by it in SQL.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Comment(Base):
+    """A remark on a case, or on one of its tasks (task_id), by someone who may see the case (tasks/comments.py)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_instance", "instance_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"))
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class HistoryEntry(Base):

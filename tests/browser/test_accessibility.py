@@ -42,16 +42,18 @@ def pages(world: World) -> dict[str | None, list[str]]:
         "admin": ["/console/instances", f"/console/instances/{e['F']}", f"/console/instances/{e['D']}",
                   f"/console/instances/{world.suspended}", "/console/flows", "/console/flows/escalation_demo/1",
                   "/console/supervision?from=2026-10-01&to=2026-11-01", "/console/supervision/print",
-                  "/console/overdue", "/console/calendar/2026", "/console/notifications", "/console/users"],
+                  "/console/overdue", "/console/calendar/2026", "/console/notifications", "/console/users",
+                  "/console/incidents"],
         "designer": ["/designer/", "/designer/flows/health_card", "/designer/flows/health_card/versions/2/edit",
-                     "/designer/flows/health_card/diff?from=1&to=2", "/designer/flows/health_card/migrate"],
+                     "/designer/flows/health_card/diff?from=1&to=2", "/designer/flows/health_card/migrate",
+                     "/designer/api"],
     }
 
 
 def settle(page: Any) -> None:
     """Wait for what scripts draw: a diagram, the modeler, the diff's two viewers."""
     page.wait_for_load_state("load")
-    for ready in ("#diagram", "#designer", "#diff-old", "#diff-new"):
+    for ready in ("#diagram", "#designer", "#diff-old", "#diff-new", "#dmn-editor", "#api-explorer"):
         if page.locator(ready).count():
             page.wait_for_selector(f"{ready}[data-ready]")
 
@@ -97,7 +99,7 @@ def test_phones_and_large_text_pass_axe_too(chromium, live_server, signed_in, wo
     walk = {"applicant": ["/portal", f"/tasks/{world.tasks['materials']}"],
             "win_dcf": ["/tasks?view=department", f"/tasks/{world.tasks['county_check']}"],
             "talent1": ["/console/supervision", "/console/overdue"],
-            "admin": [f"/console/instances/{world.escalation['F']}", "/console/calendar/2026"]}
+            "admin": [f"/console/instances/{world.escalation['F']}", "/console/calendar/2026", "/console/incidents"]}
     for large in (False, True):
         for user, paths in walk.items():
             page = signed_in(user, viewport=PHONE)

@@ -77,6 +77,11 @@ def job_is(state: str) -> Callable[[World, dict[str, Any], str], bool]:
         with world.platform.uow(write=False) as uow:
             return uow.session.get(ExternalTask, target["job"]).state == state
     return check
+def _priority(world: World, target: dict[str, Any]) -> int:
+    with world.platform.uow(write=False) as uow:
+        row = uow.session.get(ProcessInstance, target["instance"])
+        assert row is not None
+        return row.priority
 
 
 def status_is(status: str) -> Callable[[World, dict[str, Any], str], bool]:
@@ -218,6 +223,37 @@ MATRIX: dict[str, dict[str, Check]] = {
     "admin_api.user_contact": {"PUT": Check("/api/v1/admin/users/win_dcf/contact",
                                             roles(401, 403, 403, 403, 403, 403, 200),
                                             json={"email": "dcf@example.org"})},
+    # --- working together on a case, and the administrators' operations (ui/case_api.py, ui/admin_ops_api.py) ---
+    "case_api.case_comments": {"GET": Check("/api/v1/process-instances/{instance}/comments",
+                                            roles(401, 200, 200, 404, 404, 200, 200))},
+    "case_api.comment_on_case": {"POST": Check("/api/v1/process-instances/{instance}/comments",
+                                               roles(401, 201, 201, 404, 404, 201, 201), json={"text": "请补充材料"})},
+    "case_api.task_comments": {"GET": Check("/api/v1/tasks/{task}/comments",
+                                            roles(401, 200, 200, 404, 404, 200, 200))},
+    "case_api.comment_on_task": {"POST": Check("/api/v1/tasks/{task}/comments",
+                                               roles(401, 201, 201, 404, 404, 201, 201), json={"text": "材料已收到"})},
+    "case_api.priority": {"POST": Check("/api/v1/process-instances/{instance}/priority",
+                                        roles(401, 403, 200, 404, 404, 403, 200), target="county_case",
+                                        json={"priority": "urgent"}, changed=lambda w, t, u: _priority(w, t) == 1)},
+    "case_api.withdraw": {"POST": Check("/api/v1/process-instances/{instance}/withdraw",
+                                        roles(401, 200, 404, 404, 404, 404, 404), target="county_case",
+                                        json={"reason": "不再申请"}, changed=status_is("cancelled"))},
+    "admin_ops_api.bulk_action": {"POST": Check("/api/v1/admin/instances/bulk",
+                                                roles(401, 403, 403, 403, 403, 403, 200),
+                                                json={"action": "suspend", "reason": "核查",
+                                                      "filters": {"model_key": "health_card"}})},
+    "admin_ops_api.token_move_options": {"GET": Check("/api/v1/admin/instances/{instance}/moves",
+                                                      roles(401, 403, 403, 403, 403, 403, 200))},
+    "admin_ops_api.token_move": {"POST": Check("/api/v1/admin/instances/{instance}/moves",
+                                               roles(401, 403, 403, 403, 403, 403, 200), target="county_case",
+                                               json={"source": "county_check", "target": "city_review",
+                                                     "reason": "线下已核验"},
+                                               changed=lambda w, t, u: _task_state(w, t)[0] == "cancelled")},
+    "admin_ops_api.incident_groups": {"GET": Check("/api/v1/admin/incidents",
+                                                   roles(401, 403, 403, 403, 403, 403, 200))},
+    "admin_ops_api.retry_incident_group": {"POST": Check("/api/v1/admin/incidents/0000000000000000/retry",
+                                                         roles(401, 403, 403, 403, 403, 403, 404),
+                                                         json={"reason": "重试"})},
     "metrics.metrics": {"GET": Check("/metrics", roles(401, 403, 403, 403, 403, 403, 200))},
     # --- the web UI (session cookies) ---------------------------------------------------------------------
     "static": {"GET": Check("/static/css/onestop.css", everyone(200, anonymous=200))},
@@ -262,6 +298,27 @@ MATRIX: dict[str, dict[str, Check]] = {
     "registration.register": {"GET": Check("/register", everyone(302, anonymous=200)),
                               "POST": Check("/register", everyone(302, anonymous=422),
                                             form=lambda role: {"action": "code", "mobile": "12345"})},
+    "casework.comment": {"POST": Check("/cases/{instance}/comments", roles(LOGIN, 302, 302, 404, 404, 302, 302),
+                                       form=lambda role: {"text": "请补充材料"})},
+    "casework.priority": {"POST": Check("/cases/{instance}/priority", roles(LOGIN, 403, 302, 404, 404, 403, 302),
+                                        target="county_case", form=lambda role: {"priority": "critical"},
+                                        changed=lambda w, t, u: _priority(w, t) == 2)},
+    "casework.withdraw": {"POST": Check("/cases/{instance}/withdraw", roles(LOGIN, 302, 404, 404, 404, 404, 404),
+                                        target="county_case", form=lambda role: {"reason": "不再申请"},
+                                        changed=status_is("cancelled"))},
+    "console_ops.bulk_preview": {"POST": Check("/console/instances/bulk", ADMIN_PAGE,
+                                               form=lambda role: {"action": "suspend", "reason": "核查",
+                                                                  "model_key": "health_card"})},
+    "console_ops.bulk_confirm": {"POST": Check("/console/instances/bulk/confirm", ADMIN_PAGE, target="county_case",
+                                               form=lambda role: {"action": "suspend", "reason": "核查",
+                                                                  "ids": "{instance}"},
+                                               changed=status_is("suspended"))},
+    "console_ops.incidents_page": {"GET": Check("/console/incidents", ADMIN_PAGE)},
+    "console_ops.retry_group": {"POST": Check("/console/incidents/0000000000000000/retry", ADMIN_ACTION, form=REASON)},
+    "console_ops.move": {"POST": Check("/console/instances/{instance}/move", ADMIN_ACTION, target="county_case",
+                                       form=lambda role: {"source": "county_check", "target": "city_review",
+                                                          "reason": "线下已核验"},
+                                       changed=lambda w, t, u: _task_state(w, t)[0] == "cancelled")},
     # --- the administrators' console (/console; the supervision pages are the talent office's too) ----------
     "console.notifications": {"GET": Check("/console/notifications", ADMIN_PAGE)},
     "console.resend_notification": {"POST": Check("/console/notifications/999999/resend", ADMIN_ACTION)},
@@ -320,6 +377,10 @@ MATRIX: dict[str, dict[str, Check]] = {
     "designer.deploy": {"POST": Check("/designer/deploy", DESIGNER_PAGE, json={"files": DRAFT})},
     "designer.dry_run": {"POST": Check("/designer/dry-run", DESIGNER_PAGE,
                                        json={"files": DRAFT, "data": {"applicant": "张三"}})},
+    "designer.dmn_edit": {"GET": Check("/designer/flows/health_card/versions/1/dmn/none.dmn",  # no table: 404
+                                       roles(LOGIN, 403, 403, 403, 403, 404, 404))},
+    "designer.dmn_check": {"POST": Check("/designer/dmn-check", DESIGNER_PAGE, json={"files": DRAFT})},
+    "designer.api_explorer": {"GET": Check("/designer/api", DESIGNER_PAGE)},
     "designer.form_preview": {"POST": Check("/designer/form-preview", DESIGNER_PAGE,
                                             json={"name": "accept.json", "schema": DRAFT["accept.json"]})},
 }
@@ -355,7 +416,7 @@ class Visitors:
         self.app, self.people = app, people
         self.clients: dict[str, Any] = {}
 
-    def request(self, role: str, method: str, path: str, check: Check) -> Any:
+    def request(self, role: str, method: str, path: str, check: Check, target: dict[str, Any] | None = None) -> Any:
         user = USERS[role]
         kwargs: dict[str, Any] = {"environ_base": {"REMOTE_ADDR": OUTSIDER}}
         if _is_api(path):
@@ -370,8 +431,10 @@ class Visitors:
                     assert sign_in(client, user).status_code == 302
         if check.json is not None:
             kwargs["json"] = check.json
-        if check.form is not None:
-            kwargs["data"] = check.form(role)
+        if check.form is not None:  # a value may name the target's case, like a path: {"ids": "{instance}"}
+            case = str((target or {}).get("instance", ""))
+            kwargs["data"] = {key: value.replace("{instance}", case) if isinstance(value, str) else value
+                              for key, value in check.form(role).items()}
         return client.open(path, method=method, **kwargs)
 
 
@@ -385,7 +448,7 @@ def test_each_role_gets_its_answer(endpoint: str, web_app: Any, people: Any, wor
             target = shared if check.target == "shared" else getattr(world, check.target)()
             if "attachment" in check.path and role != "anonymous":
                 assert target["attachment"] is not None
-            response = visitors.request(role, method, check.path.format(**target), check)
+            response = visitors.request(role, method, check.path.format(**target), check, target)
             expected, got = check.expect[role], _answer(response)
             response.close()
             if got != expected:

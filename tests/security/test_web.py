@@ -103,6 +103,10 @@ def _web_gets(world: World) -> list[str]:
             if method == "GET" and not check.path.startswith("/api/") and check.path not in ("/metrics",)]
 
 
+INLINE_STYLE_PAGES = ("/designer/api", "/designer/flows/health_card/versions/1/dmn/")
+INLINE_STYLES = CONTENT_SECURITY_POLICY.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
+
 def test_every_html_page_has_the_strict_csp_and_no_inline_code(web_app: Any, world: World) -> None:
     assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY and "'unsafe-eval'" not in CONTENT_SECURITY_POLICY
     assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "object-src 'none'" in CONTENT_SECURITY_POLICY
@@ -120,7 +124,11 @@ def test_every_html_page_has_the_strict_csp_and_no_inline_code(web_app: Any, wor
                 continue
             pages += 1
             html = response.get_data(as_text=True)
-            assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
+            # dmn-js and Swagger UI set style attributes as they draw: those two pages allow inline styles, and
+            # nothing else is relaxed (ui/web/dmn_editor.py); every other page keeps the strict policy.
+            relaxed = path.startswith(INLINE_STYLE_PAGES) and response.status_code == 200
+            policy = INLINE_STYLES if relaxed else CONTENT_SECURITY_POLICY
+            assert response.headers["Content-Security-Policy"] == policy, path
             assert response.headers["X-Frame-Options"] == "DENY", path
             assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline script on {path}"
             assert not re.search(r"\son[a-z]+\s*=", html), f"inline event handler on {path}"

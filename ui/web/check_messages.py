@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .check_advice import MORE_KINDS, MORE_MESSAGES, MORE_SUBJECTS, advice_rules
 from .display import is_english
 
 Rule = tuple[re.Pattern[str], str | Callable[[re.Match[str]], str | None]]
@@ -247,6 +248,20 @@ SYNTAX = _rules([
 ])
 
 
+def _own(template: str | Callable[[re.Match[str]], str | None]) -> str | Callable[[re.Match[str]], str | None]:
+    """check_advice.py marks templates whose {label} is an element label with a leading "_label:"."""
+    if isinstance(template, str) and template.startswith("_label:"):
+        return _labelled(template.removeprefix("_label:"))
+    return template
+
+
+# The newer problems (ui/web/check_advice.py): the catalogue's advice and the sentences of the newer checks come
+# before the general patterns above, which would otherwise read them in part.
+ELEMENT_KINDS.update(MORE_KINDS)
+SUBJECTS = [*SUBJECTS, *((re.compile(p, re.S), _own(t)) for p, t in MORE_SUBJECTS)]
+MESSAGES = [*advice_rules(), *((re.compile(p, re.S), _own(t)) for p, t in MORE_MESSAGES), *MESSAGES]
+
+
 def _apply(rules: list[Rule], text: str) -> str | None:
     for pattern, template in rules:
         found = pattern.match(text)
@@ -267,16 +282,17 @@ def _syntax(text: str) -> str:
 
 
 def in_chinese(message: str) -> str | None:
-    """The message in Chinese, or None when no pattern reads it."""
-    whole = _apply(MESSAGES, message)
-    if whole is not None:
-        return whole
-    # "subject: rest" — the subject may itself hold ": " only inside quotes, so try each split from the left.
+    """The message in Chinese, or None when no pattern reads it.
+
+    "subject: rest" is read part by part first — the subject may itself hold ": " only inside quotes, so each split
+    from the left is tried — and only then as a whole: a pattern that starts with a value (``timeCycle X is not
+    …``) would otherwise swallow the subject into that value."""
     for index in [m.start() for m in re.finditer(": ", message)]:
-        subject, rest = _subject(message[:index]), in_chinese(message[index + 2:])
+        subject = _subject(message[:index])
+        rest = in_chinese(message[index + 2:]) if subject is not None else None
         if subject is not None and rest is not None:
             return f"{subject}：{rest}"
-    return None
+    return _apply(MESSAGES, message)
 
 
 def localized(problem: dict[str, Any]) -> dict[str, Any]:

@@ -20,11 +20,14 @@ from engine.cases import deadlines, instances
 from engine.errors import Conflict, InvalidInput, NotFound, OneStopError, PermissionDenied
 from engine.people.identity import Actor
 from engine.services import admin_queries, designer, diagrams, supervision
+from engine.services.bulk import MAX_BULK_CASES
 from engine.store.uow import UnitOfWork
 from tasks import handover, listing
 from tasks.reassign import reassign_task
 
 from ..admin_api import csv_download, required_reason
+from .casework import case_extras
+from .console_ops import move_choices
 from .display import STATUS_LABELS, is_english, when
 from .pages import add_error_pages
 from .work import now, platform, unit_of_work
@@ -34,7 +37,7 @@ PAGE_SIZE = 50
 #: The last page number the console's lists accept (50,000 pages of 50 cases).
 MAX_PAGE = 50_000
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" and "٣" are digits to str.isdigit()
-FILTERS = ("model_key", "status", "department", "county", "applicant", "business_key")
+FILTERS = ("model_key", "status", "department", "county", "applicant", "business_key", "error_task")
 INSTANCE_ACTIONS: dict[str, Callable[..., dict[str, Any]]] = {
     "suspend": instances.suspend_instance, "resume": instances.resume_instance, "cancel": instances.cancel_instance}
 CSV_TABLES = {"departments": supervision.DEPARTMENT_COLUMNS, "flows": supervision.FLOW_COLUMNS,
@@ -127,6 +130,7 @@ def instances_page() -> Any:
             unfiltered_status={k: v for k, v in request.args.items() if k not in ("page", "status")},
             pages=max((result["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1), flows=listing.flow_names(uow=uow),
             versions=versions, organisation=uow.platform.organisation, statuses=instances.STATUSES,
+            bulk_limit=MAX_BULK_CASES,
             names=listing.display_names({h for h in holders if h}, uow=uow)), _status()
 
 
@@ -142,8 +146,10 @@ def _instance_page(instance_id: int, uow: UnitOfWork, actor: Actor) -> str:
     marks["timers"] = [{**t, "due_text": when(t["due_at"]),  # due_local: the value of a datetime-local field
                         "due_local": datetime.fromisoformat(t["due_at"]).astimezone(tz).strftime("%Y-%m-%dT%H:%M")}
                        for t in marks["timers"]]
+    extras = {**case_extras(instance_id, uow, actor), **move_choices(instance_id, uow, actor)}
+    people |= {c["author"] for c in extras["comments"]}
     return render_template(
-        "console/instance.html", case=case, marks=marks, candidates=candidates, repair=repair,
+        "console/instance.html", case=case, marks=marks, candidates=candidates, repair=repair, **extras,
         repair_json=json.dumps(repair["data"], ensure_ascii=False, indent=2) if repair else "",
         names=listing.display_names({p for p in people if p}, uow=uow),
         marks_json=json.dumps({k: marks[k] for k in ("completed", "current", "overdue", "error", "timers")},

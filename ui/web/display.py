@@ -30,7 +30,11 @@ ACTION_LABELS = {"start": lazy_gettext("提交申请"), "complete": lazy_gettext
                  "timer_fired": lazy_gettext("定时事件"), "completed": lazy_gettext("办结"),
                  "error": lazy_gettext("系统异常"), "retry": lazy_gettext("重新处理"),
                  "suspend": lazy_gettext("暂停"), "resume": lazy_gettext("恢复"), "cancel": lazy_gettext("撤销"),
-                 "calendar_fallback": lazy_gettext("工作日历提示"), "urge": lazy_gettext("催办")}
+                 "calendar_fallback": lazy_gettext("工作日历提示"), "urge": lazy_gettext("催办"),
+                 "comment": lazy_gettext("意见"),
+                 "priority": lazy_gettext("设置优先级"), "withdraw": lazy_gettext("申请人撤回"),
+                 "move_token": lazy_gettext("移动环节")}
+PRIORITY_LABELS = {"normal": lazy_gettext("普通"), "urgent": lazy_gettext("紧急"), "critical": lazy_gettext("特急")}
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -201,4 +205,4 @@ def register_display(app: Flask) -> None:
         countdown=countdown, department_name=department_name, county_name=county_name, data_value=data_value,
         city_text=city_text,
         instructions=instructions, STATE_LABELS=STATE_LABELS, STATUS_LABELS=STATUS_LABELS,
-        ACTION_LABELS=ACTION_LABELS, is_english=is_english)
+        ACTION_LABELS=ACTION_LABELS, PRIORITY_LABELS=PRIORITY_LABELS, is_english=is_english)

@@ -20,7 +20,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def _forbidden() -> str:
     """Why a page is refused, said for the part of the site it belongs to."""
     blueprint = request.blueprint or ""
-    if blueprint == "console":
+    if blueprint in ("console", "console_ops"):
         if request.endpoint in ("console.dashboard", "console.dashboard_print", "console.dashboard_csv",
                                 "console.overdue"):
             return _("您没有权限查看督办统计：它仅向平台管理员和市人才工作领导小组办公室开放。")

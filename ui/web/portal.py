@@ -16,6 +16,7 @@ from engine.store.uow import UnitOfWork
 from tasks import attachments, listing
 from tasks import service as tasks
 
+from .casework import case_extras
 from .pages import add_error_pages
 from .schema_forms import build_fields, form_errors, problem_text, read_submission
 from .work import now, unit_of_work
@@ -77,13 +78,14 @@ def _case_page(instance_id: int, uow: UnitOfWork, actor: Actor) -> str:
     case = listing.case_overview(instance_id, actor=actor, uow=uow)
     every_document = attachments.case_attachments(instance_id, actor=actor, uow=uow, include_replaced=True)
     documents = [d for d in every_document if not d["replaced"]]  # a replaced version opens from its step
+    extras = case_extras(instance_id, uow, actor)
     people = {case["started_by"], *(s["actor"] for s in case["steps"]), *(d["uploaded_by"] for d in documents),
-              *(t["assignee"] for t in case["open_tasks"])}
+              *(t["assignee"] for t in case["open_tasks"]), *(c["author"] for c in extras["comments"])}
     return render_template(
         "portal/case.html", case=case, documents=documents, document_ids={d["id"] for d in every_document},
         result=listing.case_result(instance_id, actor=actor, uow=uow, now=now()),
         names=listing.display_names({p for p in people if p}, uow=uow),
-        my_tasks=[t for t in case["open_tasks"] if t["assignee"] == actor.username])
+        my_tasks=[t for t in case["open_tasks"] if t["assignee"] == actor.username], **extras)
 
 
 @portal.get("/cases/<int:instance_id>")

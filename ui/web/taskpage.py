@@ -17,6 +17,7 @@ from tasks import attachments, handover, listing
 from tasks import service as tasks
 from tasks.attachments import SubmissionRejected
 
+from .casework import case_extras
 from .display import when
 from .pages import add_error_pages
 from .schema_forms import build_fields, form_errors, problem_text, read_submission
@@ -43,7 +44,9 @@ def _page(task_id: int, uow: UnitOfWork, actor: Actor, *, task: dict[str, Any] |
     documents = [d for d in every_document if not d["replaced"]]  # a replaced version opens from its step
     holder = task["state"] == "claimed" and task["assignee"] == actor.username
     colleagues = handover.colleagues(task_id, actor=actor, uow=uow) if holder and task["department"] else []
+    extras = case_extras(task["instance_id"], uow, actor)
     people = {task["assignee"], task["completed_by"], *(s["actor"] for s in case["steps"]),
+              *(c["author"] for c in extras["comments"]),
               *(d["uploaded_by"] for d in documents), *(s["details"].get("to") for s in case["steps"])}
     fields = build_fields(task["form_schema"], task["ui_schema"], _prefill(task) if values is None else values,
                           problems)
@@ -51,7 +54,8 @@ def _page(task_id: int, uow: UnitOfWork, actor: Actor, *, task: dict[str, Any] |
         "tasks/show.html", task=task, case=case, documents=documents, document_ids={d["id"] for d in every_document},
         colleagues=colleagues, names=listing.display_names({p for p in people if p}, uow=uow), fields=fields,
         form_errors=form_errors(problems or [], task["form_schema"]), holder=holder, conflict=conflict,
-        may_submit=task["may_act"] and holder and task["case_status"] != "suspended")
+        may_submit=task["may_act"] and holder and task["case_status"] != "suspended",
+        **extras)
 
 
 def _explain(task_id: int, uow: UnitOfWork, actor: Actor) -> str:

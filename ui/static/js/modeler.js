@@ -433,13 +433,38 @@
   var schemaText = document.getElementById("schema-text");
   var uiText = document.getElementById("ui-schema-text");
 
+  // The visual builder (form-builder.js) writes into the JSON texts; the JSON texts load into the builder.
+  var builderProblem = document.getElementById("form-builder-problem");
+  var builder = window.OneStopFormBuilder ? window.OneStopFormBuilder.create(document.getElementById("form-builder"), {
+    labels: JSON.parse(root.dataset.builderLabels || "{}"),
+    onChange: function (schema, ui) {
+      builderProblem.hidden = true;
+      schemaText.value = schema;
+      if (ui !== null && editing && editing.ui) { uiText.value = ui; }
+      schedulePreview();
+    },
+    onProblem: function (message) { builderProblem.textContent = message; builderProblem.hidden = false; },
+    ensureUi: function () {
+      // Long text and file fields are set in a UI schema: one is made beside the form and named on the task.
+      if (!editing || !editing.element || !registry.get(editing.element.id)) { return null; }
+      var name = editing.name.replace(/\.json$/i, "") + ".ui.json";
+      if (files[name] === undefined) { files[name] = "{}"; }
+      setSpiffProperty(registry.get(editing.element.id), "formUiSchemaFilename", name);
+      editing.ui = name;
+      uiText.value = files[name];
+      document.getElementById("ui-schema-box").hidden = false;
+      return JSON.parse(files[name]);
+    }
+  }) : null;
+
   function openFormEditor(name, uiName) {
-    editing = { name: name, ui: uiName && files[uiName] !== undefined ? uiName : null };
+    editing = { name: name, ui: uiName && files[uiName] !== undefined ? uiName : null, element: selected };
     document.getElementById("form-editor-title").textContent = t("formTitle") + "：" + name;
     schemaText.value = files[name] || "";
     document.getElementById("ui-schema-box").hidden = !editing.ui;
     uiText.value = editing.ui ? files[editing.ui] : "";
     document.getElementById("form-editor").hidden = false;
+    if (builder) { builder.load(schemaText.value, editing.ui ? uiText.value : null); }
     preview();
     document.getElementById("form-editor").scrollIntoView();
   }
@@ -467,8 +492,16 @@
     previewTimer = window.setTimeout(preview, 350);
   }
 
-  schemaText.addEventListener("input", schedulePreview);
-  uiText.addEventListener("input", schedulePreview);
+  var builderTimer = null;
+  function typedJson() {
+    schedulePreview();
+    window.clearTimeout(builderTimer);
+    builderTimer = window.setTimeout(function () {
+      if (builder && editing) { builder.load(schemaText.value, editing.ui ? uiText.value : null); }
+    }, 350);
+  }
+  schemaText.addEventListener("input", typedJson);
+  uiText.addEventListener("input", typedJson);
   document.getElementById("form-editor-close").addEventListener("click", function () {
     document.getElementById("form-editor").hidden = true;
     editing = null;
