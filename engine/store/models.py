@@ -313,3 +313,13 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(String(80))
     query: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Revision(Base):
+    """A counter that other processes compare with what they cached: ``auth`` moves whenever a user or an API token
+    changes (engine/people/tokens.py), so every server process drops its cached bearer tokens at once."""
+
+    __tablename__ = "revisions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -42,6 +42,9 @@ class UnitOfWork:
         self._writing = False
         self._lock_held = False
         self._write_checks: list[Callable[[], None]] = []
+        # A cached bearer token not yet confirmed against the current revision (engine/people/tokens.py): confirmed
+        # before the unit commits, whatever else it did.
+        self.auth_check: Any = None
 
     def __enter__(self) -> UnitOfWork:
         engine: Engine
@@ -103,6 +106,8 @@ class UnitOfWork:
             check()
 
     def commit(self) -> None:
+        if self.auth_check is not None:
+            self.auth_check.ensure(self)
         if not self._writing and (self.session.new or self.session.dirty or self.session.deleted):
             self.begin_write()
         if self._write_checks:
