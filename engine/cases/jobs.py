@@ -154,12 +154,16 @@ def complete(run: CompleteRun, assets: Mapping[str, Any]) -> RunResult:
     task = ready_manual_task(case.workflow, run.task_id)
     if task is None:
         return RunResult(state=None, conflict="the task is no longer waiting for a person")
+    before = [str(ready.id) for ready in ready_manual_tasks(case.workflow)]
 
     def submit(_wf: Any) -> None:
         task.set_data(**run.data)
         task.run()
 
-    return case.result(advance(case.workflow, submit))
+    result = case.result(advance(case.workflow, submit))
+    if result.failure is None:
+        result.ready_before = before
+    return result
 
 
 @dataclass(frozen=True)

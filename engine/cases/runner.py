@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.validation import Bundle
 from engine.cases.jobs import BundleFiles, Run, make_script_engine
-from engine.cases.projection import check_departments, sync_human_tasks
+from engine.cases.projection import TaskRows, check_departments, sync_human_tasks
 from engine.cases.summary import RunResult, StepFailure, summarize
 from engine.errors import Conflict, EngineError, NotFound, RunStopped
 from engine.sandbox.pool import Asset, Job
@@ -38,6 +38,7 @@ class Case:
     row: ProcessInstance
     bundle: Bundle
     history: list[dict[str, Any]] = field(default_factory=list)
+    task_rows: TaskRows = field(default_factory=TaskRows)  # what the last save wrote to the task list
 
 
 @dataclass(kw_only=True)
@@ -143,9 +144,11 @@ NEW_ROW_COLUMNS = ("model_id", "model_key", "version", "business_key", "county",
 
 
 def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor: str,
-         completed: tuple[str, str] | None = None, moved_to: tuple[int, int] | None = None) -> None:
+         completed: tuple[str, str] | None = None, moved_to: tuple[int, int] | None = None,
+         completed_row: Any = None) -> None:
     """Persist a successful run: state, status, timer index, task list rows and history, in the caller's
-    transaction."""
+    transaction — one statement each (the case row, the task rows, the history rows). ``completed_row``: the
+    completed task's row as the caller read it. What was written to the task list is left in ``case.task_rows``."""
     if result.failure is not None or result.state is None:
         raise EngineError("a failed run cannot be saved", task=result.failure.task if result.failure else None)
     row = case.row
@@ -172,8 +175,9 @@ def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor
     if moved_to is not None:  # migrated to another version of its flow
         values.update(model_id=moved_to[0], version=moved_to[1])
     _write_row(case, uow, values)
-    sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
-                     refresh=moved_to is not None)
+    case.task_rows = sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
+                                      refresh=moved_to is not None, open_before=result.ready_before,
+                                      completed_row=completed_row)
 
 
 def save_workflow(loaded: Loaded, *, uow: UnitOfWork, now: datetime, actor: str) -> None:

@@ -41,6 +41,9 @@ class RunResult:
     failure: StepFailure | None = None
     conflict: str | None = None  # the run found the case moved on (the task no longer waits): a 409, nothing run
     extra: dict[str, Any] = field(default_factory=dict)
+    # The READY user tasks of the state the run started from (spiff ids), when the run knows them: the case's
+    # open task rows, under its version guard — the save then need not read them (engine/cases/projection.py).
+    ready_before: list[str] | None = None
 
     @property
     def next_due_at(self) -> datetime | None:
