@@ -18,10 +18,11 @@ _progress: Any = None  # the shared buffer the parent reads when it has to kill 
 
 
 def report_progress(label: str) -> None:
-    """Say what the run is doing now (an element of the diagram): named in the error if the run is killed."""
+    """Say what the run is doing now (an element of the diagram): named in the error if the run is killed. Called
+    at every engine step: it writes the label and its end mark, not the whole buffer."""
     if _progress is not None:
-        data = label.encode("utf-8", "replace")[:PROGRESS_BYTES - 1]
-        _progress.raw = data + b"\0" * (PROGRESS_BYTES - len(data))
+        data = label.encode("utf-8", "replace")[:PROGRESS_BYTES - 1] + b"\0"
+        _progress[:len(data)] = data
 
 
 def _resolve(dotted: str) -> Callable[..., Any]:
@@ -58,14 +59,22 @@ def _cap_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
+def _usage() -> tuple[float, int]:
+    """CPU seconds used so far and the peak resident size in KiB: one system call, no /proc file to read."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
 def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_growth_mib: int) -> None:
     global _progress
     _progress = progress
     os.nice(1)  # a runaway run yields the CPU to the server's own threads
     cache: OrderedDict[str, Any] = OrderedDict()
-    resident_start = _status_kib("VmRSS")
+    cpu, resident_start = _usage()
     _cap_memory(memory_mib)
-    conn.send(READY)
+    # Each answer says how much CPU time the child has used so far, so the parent times the next run from it
+    # without reading /proc (the child uses none between runs).
+    conn.send((READY, cpu))
     while True:
         try:
             handler, args, assets = conn.recv()
@@ -87,8 +96,8 @@ def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_grow
                 cache.popitem(last=False)
             result = _resolve(handler)(args, built)
             built.clear()
-            grown = _status_kib("VmRSS") - resident_start > retire_growth_mib * 1024
-            conn.send((DONE, (result, grown)))
+            cpu, resident_peak = _usage()
+            conn.send((DONE, (result, resident_peak - resident_start > retire_growth_mib * 1024, cpu)))
         except MemoryError:
             result = built = None  # type: ignore[assignment]
             conn.send((MEMORY, None))
