@@ -117,9 +117,10 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
     if resumed:
         engine.clock_events.clear()
     data = current_data(workflow)
+    ready = ready_manual_tasks(workflow)
     try:
         check_data(data)
-        for task in ready_manual_tasks(workflow):
+        for task in ready:
             check_data(task.data)
     except UnstorableValue as error:
         return RunResult(state=None, failure=StepFailure(task=None, message=f"case data: {error}", line=None))
@@ -141,5 +142,5 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
     return RunResult(
         state=state, data=data, completed=completed,
         due_times=[] if completed else [due.isoformat() for _task, due in waiting_timer_due_times(workflow)],
-        ready=[] if completed else [ready_task(task) for task in ready_manual_tasks(workflow)],
+        ready=[] if completed else [ready_task(task) for task in ready],
         fired_timers=fired, clock_events=resumed, fallback_years=sorted(fallback_years or ()))
