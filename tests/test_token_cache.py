@@ -109,3 +109,15 @@ def test_a_new_department_set_by_another_process_is_used_at_once(client, people,
         assert answer.get_json()["department"] == "city_window"
     else:  # the county window's open task is no longer in the list: the city window has none open
         assert answer.get_json() == []
+
+
+def test_the_cache_keeps_at_most_its_size_and_an_evicted_token_is_simply_read_again(client, people, platform):
+    from engine.people.tokens import TOKEN_CACHE_SIZE, TokenCache
+
+    assert TOKEN_CACHE_SIZE == 10_000
+    platform.tokens = TokenCache(size=2)
+    for username in ("win_dcf", "win_dcf2", "city1", "win_dcf"):
+        assert client.get("/api/v1/me", headers=people.headers(username)).status_code == 200
+    assert len(platform.tokens) == 2
+    assert platform.tokens.get(token_hash(people.tokens["win_dcf2"])) is None  # the least recently used went
+    assert client.get("/api/v1/me", headers=people.headers("win_dcf2")).get_json()["username"] == "win_dcf2"
