@@ -124,3 +124,32 @@ def test_a_bearer_request_gets_no_session_cookie(client, people, path):
     assert "Set-Cookie" not in response.headers and "Cookie" not in response.headers.get("Vary", "")
     page = client.get("/sign-in")  # pages keep their session (the sign-in form's CSRF token lives there)
     assert page.status_code == 200 and "Set-Cookie" in page.headers
+
+
+def test_a_childs_next_run_of_a_case_starts_from_its_state_restored_while_the_child_waited(platform, deployed):
+    """After answering, a child restores the state it answered with (engine/cases/jobs.py): the case's next run,
+    given exactly that state, starts from it — and comes to the same result as a run that restores it then."""
+    from engine.cases.deployment import latest_version
+    from engine.cases.jobs import CompleteRun, StartRun
+    from engine.cases.runner import run_args
+    from engine.sandbox.pool import Job, run_inline
+
+    with platform.uow(write=False) as uow:
+        bundle = platform.specs.get(latest_version(deployed, uow=uow)[0], uow=uow)
+        fields, assets = run_args(uow, bundle, platform.now())
+    started = platform.sandbox.run(Job("engine.cases.jobs:start", StartRun(**fields, data={"county": "dongchangfu"}),
+                                       assets))
+    assert "restored_ahead" not in started.extra  # a new case: nothing to restore
+    task = started.ready[0]["spiff_task_id"]
+    complete = Job("engine.cases.jobs:complete", CompleteRun(**fields, state=started.state, task_id=task,
+                                                             data={"approved": True, "months": 3}), assets)
+    ahead = platform.sandbox.run(complete)  # the same child (the pool hands out the one used last)
+    assert ahead.extra.get("restored_ahead") is True and ahead.failure is None
+    cold = run_inline(complete)
+    assert "restored_ahead" not in cold.extra
+    for field in ("data", "completed", "due_times", "fired_timers", "ready_before"):
+        assert getattr(ahead, field) == getattr(cold, field), field
+    assert [(t["name"], t["lane"], t["due_at"]) for t in ahead.ready] == \
+        [(t["name"], t["lane"], t["due_at"]) for t in cold.ready]
+    again = platform.sandbox.run(complete)  # the state restored ahead was used once: this run restores it again
+    assert "restored_ahead" not in again.extra and again.failure is None

@@ -15,6 +15,14 @@ PROGRESS_BYTES = 240
 CACHED_ASSETS = 64
 
 _progress: Any = None  # the shared buffer the parent reads when it has to kill us
+_after_answer: list[Callable[[], None]] = []
+
+
+def after_answer(work: Callable[[], None]) -> None:
+    """Have ``work`` done once this run's answer has been sent, while the child would otherwise wait for the next
+    job (e.g. getting ready for the case's next run). Nothing outside a child process: inline runs skip it."""
+    if _progress is not None:
+        _after_answer.append(work)
 
 
 def report_progress(label: str) -> None:
@@ -98,6 +106,15 @@ def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_grow
             built.clear()
             cpu, resident_peak = _usage()
             conn.send((DONE, (result, resident_peak - resident_start > retire_growth_mib * 1024, cpu)))
+            result = None
+            while _after_answer:  # idle-time work: never part of a run's answer, never a run's failure
+                work = _after_answer.pop()
+                try:
+                    work()
+                except MemoryError:
+                    return  # the parent replaces a child that is gone at its next run
+                except Exception:  # noqa: BLE001, S110 — only a head start: the next run does the work itself
+                    pass
         except MemoryError:
             result = built = None  # type: ignore[assignment]
             conn.send((MEMORY, None))
