@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Select, bindparam, exists, select, update
+from sqlalchemy import Integer, Select, bindparam, exists, select, text, update
 
 from engine.bpmn.forms import validate_form_data
 from engine.cases.instances import can_view, check_data, complete_user_task
@@ -85,14 +85,15 @@ def _list_statement(scope: str, per_county: bool, one_state: bool) -> Select[Any
             query = query.where(tasks.c.county == bindparam("county"))
     # The open states as literal values: SQLite uses the partial task-list indexes only when the query says
     # their condition in so many words.
-    query = query.where(tasks.c.state == bindparam("state")) if one_state else \
-        query.where(tasks.c.state.in_(bindparam("open_states", OPEN, expanding=True, literal_execute=True)))
+    query = query.where(tasks.c.state == bindparam("state")) if one_state else query.where(_OPEN_LITERALLY)
     return query.order_by(tasks.c.due_at.asc().nulls_last(), tasks.c.id) \
         .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer))
 
 
 _TASKS = table_of(HumanTask)
 _CASES = table_of(ProcessInstance)
+# The open states written out in the statement itself (no parameter to expand at each execution).
+_OPEN_LITERALLY = text("human_tasks.state IN ('open', 'claimed')")
 # The status of the task's case, read by primary key for each row a query returns (never a scan).
 _CASE_STATUS = select(_CASES.c.status).where(_CASES.c.id == _TASKS.c.instance_id).scalar_subquery() \
     .label("case_status")

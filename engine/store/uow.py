@@ -66,10 +66,10 @@ class UnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            if not self._committed:
-                self.session.rollback()
-        finally:
+            # close() ends the transaction too (a rollback, releasing SQLite's write lock), without the ORM's
+            # rollback bookkeeping: the session is thrown away.
             self.session.close()
+        finally:
             if self._lock_held and self._lock is not None:
                 self._lock_held = False
                 self._lock.release()
