@@ -9,6 +9,11 @@ complete for the first task, then POST complete for the next task named in that 
 own unit of work that authenticates, loads the case, runs it and saves it with its task rows and history.
 
     .venv/bin/python bench/throughput.py [--diagram escalation|small] [--seconds 5] [--rounds 3] [--clients 4]
+        [--workers N] [--threads T] [--no-scheduler] [--no-access-log] [--sandbox process|inline]
+        [--database-url postgresql+psycopg://...]
+
+With no --workers/--threads/--no-* flags the server is exactly what `onestop serve` runs with no flags (its
+access log goes to /dev/null). `--clients 1` is one client working through its cases one request at a time.
 """
 
 from __future__ import annotations
@@ -87,10 +92,11 @@ def free_port() -> int:
 class Server:
     """`onestop serve` on loopback with a fresh database, the diagram deployed, and a token per user."""
 
-    def __init__(self, diagram: Diagram, database_url: str | None, workers: int, threads: int) -> None:
+    def __init__(self, diagram: Diagram, database_url: str | None, serve_args: list[str],
+                 environ: dict[str, str] | None = None) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="onestop-bench-"))
         self.port = free_port()
-        self.env = {**os.environ, "ONESTOP_INSTANCE_DIR": str(self.tmp),
+        self.env = {**os.environ, **(environ or {}), "ONESTOP_INSTANCE_DIR": str(self.tmp),
                     "ONESTOP_DATABASE_URL": database_url or f"sqlite:///{self.tmp}/bench.db"}
         self.onestop = [sys.executable, "-m", "ui.cli"]
         self._run("db", "upgrade")
@@ -100,10 +106,9 @@ class Server:
             self._run("users", "create", username, "--role", "staff", "--department", department,
                       *(["--county", county] if county else []), stdin="bench-password\\n")
             self.tokens[username] = self._run("token", "create", username).strip()
-        self.process = subprocess.Popen(
-            [*self.onestop, "serve", "--port", str(self.port), "--workers", str(workers), "--threads",
-             str(threads), "--no-scheduler", "--no-access-log"], env=self.env, cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen([*self.onestop, "serve", "--port", str(self.port), *serve_args],
+                                        env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
         for _ in range(200):
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
@@ -189,13 +194,24 @@ def main() -> None:
     parser.add_argument("--diagram", choices=sorted(DIAGRAMS), default="escalation")
     parser.add_argument("--seconds", type=float, default=5.0, help="length of each measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating engine/API rounds")
-    parser.add_argument("--clients", type=int, default=4, help="concurrent API clients")
-    parser.add_argument("--workers", type=int, default=1, help="web processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per web process")
+    parser.add_argument("--clients", type=int, default=4,
+                        help="concurrent API clients (1: one client working through its cases one request at a time)")
+    parser.add_argument("--workers", type=int, default=None, help="web processes (default: as `onestop serve`)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per web process (default: as `onestop serve`)")
+    parser.add_argument("--no-scheduler", action="store_true", help="pass --no-scheduler to `onestop serve`")
+    parser.add_argument("--no-access-log", action="store_true", help="pass --no-access-log to `onestop serve`")
+    parser.add_argument("--sandbox", choices=("process", "inline"), default="process",
+                        help="ONESTOP_SANDBOX for the server: inline only measures what the engine's child processes "
+                             "cost (never for a server that runs diagrams it does not trust)")
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
     args = parser.parse_args()
     diagram = DIAGRAMS[args.diagram]
-    server = Server(diagram, args.database_url, args.workers, args.threads)
+    serve_args = [*(["--workers", str(args.workers)] if args.workers else []),
+                  *(["--threads", str(args.threads)] if args.threads else []),
+                  *(["--no-scheduler"] if args.no_scheduler else []),
+                  *(["--no-access-log"] if args.no_access_log else [])]
+    server = Server(diagram, args.database_url, serve_args, {"ONESTOP_SANDBOX": args.sandbox})
     engine_rates, api_rates, errors = [], [], 0
     try:
         api_rate(server, diagram, 1.0, args.clients)  # warm up: spec cache, connections
@@ -209,12 +225,13 @@ def main() -> None:
     finally:
         server.stop()
     engine, api = sum(engine_rates) / len(engine_rates), sum(api_rates) / len(api_rates)
+    ratios = [a / e for a, e in zip(api_rates, engine_rates, strict=True)]
     backend = "PostgreSQL" if args.database_url and "postgresql" in args.database_url else "SQLite"
     print(f"\ndiagram: {args.diagram} ({diagram.key})")
     print(f"bare engine (in memory): {engine:.1f} cases/s")
-    print(f"API ({backend}, {args.workers} worker(s) x {args.threads} threads, {args.clients} clients): "
-          f"{api:.1f} cases/s, {errors} failed cases")
-    print(f"ratio API/engine: {api / engine:.3f}  (goal >= 0.10)")
+    print(f"API ({backend}, `onestop serve {' '.join(serve_args)}`".rstrip() + f", engine runs: {args.sandbox}, "
+          f"{args.clients} client(s)): {api:.1f} cases/s, {errors} failed cases")
+    print(f"ratio API/engine: {api / engine:.3f} (rounds {min(ratios):.3f}-{max(ratios):.3f}; goal >= 0.10)")
 
 
 if __name__ == "__main__":

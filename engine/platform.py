@@ -15,6 +15,7 @@ from engine.config import Settings
 from engine.notify.config import NotifyConfig
 from engine.notify.templates import TemplateBook
 from engine.people.organisation import Organisation
+from engine.people.tokens import TokenCache, watch
 from engine.sandbox.limits import RunLimits
 from engine.sandbox.pool import shared_pool
 from engine.store.db import OPTIMISTIC_OPTION, WRITE_OPTION, make_engine, make_session_factory
@@ -31,6 +32,8 @@ class Platform:
         self.clock = clock or SystemClock()
         self.engine = db_engine or make_engine(settings.database_url)
         self.session_factory = make_session_factory(self.engine)
+        watch(self.session_factory)  # a change to a user or a token moves the revision cached tokens are checked by
+        self.tokens = TokenCache()
         self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self.optimistic_engine = self.engine.execution_options(**{OPTIMISTIC_OPTION: True})
         self.local_write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Select, bindparam, exists, select, update
+from sqlalchemy import Integer, Select, bindparam, exists, select, text, update
 
 from engine.bpmn.forms import validate_form_data
 from engine.cases.instances import can_view, check_data, complete_user_task
@@ -15,6 +15,7 @@ from engine.cases.priority import PRIORITY_NAMES, priority_level
 from engine.cases.runner import load_case, restore
 from engine.errors import CaseSuspended, Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
+from engine.people.tokens import confirm_revision, revision_column
 from engine.store.history import add_history, json_safe
 from engine.store.models import HumanTask, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
@@ -79,6 +80,8 @@ def list_tasks(*, actor: Actor, uow: UnitOfWork, scope: str = "mine", state: str
         raise PermissionDenied("only administrators see every department's tasks")
     rows = uow.session.execute(_list_statement(scope, per_county, state is not None, priority is not None,
                                                sort == "priority"), params).all()
+    if rows:
+        confirm_revision(uow, rows[0].auth_revision)
     return [task_view(t) for t in rows]
 
 
@@ -87,7 +90,7 @@ def _list_statement(scope: str, per_county: bool, one_state: bool, one_priority:
                     by_priority: bool = False) -> Select[Any]:
     """One prepared statement per shape of task-list query (built once, reused with new parameters)."""
     tasks = _TASKS
-    query = select(tasks, _CASE_STATUS)
+    query = select(tasks, _CASE_STATUS, revision_column())
     if scope == "mine":
         query = query.where(tasks.c.assignee == bindparam("username"))
     elif scope == "department":
@@ -96,8 +99,7 @@ def _list_statement(scope: str, per_county: bool, one_state: bool, one_priority:
             query = query.where(tasks.c.county == bindparam("county"))
     # The open states as literal values: SQLite uses the partial task-list indexes only when the query says
     # their condition in so many words.
-    query = query.where(tasks.c.state == bindparam("state")) if one_state else \
-        query.where(tasks.c.state.in_(bindparam("open_states", OPEN, expanding=True, literal_execute=True)))
+    query = query.where(tasks.c.state == bindparam("state")) if one_state else query.where(_OPEN_LITERALLY)
     if one_priority:
         query = query.where(tasks.c.priority == bindparam("priority"))
     order = (tasks.c.priority.desc(),) if by_priority else ()
@@ -107,6 +109,8 @@ def _list_statement(scope: str, per_county: bool, one_state: bool, one_priority:
 
 _TASKS = table_of(HumanTask)
 _CASES = table_of(ProcessInstance)
+# The open states written out in the statement itself (no parameter to expand at each execution).
+_OPEN_LITERALLY = text("human_tasks.state IN ('open', 'claimed')")
 # The status of the task's case, read by primary key for each row a query returns (never a scan).
 _CASE_STATUS = select(_CASES.c.status).where(_CASES.c.id == _TASKS.c.instance_id).scalar_subquery() \
     .label("case_status")
@@ -114,6 +118,12 @@ _CASE_NOT_SUSPENDED = ~exists().where(_CASES.c.id == _TASKS.c.instance_id, _CASE
 _TASK_BY_ID = select(_TASKS, _CASE_STATUS).where(_TASKS.c.id == bindparam("task_id"))
 _TASKS_OF_CASE = select(_TASKS, _CASE_STATUS).where(_TASKS.c.instance_id == bindparam("case_id")) \
     .order_by(_TASKS.c.id)
+# A task to complete, its case row (columns labelled case_<name>) and the revision cached tokens are checked by:
+# the one read of a completion.
+_CASE_LABELS = tuple((column.name, f"case_{column.name}") for column in _CASES.c)
+_TASK_AND_CASE = select(_TASKS, *(_CASES.c[name].label(label) for name, label in _CASE_LABELS),  # case_status too
+                        revision_column()) \
+    .join_from(_TASKS, _CASES, _CASES.c.id == _TASKS.c.instance_id).where(_TASKS.c.id == bindparam("task_id"))
 
 
 def _rowcount(uow: UnitOfWork, statement: Any) -> int:
@@ -229,34 +239,46 @@ def _not_open(task: Any) -> Conflict:
 
 
 def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now: datetime) -> dict[str, Any]:
-    """Check the form, then complete the task and run the case on to its next wait, in one transaction."""
-    task = _task(task_id, actor, uow)
-    refuse_while_suspended(task)
-    if task.state not in OPEN:
-        raise _not_open(task)
-    if task.state == "claimed" and task.assignee != actor.username:
-        raise Conflict(f"the task is held by {task.assignee}: claim it only after they release it")
+    """Check the form, then complete the task and run the case on to its next wait, in one transaction.
 
-    def still_open_to_actor() -> None:  # checked again as the writing begins, the row locked: a colleague may
-        # have claimed or completed it since it was read (engine/store/uow.py)
-        now_row = uow.session.execute(_TASK_BY_ID.with_for_update(), {"task_id": task_id}).first()
-        if now_row is None:
-            raise Conflict(f"task {task_id} is gone")
-        refuse_while_suspended(now_row)
-        if now_row.state not in OPEN or (now_row.state == "claimed" and now_row.assignee != actor.username):
-            raise _not_open(now_row)
-
-    uow.before_write(still_open_to_actor)
-    instance = load_case(task.instance_id, uow=uow)
+    One read (the task with its case and the revision cached tokens are checked by), the run in the engine's child
+    process, then three writes: the case row guarded by its version, the task rows (the completion itself guarded:
+    only a row still open, or held by this person, is completed — engine/cases/projection.py) and the history. A
+    colleague's claim or completion that got in since the read makes it a 409 and nothing is written."""
+    found = uow.session.execute(_TASK_AND_CASE, {"task_id": task_id}).first()
+    if found is None:
+        raise NotFound(f"no task {task_id}")
+    confirm_revision(uow, found.auth_revision)
+    instance = ProcessInstance(**{name: found._mapping[label] for name, label in _CASE_LABELS})
+    if not may_act(actor, found, uow):
+        if can_view(actor, instance, uow):
+            raise PermissionDenied("this task belongs to another department or county")
+        raise NotFound(f"no task {task_id}")
+    refuse_while_suspended(found)
+    if found.state not in OPEN:
+        raise _not_open(found)
+    if found.state == "claimed" and found.assignee != actor.username:
+        raise Conflict(f"the task is held by {found.assignee}: claim it only after they release it")
     bundle = uow.platform.specs.get(instance.model_id, uow=uow)
-    schema = bundle.form(task.process_id, task.form_file)
+    schema = bundle.form(found.process_id, found.form_file)
     data = check_data(validate_form_data(schema, data))
-    complete_user_task(instance, task.spiff_task_id, data, actor=actor, uow=uow, now=now, human_task_id=task.id,
-                       task_name=task.name)
-    rows = instance_task_rows(instance.id, uow=uow)
-    done = next(row for row in rows if row.id == task.id)
-    return {**task_view(done), "instance": {"id": instance.id, "status": instance.status},
-            "next_tasks": [task_view(row) for row in rows
+    case = complete_user_task(instance, found.spiff_task_id, data, actor=actor, uow=uow, now=now,
+                              human_task_id=found.id, task_name=found.name, task_row=found)
+    if instance.status == "error":  # the run failed: the case is parked, the task stays open (nothing completed)
+        rows = instance_task_rows(instance.id, uow=uow)
+    else:
+        done = case.task_rows.row_of(found.spiff_task_id)
+        if done is None or done.id != found.id or done.state != "completed":
+            now_row = task_row(task_id, uow)  # someone got in first: say who, and write nothing
+            if now_row is None:
+                raise Conflict(f"task {task_id} is gone")
+            refuse_while_suspended(now_row)
+            raise _not_open(now_row)
+        rows = case.task_rows.rows
+    views = [task_view(row) | {"case_status": instance.status} for row in rows]
+    done_view = next(view for view in views if view["id"] == found.id)
+    return {**done_view, "instance": {"id": instance.id, "status": instance.status},
+            "next_tasks": [view for row, view in zip(rows, views, strict=True)
                            if row.state in OPEN and may_act(actor, row, uow)]}
 
 

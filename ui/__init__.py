@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     from .admin_api import admin_api
     from .admin_ops_api import admin_ops_api
     from .api import api
+    from .bearer import BearerAwareSessionInterface
     from .case_api import case_api
     from .door import install_door
     from .errors import register_error_handlers
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, platform: Platform 
     from .web import babel, csrf, login_manager, register_web, select_locale
 
     install_door(app)  # before anything reads a request: strict JSON, bounded bodies, clean text
+    app.session_interface = BearerAwareSessionInterface()  # no session work for bearer-token API requests
     app.register_blueprint(api)
     app.register_blueprint(admin_api)
     app.register_blueprint(integration_api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,8 +12,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from engine.calendar import store as calendar_store
 from engine.cases import deployment, instances
 from engine.cases.instances import get_visible, instance_view
-from engine.errors import AuthenticationRequired, InvalidInput, PermissionDenied
-from engine.people.identity import Actor, authenticate_token
+from engine.errors import AuthenticationRequired, InvalidInput, OneStopError, PermissionDenied
+from engine.people.identity import Actor
+from engine.people.tokens import StaleCredentials, authenticate_bearer, confirm
 from engine.platform import Platform
 from engine.store.uow import UnitOfWork
 from tasks import service as tasks
@@ -28,15 +30,42 @@ def platform() -> Platform:
 
 
 @contextmanager
-def unit_of_work(*, write: bool, optimistic: bool = False) -> Iterator[tuple[UnitOfWork, Actor]]:
-    """Authenticate the bearer token and open the request's unit of work (``optimistic``: see engine/store/uow.py)."""
+def unit_of_work(*, write: bool, optimistic: bool = False,
+                 deferred_auth: bool = False) -> Iterator[tuple[UnitOfWork, Actor]]:
+    """Authenticate the bearer token and open the request's unit of work (``optimistic``: see engine/store/uow.py).
+
+    A token this process has seen comes from its cache (engine/people/tokens.py), confirmed against the revision of
+    users and tokens with one read — or, with ``deferred_auth`` (views whose first read brings the revision along:
+    :func:`rerun_if_stale`), by that read, else by a read of its own before the unit commits or answers. An error
+    answer is given only once the token is confirmed, so a revoked token learns nothing."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthenticationRequired("send Authorization: Bearer <token> (create one with `onestop token create`)")
-    with platform().uow(write=write, optimistic=optimistic) as uow:
-        actor = authenticate_token(token.strip(), uow=uow, now=platform().now())
-        yield uow, actor
+    onestop = platform()
+    with onestop.uow(write=write, optimistic=optimistic) as uow:
+        actor = authenticate_bearer(token.strip(), cache=onestop.tokens, uow=uow, now=onestop.now(),
+                                    deferred=deferred_auth)
+        try:
+            yield uow, actor
+        except OneStopError:
+            confirm(uow)
+            raise
+        confirm(uow)
+
+
+def rerun_if_stale(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A view whose unit confirms a cached token by its first read (``deferred_auth``) runs again, once, if that
+    read finds the account changed (a new department, say): the second run has the fresh account from the start."""
+
+    @functools.wraps(view)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except StaleCredentials:
+            return view(*args, **kwargs)
+
+    return run
 
 
 def json_body(required: bool = True) -> dict[str, Any]:
@@ -124,12 +153,13 @@ def model_bpmn(key: str, version: int) -> Response:
 
 
 @api.post("/process-instances")
+@rerun_if_stale
 def start_instance() -> tuple[Response, int]:
     body = json_body()
     model_key = body.get("model_key")
     if not isinstance(model_key, str) or not model_key:
         raise InvalidInput("model_key is required", details=[{"field": "model_key", "message": "required"}])
-    with unit_of_work(write=True, optimistic=True) as (uow, actor):
+    with unit_of_work(write=True, optimistic=True, deferred_auth=True) as (uow, actor):
         result = instances.start_instance(model_key, body.get("data", {}), business_key=body.get("business_key"),
                                           actor=actor, uow=uow, now=platform().now())
         uow.commit()
@@ -186,8 +216,9 @@ def retry(instance_id: int) -> Response:
 
 
 @api.get("/tasks")
+@rerun_if_stale
 def list_tasks() -> Response:
-    with unit_of_work(write=False) as (uow, actor):
+    with unit_of_work(write=False, deferred_auth=True) as (uow, actor):
         return jsonify(tasks.list_tasks(actor=actor, uow=uow, scope=request.args.get("scope", "mine"),
                                         state=request.args.get("state") or None,
                                         limit=_int_arg("limit", 100), offset=_int_arg("offset", 0),
@@ -218,9 +249,10 @@ def release(task_id: int) -> Response:
 
 
 @api.post("/tasks/<int:task_id>/complete")
+@rerun_if_stale
 def complete(task_id: int) -> Response:
     body = json_body()
-    with unit_of_work(write=True, optimistic=True) as (uow, actor):
+    with unit_of_work(write=True, optimistic=True, deferred_auth=True) as (uow, actor):
         result = tasks.complete_task(task_id, body.get("data", {}), actor=actor, uow=uow, now=platform().now())
         uow.commit()
     return jsonify(result)

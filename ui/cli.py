@@ -245,11 +245,14 @@ def deploy(paths: tuple[Path, ...], force: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int, help="web processes")
-@click.option("--threads", default=4, show_default=True, type=int, help="threads per web process")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="web processes  [default: one per CPU]")
+@click.option("--threads", default=None, type=click.IntRange(1, 64),
+              help="threads per web process  [default: 4]")
 @click.option("--no-scheduler", is_flag=True, help="do not fire timers in this process")
 @click.option("--no-access-log", is_flag=True, help="do not log each request")
-def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool, no_access_log: bool) -> None:
+def serve(host: str, port: int, workers: int | None, threads: int | None, no_scheduler: bool,
+          no_access_log: bool) -> None:
     """Serve the web UI and API; the timer scheduler runs in-process unless --no-scheduler."""
     from .server import run_server
 

@@ -1,14 +1,78 @@
-"""Runs the app under gunicorn (N processes × threads), each process with its own timer scheduler."""
+"""Runs the app under gunicorn (N processes × threads), each process with its own timer scheduler.
+
+The default uses the machine: one web process per CPU, a few threads each (:func:`default_workers`,
+:data:`DEFAULT_THREADS`). Threads, not processes, wait for slow clients: a request's body is read by one thread
+while the process's other threads serve others, and a kept-alive connection waiting for its next request holds no
+thread at all (gunicorn's gthread worker puts it back in its poller). :class:`KeepAliveThreadWorker` adds one thing
+to gthread: a client that sends its next request at once on the same connection (an API client working through a
+case) is served by the same thread, without the two hand-overs between the poller thread and the pool that gthread
+makes for every request."""
 
 from __future__ import annotations
 
 import os
+import select
+import threading
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 from engine.cases.scheduler import Scheduler
 from engine.notify.worker import NotificationWorker
+
+#: Threads per web process (`onestop serve --threads`): requests served at once by one process, slow uploads
+#: included.
+DEFAULT_THREADS = 4
+#: How long a thread that has answered a kept-alive connection waits for that client's next request before handing
+#: the connection back to the poller — and never while another connection waits for a thread.
+KEEPALIVE_LINGER_SECONDS = 0.02
+_LINGER_SLICE = 0.002
+
+
+def default_workers() -> int:
+    """One web process per CPU this process may run on."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except (AttributeError, OSError):  # not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+class KeepAliveThreadWorker(ThreadWorker):  # type: ignore[misc]
+    """gunicorn's gthread worker, serving a kept-alive client's next request in the same thread when it comes
+    within :data:`KEEPALIVE_LINGER_SECONDS` and no other connection is waiting for a thread."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._queued = 0  # connections handed to the pool and not yet picked up by a thread
+        self._queued_lock = threading.Lock()
+
+    def enqueue_req(self, conn: Any) -> None:
+        with self._queued_lock:
+            self._queued += 1
+        super().enqueue_req(conn)
+
+    def handle(self, conn: Any) -> Any:
+        with self._queued_lock:
+            self._queued -= 1
+        keepalive = super().handle(conn)
+        while keepalive is True and self.alive and self._next_request_soon(conn):
+            keepalive = super().handle(conn)
+        return keepalive
+
+    def _next_request_soon(self, conn: Any) -> bool:
+        if conn.parser.unreader.buf.getvalue():  # already read ahead
+            return True
+        deadline = time.monotonic() + KEEPALIVE_LINGER_SECONDS
+        while self.alive and not self._queued:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            readable, _, _ = select.select([conn.sock], [], [], min(remaining, _LINGER_SLICE))
+            if readable:
+                return True
+        return False
 
 
 class _OneStopServer(BaseApplication):  # type: ignore[misc]
@@ -38,7 +102,10 @@ def _start_scheduler(worker: Any) -> None:
     NotificationWorker(app.extensions["onestop"]).start()  # the outbox is delivered here, never in a request
 
 
-def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: bool, access_log: bool = True) -> None:
+def run_server(*, host: str, port: int, workers: int | None = None, threads: int | None = None, scheduler: bool,
+               access_log: bool = True) -> None:
+    workers = workers or default_workers()
+    threads = threads or DEFAULT_THREADS
     # An engine child process for each thread of a web process, and one for its timer scheduler: a run never waits
     # for another thread's run (engine/sandbox/). The web processes inherit the setting.
     os.environ.setdefault("ONESTOP_SANDBOX_PROCESSES", str(max(threads, 1) + (1 if scheduler else 0)))
@@ -46,7 +113,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int, scheduler: b
         "bind": f"{host}:{port}",
         "workers": max(workers, 1),
         "threads": max(threads, 1),
-        "worker_class": "gthread",
+        "worker_class": "ui.server.KeepAliveThreadWorker",
         "accesslog": "-" if access_log else None,
         "errorlog": "-",
         "timeout": 60,

@@ -19,6 +19,7 @@ working day after the day of resuming.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -59,9 +60,25 @@ def is_deadline(task: Any) -> bool:
 # --- correction: after every engine run ----------------------------------------------------------------------
 
 
+_STOPS_ANY_CLOCK: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def _flow_stops_clocks(workflow: Any) -> bool:
+    """Whether any task of the case's flow (its called flows included) names a deadline it stops: most flows have
+    none, and then there is nothing to note or resume after a run (known once per parsed flow)."""
+    spec = workflow.spec
+    if spec not in _STOPS_ANY_CLOCK:
+        specs = [spec, *(getattr(workflow, "subprocess_specs", None) or {}).values()]
+        _STOPS_ANY_CLOCK[spec] = any(stopped_timers(task_properties(task_spec)) for flow in specs
+                                     for task_spec in flow.task_specs.values())
+    return _STOPS_ANY_CLOCK[spec]
+
+
 def apply_correction_clock(workflow: Any, calendar: WorkingCalendar, now: datetime) -> list[dict[str, Any]]:
     """Note the deadlines a newly ready correction task stops, and give a re-armed deadline what was left.
     Returns one entry per deadline resumed (for the case history)."""
+    if not _flow_stops_clocks(workflow):
+        return []
     for task in BpmnTaskIterator(workflow.task_tree, state=TaskState.READY, manual=True):
         timers = stopped_timers(task_properties(task.task_spec))
         if timers and task._get_internal_data(_NOTE) is None:

@@ -18,6 +18,7 @@ from engine.bpmn.validation import Bundle, called_elsewhere, load_bundle
 from engine.errors import Conflict, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.people.organisation import Organisation
+from engine.people.tokens import confirm_revision, revision_column
 from engine.store.history import add_history
 from engine.store.models import ProcessFile, ProcessModel
 from engine.store.uow import UnitOfWork
@@ -113,7 +114,8 @@ def model_view(model: ProcessModel) -> dict[str, Any]:
             "content_hash": model.content_hash, "files": [f.filename for f in model.files]}
 
 
-_LATEST = select(ProcessModel.id, ProcessModel.key, ProcessModel.version).where(
+# With the revision cached bearer tokens are checked by (engine/people/tokens.py): a start's one read.
+_LATEST = select(ProcessModel.id, ProcessModel.key, ProcessModel.version, revision_column()).where(
     ProcessModel.key == bindparam("key")).order_by(ProcessModel.version.desc()).limit(1)
 
 
@@ -122,6 +124,7 @@ def latest_version(key: str, *, uow: UnitOfWork) -> tuple[int, str, int]:
     found = uow.session.execute(_LATEST, {"key": key}).first()
     if found is None:
         raise NotFound(f"no process model {key!r}")
+    confirm_revision(uow, found.auth_revision)
     return found.id, found.key, found.version
 
 

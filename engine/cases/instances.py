@@ -283,7 +283,8 @@ def retry_instance(instance_id: int, *, data: dict[str, Any] | None = None, reas
 
 
 def complete_user_task(row: ProcessInstance, spiff_task_id: str, data: dict[str, Any], *, actor: Actor,
-                       uow: UnitOfWork, now: datetime, human_task_id: int, task_name: str) -> Case:
+                       uow: UnitOfWork, now: datetime, human_task_id: int, task_name: str,
+                       task_row: Any = None) -> Case:
     """Complete one READY manual task with ``data`` and run the engine; an engine failure parks the case."""
     if row.status != "active":
         raise Conflict(f"the case is {row.status}: nothing can be completed until it is active again")
@@ -298,5 +299,6 @@ def complete_user_task(row: ProcessInstance, spiff_task_id: str, data: dict[str,
     else:
         record(case, uow, action="complete", actor=actor.username, now=now, task_id=human_task_id,
                task_name=task_name, data=data)
-        save(case, result, uow=uow, now=now, actor=actor.username, completed=(spiff_task_id, actor.username))
+        save(case, result, uow=uow, now=now, actor=actor.username, completed=(spiff_task_id, actor.username),
+             completed_row=task_row)
     return case

@@ -31,6 +31,7 @@ from engine.cases.token_rules import MoveRefused, apply_move, check_move
 from engine.clock import FixedClock
 from engine.notify.diagram import arriving_notices
 from engine.people.organisation import Organisation
+from engine.sandbox.child import after_answer
 
 SERIALIZER = InstanceSerializer()
 _NO_ORGANISATION = Organisation([], [])  # a deployed flow's lanes were checked when it was deployed
@@ -85,17 +86,40 @@ class Run:
     now: datetime
 
 
+# The state a child's last run left, restored again while the child waited for its next job (after_answer): the
+# case's next run, if it comes to this child with exactly that state, starts from it instead of restoring it then.
+# The same restore of the same text, done earlier — never the workflow object the run itself worked on.
+_RESTORED: dict[str, Any] = {}
+
+
+def _restore_ahead(bundle_key: str, bundle: Bundle, state: str) -> None:
+    _RESTORED.clear()
+    _RESTORED["workflow"] = SERIALIZER.loads(state, bundle.spec, bundle.subprocess_specs)
+    _RESTORED["key"] = (bundle_key, state)
+
+
+def _restore(bundle_key: str, bundle: Bundle, state: str) -> tuple[BpmnWorkflow, bool]:
+    """The workflow of ``state``, and whether it was restored ahead."""
+    if _RESTORED.get("key") == (bundle_key, state):
+        workflow: BpmnWorkflow = _RESTORED.pop("workflow")
+        _RESTORED.clear()
+        return workflow, True
+    return SERIALIZER.loads(state, bundle.spec, bundle.subprocess_specs), False
+
+
 class _Workflow:
     """A run's workflow with its functions (for the calendar years a deadline had no official data for)."""
 
     def __init__(self, run: Run, assets: Mapping[str, Any], state: str | None = None,
                  bundle_key: str | None = None) -> None:
-        self.bundle: Bundle = assets[bundle_key or run.bundle]
+        self.bundle_key = bundle_key or run.bundle
+        self.bundle: Bundle = assets[self.bundle_key]
         engine, self.functions = make_script_engine(assets[run.calendar], run.now)
+        self.restored_ahead = False
         if state is None:
             self.workflow = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs, script_engine=engine)
         else:
-            self.workflow = SERIALIZER.loads(state, self.bundle.spec, self.bundle.subprocess_specs)
+            self.workflow, self.restored_ahead = _restore(self.bundle_key, self.bundle, state)
             self.workflow.script_engine = engine  # not serialized: re-attached after every load
         # What it waits for from outside now, to report what the run changed (engine/cases/summary.py).
         messages.watch(self.workflow, new=state is None)
@@ -112,6 +136,11 @@ class _Workflow:
             except Exception as error:  # noqa: BLE001 — a recipient expression that fails is the diagram's error
                 return RunResult(state=None, failure=StepFailure(task=getattr(error, "task", None),
                                                                  message=f"notification: {error}", line=None))
+        if self.restored_ahead:
+            result.extra["restored_ahead"] = True
+        if result.state is not None and result.failure is None and not result.completed:
+            state, key, bundle = result.state, self.bundle_key, self.bundle
+            after_answer(lambda: _restore_ahead(key, bundle, state))
         return result
 
 
@@ -169,12 +198,16 @@ def complete(run: CompleteRun, assets: Mapping[str, Any]) -> RunResult:
     task = ready_manual_task(case.workflow, run.task_id)
     if task is None:
         return RunResult(state=None, conflict="the task is no longer waiting for a person")
+    before = [str(ready.id) for ready in ready_manual_tasks(case.workflow)]
 
     def submit(_wf: Any) -> None:
         task.set_data(**run.data)
         task.run()
 
-    return case.result(advance(case.workflow, submit))
+    result = case.result(advance(case.workflow, submit))
+    if result.failure is None:
+        result.ready_before = before
+    return result
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,21 @@
-"""Keeps the ``human_tasks`` rows in step with the case's READY user tasks after every save."""
+"""Keeps the ``human_tasks`` rows in step with the case's READY user tasks after every save — in one statement.
+
+Every change a save makes to a case's task rows (the completed task closed, tasks the run cancelled closed, new
+READY tasks opened, deadlines of open tasks moved) is one ``INSERT … ON CONFLICT (instance_id, spiff_task_id) DO
+UPDATE … RETURNING`` over the rows concerned: a row that exists is updated only while it is open — and a
+completion only while it is open or held by the one completing it, so a colleague's claim or completion that got in
+first is never overwritten (the caller sees the row missing from what came back) — and a row that does not exist is
+inserted. What came back are the case's open rows and the ones closed, for the caller's answer."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Insert, bindparam, case, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.bpmn.validation import SPECIAL_LANES
 from engine.people.assignment import assigned_department
@@ -14,54 +24,97 @@ from engine.store.models import HumanTask, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
 
 OPEN_STATES = ("open", "claimed")
+CLOSED_STATES = ("completed", "cancelled")
 REFRESHED = ("name", "title", "lane", "department", "county", "process_id", "form_file", "ui_form_file",
              "instructions", "due_at")
 
 _TASKS = table_of(HumanTask)
-_OPEN_TASKS_OF_CASE = select(_TASKS.c.id, _TASKS.c.spiff_task_id, _TASKS.c.due_at).where(
-    _TASKS.c.instance_id == bindparam("case_id"), _TASKS.c.state.in_(OPEN_STATES))
-_UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
-_INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id, _TASKS.c.spiff_task_id)
+_OPEN_TASKS_OF_CASE = select(_TASKS).where(_TASKS.c.instance_id == bindparam("case_id"),
+                                           _TASKS.c.state.in_(OPEN_STATES))
+_COLUMNS = tuple(column.name for column in _TASKS.c if column.name != "id")
+_UPSERTS: dict[tuple[str, bool], Insert] = {}
+
+
+def _upsert(dialect: str, refresh: bool) -> Insert:
+    """The one statement of a save's task rows (built once per database kind)."""
+    key = (dialect, refresh)
+    if key not in _UPSERTS:
+        statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TASKS)
+        new, now_ = statement.excluded, _TASKS.c
+        closing = (new.state == CLOSED_STATES[0]) | (new.state == CLOSED_STATES[1])  # no IN (…): executemany
+        values: dict[str, Any] = {
+            "state": case((closing, new.state), else_=now_.state),  # an open row keeps its holder
+            "ended_at": case((closing, new.ended_at), else_=now_.ended_at),
+            "completed_by": case((closing, new.completed_by), else_=now_.completed_by),
+            "due_at": case((closing, now_.due_at), else_=new.due_at),
+        }
+        if refresh:  # the case moved to another version: names, lanes and forms may have changed
+            values |= {name: case((closing, now_[name]), else_=new[name]) for name in REFRESHED if name != "due_at"}
+        still_open = ((now_.state == OPEN_STATES[0]) | (now_.state == OPEN_STATES[1])) & (
+            (new.state != "completed") | (now_.state == "open") | (now_.assignee == new.completed_by))
+        _UPSERTS[key] = statement.on_conflict_do_update(
+            index_elements=[now_.instance_id, now_.spiff_task_id], set_=values, where=still_open).returning(*_TASKS.c)
+    return _UPSERTS[key]
+
+
+@dataclass
+class TaskRows:
+    """What a save wrote to the task list: the rows as they are now (open ones and those it closed), and the
+    spiff task ids it opened (READY user tasks that had no row)."""
+
+    rows: list[Any] = field(default_factory=list)
+    opened: set[str] = field(default_factory=set)
+
+    def row_of(self, spiff_task_id: str) -> Any:
+        return next((row for row in self.rows if row.spiff_task_id == spiff_task_id), None)
 
 
 def _due(ready: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(ready["due_at"]) if ready.get("due_at") else None
 
 
+def _closing(values: Any, state: str, now: datetime, completed_by: str | None = None) -> dict[str, Any]:
+    return {**{name: values.get(name) for name in _COLUMNS}, "state": state, "ended_at": now,
+            "completed_by": completed_by}
+
+
 def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, ready_tasks: list[dict[str, Any]], *, now: datetime,
-                     completed: tuple[str, str] | None, is_new: bool = False,
-                     refresh: bool = False) -> list[dict[str, Any]]:
+                     completed: tuple[str, str] | None, is_new: bool = False, refresh: bool = False,
+                     open_before: Iterable[str] | None = None,
+                     completed_row: Any = None) -> TaskRows:
     """Open rows for new READY user tasks; close rows whose task finished (completed) or vanished (cancelled).
     Returns the rows opened, with their ids (what arrived: engine/notify/triggers.py tells people).
 
-    ``ready_tasks`` are the run's READY user tasks (engine/cases/summary.py::ready_task). ``refresh`` rewrites
-    the descriptive columns of rows that stay open (the case moved to a new version: a task may have a new
-    name, lane or form) while keeping who holds them."""
+    ``ready_tasks`` are the run's READY user tasks (engine/cases/summary.py::ready_task). ``open_before``: the
+    spiff ids of the case's open rows, when the caller knows them (the READY tasks of the state the run started
+    from, under the case's version guard); otherwise they are read. ``completed_row``: the completed task's row,
+    when the caller has read it. ``refresh`` rewrites the descriptive columns of rows that stay open (the case
+    moved to a new version: a task may have a new name, lane or form) while keeping who holds them."""
     ready = {task["spiff_task_id"]: task for task in ready_tasks}
-    existing = [] if is_new else uow.session.execute(_OPEN_TASKS_OF_CASE, {"case_id": row.id}).all()
-    for human_id, spiff_id, due_at in existing:
-        task = ready.pop(spiff_id, None)
-        if task is not None:
-            if refresh:
-                fresh = new_row(uow, row, task, now)
-                uow.session.execute(_UPDATE_TASK, {"task_id": human_id, **{
-                    key: fresh[key] for key in REFRESHED}})
-                continue
-            deadline = _due(task)
-            if deadline != due_at:
-                uow.session.execute(_UPDATE_TASK, {"task_id": human_id, "due_at": deadline})
-            continue
-        if completed is not None and completed[0] == spiff_id:
-            values = {"state": "completed", "completed_by": completed[1], "ended_at": now}
-        else:
-            values = {"state": "cancelled", "ended_at": now}
-        uow.session.execute(_UPDATE_TASK, {"task_id": human_id, **values})
-    if not ready:
-        return []
-    opened = [new_row(uow, row, task, now) for task in ready.values()]
-    by_spiff_id: dict[str, int] = {spiff_id: task_id for task_id, spiff_id in
-                                   uow.session.execute(_INSERT_TASK, opened).all()}
-    return [{**task, "id": by_spiff_id[task["spiff_task_id"]]} for task in opened]
+    known: dict[str, Any] = {}
+    if is_new:
+        before: set[str] = set()
+    elif open_before is None:
+        known = {found.spiff_task_id: found._mapping
+                 for found in uow.session.execute(_OPEN_TASKS_OF_CASE, {"case_id": row.id})}
+        before = set(known)
+    else:
+        before = set(open_before)
+    if completed_row is not None:
+        known[completed_row.spiff_task_id] = completed_row._mapping
+    placeholder = {"instance_id": row.id, "name": "", "title": "", "model_key": row.model_key, "created_at": now,
+                   "priority": row.priority or 0}
+    values = []
+    if completed is not None and (completed[0] in before or completed[0] in known):
+        values.append(_closing(known.get(completed[0]) or placeholder | {"spiff_task_id": completed[0]},
+                               "completed", now, completed[1]))
+    for spiff_id in sorted(before - set(ready) - {completed[0] if completed else None}):
+        values.append(_closing(known.get(spiff_id) or placeholder | {"spiff_task_id": spiff_id}, "cancelled", now))
+    values += [new_row(uow, row, task, now) for task in ready.values()]
+    if not values:
+        return TaskRows()
+    written = uow.session.execute(_upsert(uow.platform.engine.dialect.name, refresh), values).all()
+    return TaskRows(rows=sorted(written, key=lambda found: found.id), opened=set(ready) - before)
 
 
 def task_department(task: dict[str, Any], organisation: Organisation) -> tuple[str | None, bool]:

@@ -20,7 +20,7 @@ from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.validation import Bundle
 from engine.cases.jobs import BundleFiles, Run, make_script_engine
 from engine.cases.outside import history_of_outside, write_outside
-from engine.cases.projection import check_departments, sync_human_tasks
+from engine.cases.projection import TaskRows, check_departments, sync_human_tasks
 from engine.cases.summary import RunResult, StepFailure, summarize
 from engine.errors import Conflict, EngineError, NotFound, RunStopped
 from engine.notify.triggers import after_run
@@ -40,6 +40,7 @@ class Case:
     row: ProcessInstance
     bundle: Bundle
     history: list[dict[str, Any]] = field(default_factory=list)
+    task_rows: TaskRows = field(default_factory=TaskRows)  # what the last save wrote to the task list
 
 
 @dataclass(kw_only=True)
@@ -146,9 +147,11 @@ NEW_ROW_COLUMNS = ("model_id", "model_key", "version", "business_key", "county",
 
 
 def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor: str,
-         completed: tuple[str, str] | None = None, moved_to: tuple[int, int] | None = None) -> None:
+         completed: tuple[str, str] | None = None, moved_to: tuple[int, int] | None = None,
+         completed_row: Any = None) -> None:
     """Persist a successful run: state, status, timer index, task list rows and history, in the caller's
-    transaction."""
+    transaction — one statement each (the case row, the task rows, the history rows). ``completed_row``: the
+    completed task's row as the caller read it. What was written to the task list is left in ``case.task_rows``."""
     if result.failure is not None or result.state is None:
         raise EngineError("a failed run cannot be saved", task=result.failure.task if result.failure else None)
     row = case.row
@@ -177,13 +180,15 @@ def save(case: Case, result: RunResult, *, uow: UnitOfWork, now: datetime, actor
     if moved_to is not None:  # migrated to another version of its flow
         values.update(model_id=moved_to[0], version=moved_to[1])
     _write_row(case, uow, values)
-    opened = sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
-                              refresh=moved_to is not None)
+    case.task_rows = sync_human_tasks(uow, row, result.ready, now=now, completed=completed, is_new=is_new,
+                                      refresh=moved_to is not None, open_before=result.ready_before,
+                                      completed_row=completed_row)
     thrown = write_outside(uow, row, result, now=now, was_in_error=was_in_error)
     if thrown:  # delivered to the cases waiting for them once this unit has committed (engine/integration/)
         platform = uow.platform
         uow.after_commit(lambda: platform.deliver_events(thrown))
     # Who must hear of it — the new tasks' departments, what the diagram sent — in the same transaction.
+    opened = [dict(task._mapping) for task in case.task_rows.rows if task.spiff_task_id in case.task_rows.opened]
     after_run(uow, row=row, flow_name=case.bundle.name or row.model_key, new_tasks=opened,
               notices=result.notifications, now=now)
 

@@ -50,6 +50,9 @@ class RunResult:
     waits: list[dict[str, Any]] | None = None  # the messages and signals it waits for, when that changed
     thrown: list[dict[str, Any]] = field(default_factory=list)  # messages and signals sent out of the case
     notifications: list[dict[str, Any]] = field(default_factory=list)  # what the diagram sent (engine/notify/)
+    # The READY user tasks of the state the run started from (spiff ids), when the run knows them: the case's
+    # open task rows, under its version guard — the save then need not read them (engine/cases/projection.py).
+    ready_before: list[str] | None = None
 
     @property
     def next_due_at(self) -> datetime | None:
@@ -123,9 +126,10 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
     if resumed:
         engine.clock_events.clear()
     data = current_data(workflow)
+    ready = ready_manual_tasks(workflow)
     try:
         check_data(data)
-        for task in ready_manual_tasks(workflow):
+        for task in ready:
             check_data(task.data)
     except UnstorableValue as error:
         return RunResult(state=None, failure=StepFailure(task=None, message=f"case data: {error}", line=None))
@@ -151,7 +155,7 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
     result = RunResult(
         state=state, data=data, completed=completed,
         due_times=[] if completed else [due.isoformat() for _task, due in waiting_timer_due_times(workflow)],
-        ready=[] if completed else [ready_task(task) for task in ready_manual_tasks(workflow)],
+        ready=[] if completed else [ready_task(task) for task in ready],
         fired_timers=fired, clock_events=resumed, fallback_years=sorted(fallback_years or ()))
     result.external_tasks, result.ended_external_tasks, result.waits, result.thrown = outside
     return result

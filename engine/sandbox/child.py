@@ -15,13 +15,22 @@ PROGRESS_BYTES = 240
 CACHED_ASSETS = 64
 
 _progress: Any = None  # the shared buffer the parent reads when it has to kill us
+_after_answer: list[Callable[[], None]] = []
+
+
+def after_answer(work: Callable[[], None]) -> None:
+    """Have ``work`` done once this run's answer has been sent, while the child would otherwise wait for the next
+    job (e.g. getting ready for the case's next run). Nothing outside a child process: inline runs skip it."""
+    if _progress is not None:
+        _after_answer.append(work)
 
 
 def report_progress(label: str) -> None:
-    """Say what the run is doing now (an element of the diagram): named in the error if the run is killed."""
+    """Say what the run is doing now (an element of the diagram): named in the error if the run is killed. Called
+    at every engine step: it writes the label and its end mark, not the whole buffer."""
     if _progress is not None:
-        data = label.encode("utf-8", "replace")[:PROGRESS_BYTES - 1]
-        _progress.raw = data + b"\0" * (PROGRESS_BYTES - len(data))
+        data = label.encode("utf-8", "replace")[:PROGRESS_BYTES - 1] + b"\0"
+        _progress[:len(data)] = data
 
 
 def _resolve(dotted: str) -> Callable[..., Any]:
@@ -58,14 +67,22 @@ def _cap_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
+def _usage() -> tuple[float, int]:
+    """CPU seconds used so far and the peak resident size in KiB: one system call, no /proc file to read."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
 def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_growth_mib: int) -> None:
     global _progress
     _progress = progress
     os.nice(1)  # a runaway run yields the CPU to the server's own threads
     cache: OrderedDict[str, Any] = OrderedDict()
-    resident_start = _status_kib("VmRSS")
+    cpu, resident_start = _usage()
     _cap_memory(memory_mib)
-    conn.send(READY)
+    # Each answer says how much CPU time the child has used so far, so the parent times the next run from it
+    # without reading /proc (the child uses none between runs).
+    conn.send((READY, cpu))
     while True:
         try:
             handler, args, assets = conn.recv()
@@ -87,8 +104,19 @@ def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_grow
                 cache.popitem(last=False)
             result = _resolve(handler)(args, built)
             built.clear()
-            grown = _status_kib("VmRSS") - resident_start > retire_growth_mib * 1024
-            conn.send((DONE, (result, grown)))
+            cpu, resident_peak = _usage()
+            conn.send((DONE, (result, resident_peak - resident_start > retire_growth_mib * 1024, cpu)))
+            result = None
+            if conn.poll():  # the next job is here already: no idle time to use
+                _after_answer.clear()
+            while _after_answer:  # idle-time work: never part of a run's answer, never a run's failure
+                work = _after_answer.pop()
+                try:
+                    work()
+                except MemoryError:
+                    return  # the parent replaces a child that is gone at its next run
+                except Exception:  # noqa: BLE001, S110 — only a head start: the next run does the work itself
+                    pass
         except MemoryError:
             result = built = None  # type: ignore[assignment]
             conn.send((MEMORY, None))

@@ -124,9 +124,11 @@ class _Child:
         self.process.start()
         child_end.close()
         # The child says when it is ready: its start-up (and a busy machine) is not charged to its first run.
-        if not self.conn.poll(READY_SECONDS) or self.conn.recv() != READY:
+        ready = self.conn.recv() if self.conn.poll(READY_SECONDS) else None
+        if not (isinstance(ready, tuple) and ready[0] == READY):
             self.kill()
             raise RuntimeError(f"an engine child process did not start within {READY_SECONDS:g} s")
+        self.cpu_mark: float = ready[1]  # the child's CPU time as of its last answer (it uses none while idle)
         self.known: OrderedDict[str, None] = OrderedDict()
         self.runs = 0
         self.retiring = False
@@ -187,7 +189,7 @@ class SandboxPool:
 
     def _exchange(self, child: _Child, job: Job) -> Any:
         child.runs += 1
-        child.progress.raw = b"\0" * PROGRESS_BYTES
+        child.progress[0] = b"\0"
         assets = tuple(asset if asset.key not in child.known else Asset(asset.key, asset.build, None)
                        for asset in job.assets)
         child.conn.send((job.handler, job.args, assets))
@@ -213,7 +215,7 @@ class SandboxPool:
         while len(child.known) > KNOWN_ASSETS:
             child.known.popitem(last=False)
         if kind == DONE:
-            result, child.retiring = value
+            result, child.retiring, child.cpu_mark = value
             return result
         child.retiring = True
         if kind == MEMORY:
@@ -228,7 +230,8 @@ class SandboxPool:
         however busy the machine is — and at most ``wall_seconds`` of wall-clock time; past either the child is
         killed (SIGKILL: nothing inside it can delay that) and RunStopped raised."""
         limits = self.limits
-        started_cpu, started = child.cpu_seconds(), time.monotonic()
+        # CPU time from the child's last answer (an idle child uses none): /proc is read only if the run is long.
+        started_cpu, started = child.cpu_mark, time.monotonic()
         wait = limits.seconds
         while not child.conn.poll(wait):
             used = child.cpu_seconds() - started_cpu

@@ -417,3 +417,11 @@ class MobileVerification(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+class Revision(Base):
+    """A counter that other processes compare with what they cached: ``auth`` moves whenever a user or an API token
+    changes (engine/people/tokens.py), so every server process drops its cached bearer tokens at once."""
+
+    __tablename__ = "revisions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -46,6 +46,9 @@ class UnitOfWork:
         self._lock_held = False
         self._write_checks: list[Callable[[], None]] = []
         self._after_commit: list[Callable[[], None]] = []
+        # A cached bearer token not yet confirmed against the current revision (engine/people/tokens.py): confirmed
+        # before the unit commits, whatever else it did.
+        self.auth_check: Any = None
 
     def __enter__(self) -> UnitOfWork:
         engine: Engine
@@ -67,10 +70,10 @@ class UnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            if not self._committed:
-                self.session.rollback()
-        finally:
+            # close() ends the transaction too (a rollback, releasing SQLite's write lock), without the ORM's
+            # rollback bookkeeping: the session is thrown away.
             self.session.close()
+        finally:
             if self._lock_held and self._lock is not None:
                 self._lock_held = False
                 self._lock.release()
@@ -119,6 +122,8 @@ class UnitOfWork:
             check()
 
     def commit(self) -> None:
+        if self.auth_check is not None:
+            self.auth_check.ensure(self)
         if not self._writing and (self.session.new or self.session.dirty or self.session.deleted):
             self.begin_write()
         if self._write_checks:

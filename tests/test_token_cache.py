@@ -1,0 +1,123 @@
+"""Bearer tokens are cached per server process (engine/people/tokens.py), yet a revocation, a disabled account or
+a new department made by ANOTHER process — the command line here — takes effect at this process's very next
+request, whatever the request: a read, a write, or one that would have answered 404."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+from conftest import ROOT
+from sqlalchemy import func, select
+
+from engine.people.tokens import token_hash
+from engine.store.models import ProcessInstance
+
+START = {"data": {"county": "dongchangfu"}}
+
+
+def in_another_process(platform: Any, *args: str, code: str | None = None) -> None:
+    """`onestop ARGS` — or a Python snippet given a ``platform`` — run as a separate process on this database."""
+    env = {**os.environ, "ONESTOP_DATABASE_URL": platform.settings.database_url,
+           "ONESTOP_INSTANCE_DIR": str(platform.settings.instance_dir),
+           "ONESTOP_PROCESSES_DIR": str(platform.settings.processes_dir)}
+    command = [sys.executable, "-m", "ui.cli", *args] if code is None else [sys.executable, "-c", (
+        "from engine.config import Settings\nfrom engine.platform import Platform\n"
+        "platform = Platform(Settings.from_env())\n" + code)]
+    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def _cases(platform: Any) -> int:
+    with platform.uow(write=False) as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(ProcessInstance)))
+
+
+def _warm(client: Any, people: Any, platform: Any, username: str, deployed: str) -> int:
+    """The user starts a case and lists their tasks: the token is now in this process's cache."""
+    started = client.post("/api/v1/process-instances", json={"model_key": deployed, **START},
+                          headers=people.headers(username))
+    assert started.status_code == 201
+    for _ in range(2):
+        assert client.get("/api/v1/tasks?scope=department", headers=people.headers(username)).status_code == 200
+    assert platform.tokens.get(token_hash(people.tokens[username])) is not None
+    listed = client.get("/api/v1/tasks?scope=department", headers=people.headers(username)).get_json()
+    return int(next(t["id"] for t in listed if t["instance_id"] == started.get_json()["id"]))
+
+
+def test_a_token_revoked_by_another_process_is_refused_at_its_next_request(client, people, platform, deployed):
+    task_id = _warm(client, people, platform, "win_dcf", deployed)
+    cases = _cases(platform)
+    in_another_process(platform, "token", "revoke", "win_dcf")
+    headers = people.headers("win_dcf")
+    assert client.get("/api/v1/tasks?scope=department", headers=headers).status_code == 401
+    assert client.post("/api/v1/process-instances", json={"model_key": deployed, **START},
+                       headers=headers).status_code == 401
+    assert client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"approved": True, "months": 3}},
+                       headers=headers).status_code == 401
+    assert client.get("/api/v1/tasks/999999", headers=headers).status_code == 401  # not a 404: nothing learnt
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert _cases(platform) == cases  # the refused start wrote nothing
+    with platform.uow(write=False) as uow:
+        from engine.store.models import HumanTask
+
+        assert uow.session.get(HumanTask, task_id).state == "open"  # type: ignore[union-attr]
+    # Another clerk's cached token is unaffected: the revision moved, their token is read again and still holds.
+    assert client.get("/api/v1/tasks?scope=department", headers=people.headers("win_dcf2")).status_code == 200
+
+
+def test_a_revocation_right_after_a_cached_completion_stops_the_next_one(client, people, platform, deployed):
+    """The write path: a completion with a cached token, then a revocation elsewhere, then the next completion."""
+    first = _warm(client, people, platform, "win_dcf", deployed)
+    second = _warm(client, people, platform, "win_dcf", deployed)
+    form = {"data": {"approved": True, "months": 3}}
+    assert client.post(f"/api/v1/tasks/{first}/complete", json=form,
+                       headers=people.headers("win_dcf")).status_code == 200
+    in_another_process(platform, "token", "revoke", "win_dcf")
+    refused = client.post(f"/api/v1/tasks/{second}/complete", json=form, headers=people.headers("win_dcf"))
+    assert refused.status_code == 401, refused.get_json()
+
+
+def test_an_account_disabled_by_another_process_is_refused(client, people, platform, deployed):
+    _warm(client, people, platform, "win_dcf", deployed)
+    in_another_process(platform, code=(
+        "from sqlalchemy import select\nfrom engine.store.models import User\n"
+        "with platform.uow() as uow:\n"
+        "    uow.session.scalar(select(User).where(User.username == 'win_dcf')).active = False\n"
+        "    uow.commit()\n"))
+    refused = client.get("/api/v1/tasks?scope=department", headers=people.headers("win_dcf"))
+    assert refused.status_code == 401 and "disabled" in refused.get_json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tasks?scope=department", "/api/v1/me"])
+def test_a_new_department_set_by_another_process_is_used_at_once(client, people, platform, deployed, path):
+    """The cached account is read again, and the request answered as the moved clerk (the task list, whose own
+    read confirms the token, runs again with the new account rather than answering with the old one)."""
+    _warm(client, people, platform, "win_dcf", deployed)
+    in_another_process(platform, code=(
+        "from sqlalchemy import select\nfrom engine.store.models import User\n"
+        "with platform.uow() as uow:\n"
+        "    user = uow.session.scalar(select(User).where(User.username == 'win_dcf'))\n"
+        "    user.department, user.county = 'city_window', None\n"
+        "    uow.commit()\n"))
+    answer = client.get(path, headers=people.headers("win_dcf"))
+    assert answer.status_code == 200, answer.get_json()
+    if path.endswith("/me"):
+        assert answer.get_json()["department"] == "city_window"
+    else:  # the county window's open task is no longer in the list: the city window has none open
+        assert answer.get_json() == []
+
+
+def test_the_cache_keeps_at_most_its_size_and_an_evicted_token_is_simply_read_again(client, people, platform):
+    from engine.people.tokens import TOKEN_CACHE_SIZE, TokenCache
+
+    assert TOKEN_CACHE_SIZE == 10_000
+    platform.tokens = TokenCache(size=2)
+    for username in ("win_dcf", "win_dcf2", "city1", "win_dcf"):
+        assert client.get("/api/v1/me", headers=people.headers(username)).status_code == 200
+    assert len(platform.tokens) == 2
+    assert platform.tokens.get(token_hash(people.tokens["win_dcf2"])) is None  # the least recently used went
+    assert client.get("/api/v1/me", headers=people.headers("win_dcf2")).get_json()["username"] == "win_dcf2"
