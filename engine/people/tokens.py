@@ -43,7 +43,7 @@ _FIRST = insert(_REVISIONS).values(name=AUTH, value=1)
 _users, _tokens = table_of(User).c, table_of(ApiToken).c
 # The owner and the revision in one statement: one snapshot, so a revocation committed between reading the token
 # and reading the revision cannot be missed (the entry would then be cached with the newer revision).
-_TOKEN_OWNER = select(_users.username, _users.role, _users.department, _users.county, _users.active,
+_TOKEN_OWNER = select(_users.username, _users.role, _users.department, _users.county, _users.topics, _users.active,
                       _tokens.revoked_at, _tokens.expires_at, func.coalesce(_AUTH_VALUE, 0).label("auth_revision")) \
     .join_from(table_of(User), table_of(ApiToken), _tokens.user_id == _users.id) \
     .where(_tokens.token_hash == bindparam("token_hash"))
@@ -75,7 +75,7 @@ def watch(factory: sessionmaker[Session]) -> None:
 
 
 class StaleCredentials(Conflict):
-    """A cached token's account changed (role, department, county) before the unit's first read confirmed it:
+    """A cached token's account changed (role, department, county, topics) before the unit's first read confirmed it:
     what the request did with the old account is void. ui/api.py runs such a request again, once."""
 
 
@@ -146,7 +146,8 @@ def _lookup(cache: TokenCache, key: str, *, uow: UnitOfWork, now: datetime) -> A
         raise AuthenticationRequired("the bearer token is unknown, revoked or expired")
     if not row.active:
         raise AuthenticationRequired("this account is disabled")
-    actor = Actor(username=row.username, role=row.role, department=row.department, county=row.county)
+    actor = Actor(username=row.username, role=row.role, department=row.department, county=row.county,
+                  topics=tuple(row.topics or ()))
     cache.put(key, _Entry(actor, row.expires_at, int(row.auth_revision)))
     return actor
 
