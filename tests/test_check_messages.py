@@ -190,3 +190,22 @@ def test_each_reworded_parser_error_reads_fully_in_chinese(text):
     assert spiff_message(RecursionError(), "x") and not_fully_chinese([spiff_message(RecursionError(), "x")]) == []
     unforeseen = spiff_message(ValueError("?"), "userTask 'review' (审核)")
     assert not_fully_chinese([unforeseen]) == []
+
+
+OPERATORS = [
+    "",  # no operator at all
+    '<spiffworkflow:serviceTaskOperator id="bad topic!" resultVariable="1x"><spiffworkflow:parameters>'
+    '<spiffworkflow:parameter type="str" value="1" /><spiffworkflow:parameter id="a" type="str" value="1" />'
+    '<spiffworkflow:parameter id="a" /></spiffworkflow:parameters><spiffworkflow:retry retries="1000" />'
+    "</spiffworkflow:serviceTaskOperator>",
+]
+
+
+@pytest.mark.parametrize("operator", OPERATORS)
+def test_what_a_service_task_is_told_reads_fully_in_chinese(organisation, operator):  # noqa: F811
+    task = f'<bpmn:serviceTask id="compute" name="计算补贴"><bpmn:extensionElements>{operator}</bpmn:extensionElements>'
+    files = mutate(escalation(), BPMN, '<bpmn:scriptTask id="compute" name="计算补贴">', task)
+    files = mutate(files, BPMN, f"<bpmn:script>{SCRIPT}</bpmn:script>\n    </bpmn:scriptTask>", "</bpmn:serviceTask>")
+    messages = problems_of(files, organisation)
+    assert len(messages) == (1 if not operator else 6), messages
+    assert not_fully_chinese(messages) == [], "teach ui/web/check_advice.py these sentences"

@@ -181,6 +181,9 @@ def _pay_open_months(flow: Any, cases: list[int], paid_on: str) -> None:
     assert sorted(t["instance_id"] for t in payments) == sorted(cases), "one pay task per case, no more"
     for task in payments:
         flow.complete("hrss", "pay", {"disbursement": "已发放", "paid_on": paid_on}, task["instance_id"])
+    # each month paid goes to the finance system as a payment instruction; its answer lets the case wait for the
+    # next month (the demo's simulated treasury answers here)
+    assert sorted(job["instance_id"] for job in flow.answer_jobs("finance.payment")) == sorted(cases)
 
 
 def _assert_each_month_paid_once(flow: Any, platform: Any, cases: list[int], months: int) -> None:

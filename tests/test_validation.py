@@ -176,14 +176,15 @@ def test_call_activity_to_a_missing_process(organisation: Organisation) -> None:
     assert "missing_process" in problem.message
 
 
-def test_service_task_is_refused(organisation: Organisation) -> None:
+def test_a_service_task_without_an_operator_is_refused_with_what_to_write(organisation: Organisation) -> None:
     files = mutate(escalation(), BPMN, '<bpmn:scriptTask id="compute" name="计算补贴">',
                    '<bpmn:serviceTask id="compute" name="计算补贴">')
     files = mutate(files, BPMN, "<bpmn:script>amount = 1000 * months if approved else 0</bpmn:script>\n"
                    "    </bpmn:scriptTask>", "</bpmn:serviceTask>")
     problems = refused(files, organisation)
     line = line_of(files, BPMN, '<bpmn:serviceTask id="compute"')
-    assert any(p.line == line and "service tasks are not supported" in p.message for p in problems)
+    assert any(p.line == line and "names no service operator" in p.message and
+               '<spiffworkflow:serviceTaskOperator id="TOPIC"' in p.message for p in problems), problems
 
 
 def test_diagram_without_interchange(organisation: Organisation) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,9 @@ MAX_OUTBOX_PER_SWEEP = 200  # outbox events one sweep delivers
 RUNS = "engine.integration.runs"
 
 _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("onestop_delivery_depth", default=0)
-_STARTS: dict[int, frozenset[str]] = {}  # model id -> the messages its message start events catch
+# Per platform (one database): model id -> the messages its message start events catch. A deployed version never
+# changes, so an entry stays true for its database; another database (another platform) has its own ids.
+_STARTS: weakref.WeakKeyDictionary[Platform, dict[int, frozenset[str]]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -119,9 +122,10 @@ def starting_flows(uow: UnitOfWork, name: str) -> list[tuple[int, str]]:
                                                                     ProcessModel.version == model["version"]))
         if model_id is None:
             continue
-        if model_id not in _STARTS:
-            _STARTS[model_id] = frozenset(message_start_names(uow.platform.specs.get(model_id, uow=uow).spec))
-        if name in _STARTS[model_id]:
+        starts = _STARTS.setdefault(uow.platform, {})
+        if model_id not in starts:
+            starts[model_id] = frozenset(message_start_names(uow.platform.specs.get(model_id, uow=uow).spec))
+        if name in starts[model_id]:
             found.append((model_id, model["key"]))
     return found
 

@@ -112,6 +112,22 @@ def health_care_office_issues_the_card(signed_in) -> None:
     page.wait_for_url(re.compile(r"/tasks$"))
 
 
+def the_elicence_system_records_the_card(platform) -> None:
+    """The e-licence system's worker answers the job the made card became (the demo's simulated system)."""
+    from engine.integration.external_tasks import complete, fetch_and_lock
+    from engine.people.identity import Actor
+    from onestop_worker.client import Job
+    from onestop_worker.simulated import SIMULATED
+
+    admin = Actor("admin", "admin")
+    with platform.uow() as uow:
+        [job] = fetch_and_lock("walk", ["elicence.issue"], max_tasks=10, actor=admin, uow=uow, now=platform.now())
+        uow.commit()
+    with platform.uow(optimistic=True) as uow:
+        complete(job["id"], "walk", SIMULATED["elicence.issue"](Job.of(job)), actor=admin, uow=uow, now=platform.now())
+        uow.commit()
+
+
 def city_window_hands_the_card_over_and_health_arranges_the_check_up(signed_in) -> None:
     page = signed_in("city1")
     page.click("text=本部门待办")
@@ -143,6 +159,7 @@ def test_a_health_card_case_from_application_to_card_issued(platform, signed_in,
     county_windows_race_for_the_task(signed_in)
     city_window_reviews(signed_in)
     health_care_office_issues_the_card(signed_in)
+    the_elicence_system_records_the_card(platform)
     city_window_hands_the_card_over_and_health_arranges_the_check_up(signed_in)
 
     applicant.goto(case_url)

@@ -27,7 +27,9 @@ ADVICE_ZH: dict[str, str] = {
                             "引向撤销已办事项的任务",
     catalogue.ELEMENTS["complexGateway"].advice: "不执行复杂网关：请改用包容网关（条件成立的每个分支都走，之后再汇合）"
                                                  "或排他网关",
-    catalogue.ELEMENTS["serviceTask"].advice: "本平台不支持服务任务（没有服务操作）：请改用脚本任务或人工任务",
+    catalogue.ELEMENTS["serviceTask"].advice: "交给外部系统的工作：<spiffworkflow:serviceTaskOperator id=\"TOPIC\" "
+                                              "resultVariable=\"VAR\"> 及其参数；主题 TOPIC 的外部工作者领取任务，"
+                                              "其答复写入 VAR",
     catalogue.EVENT_RULES["timerStart"].advice: "定时开始事件会按时间表自动启动案件，本平台不这样做：请改用普通开始事件"
                                                 "（案件从网页或 POST /api/v1/process-instances 启动，外部调度程序可以调"
                                                 "用"
@@ -193,6 +195,29 @@ MORE_MESSAGES: list[tuple[str, Template]] = [
      "_label:{label}没有指定决策：请在其 bpmn:extensionElements 中加入 <spiffworkflow:calledDecisionId>DECISION_ID"
      "</spiffworkflow:calledDecisionId>，即与流程一起上传的 .dmn 文件中某个决策的 ID"),
     (r"^a spiffworkflow:property needs both a name and a value$", "spiffworkflow:property 需要同时有 name 和 value"),
+    (r"^(?P<label>.+) names no service operator: a service task hands work to an outside system: add "
+     r"<spiffworkflow:serviceTaskOperator id=\"TOPIC\" resultVariable=\"VAR\"> inside its bpmn:extensionElements "
+     r"\(external workers of TOPIC, e\.g\. finance\.payment, fetch the job; their answer goes into VAR\), with "
+     r"<spiffworkflow:parameters><spiffworkflow:parameter id=\"NAME\" type=\"str\" value=\"EXPRESSION\"/> for what "
+     r"they need$",
+     "_label:{label}没有指定服务操作：服务任务把工作交给外部系统。请在其 bpmn:extensionElements 中加入 "
+     "<spiffworkflow:serviceTaskOperator id=\"TOPIC\" resultVariable=\"VAR\">（主题 TOPIC 的外部工作者领取任务，例如 "
+     "finance.payment，其答复写入 VAR），并用 <spiffworkflow:parameters><spiffworkflow:parameter id=\"NAME\" "
+     "type=\"str\" value=\"EXPRESSION\"/> 写明外部系统需要的值"),
+    (r"^topic '(?P<topic>[^']*)' \(the serviceTaskOperator's id\) must be 1 to 120 letters, digits, '\.', '_', ':' or "
+     r"'-', starting with a letter or digit, e\.g\. finance\.payment$",
+     "主题“{topic}”（serviceTaskOperator 的 id）须为 1 到 120 个字母、数字或“.”“_”“:”“-”，以字母或数字开头，例如 "
+     "finance.payment"),
+    (r"^resultVariable '(?P<name>[^']*)' must be a variable name \(letters, digits and '_', not starting with '_' or "
+     r"a digit\)$", "resultVariable“{name}”须为变量名（字母、数字和“_”，不以“_”或数字开头）"),
+    (r"^a spiffworkflow:parameter has no id: name it$", "有一个 spiffworkflow:parameter 没有 id：请为它命名"),
+    (r"^parameter '(?P<name>[^']*)' is given twice$", "参数“{name}”出现了两次"),
+    (r"^parameter '(?P<name>[^']*)' needs a type \(e\.g\. type=\"str\"\) and a value \(a Python expression, e\.g\. "
+     r"value=\"applicant_name\" or value=\"'text'\"\)$",
+     "参数“{name}”需要类型（例如 type=\"str\"）和值（一个 Python 表达式，例如 value=\"applicant_name\" 或 "
+     "value=\"'text'\"）"),
+    (r"^retries=\"(?P<value>[^\"]*)\" must be a whole number from 0 to (?P<max>\d+)$",
+     "retries=\"{value}\" 须为 0 到 {max} 之间的整数"),
     (r"^it reads or writes the SpiffArena (?P<store>\S+) '(?P<id>[^']*)', which holds data between cases; this "
      r"platform keeps no data stores: keep the data in the case, or fetch it with a service task$",
      "它读写 SpiffArena 的 {store}“{id}”，这种存储在案件之间保存数据；本平台不保留数据存储：请把数据放在案件中，"
