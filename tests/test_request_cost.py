@@ -24,6 +24,16 @@ FORMS = ({"approved": True, "months": 3}, {"decision": "通过"})
 # request's, so each of the three writing requests commits once and the listing not at all.
 STATEMENTS_PER_CASE = 13
 COMMITS_PER_CASE = 3
+# Telling people (issue 15) costs more, counted apart: a request that opens a task in a department reads that
+# department's staff (with their contact details and choices) and writes their notifications, one statement each,
+# in the same transaction (engine/notify/outbox.py). Start and the first completion open a department's task; the
+# last completion ends the case. So 17 statements a case in all (issue 18's target of 12 is not met).
+NOTIFYING = (2, 0, 2, 0)
+
+
+def notifying(statement: str) -> bool:
+    return statement.startswith("INSERT INTO notifications") or (
+        statement.startswith("SELECT users.") and "users.notification_settings" in statement)
 
 
 @contextmanager
@@ -71,7 +81,7 @@ def _case(client: Any, people: Any, key: str, count: Callable[[str], Any]) -> in
     return int(case_id)
 
 
-def test_a_case_costs_at_most_13_statements_and_a_commit_per_writing_request(client, people, platform, deployed):
+def test_a_case_costs_at_most_13_statements_besides_notifying_and_a_commit_per_writing_request(client, people, platform, deployed):
     _case(client, people, deployed, lambda _name: counting(platform))  # the first case fills the caches
     per_request: list[tuple[str, dict[str, list[str]]]] = []
 
@@ -82,11 +92,15 @@ def test_a_case_costs_at_most_13_statements_and_a_commit_per_writing_request(cli
         per_request.append((name, seen))
 
     case_id = _case(client, people, deployed, count)
+    notices = tuple(len([s for s in seen["statements"] if notifying(s)]) for _name, seen in per_request)
+    for _name, seen in per_request:
+        seen["statements"] = [s for s in seen["statements"] if not notifying(s)]
     statements = sum(len(seen["statements"]) for _name, seen in per_request)
     commits = sum(len(seen["commits"]) for _name, seen in per_request)
     report = "\n".join(f"{name}: {len(seen['statements'])} statements, {len(seen['commits'])} commits\n  "
                        + "\n  ".join(s[:110] for s in seen["statements"]) for name, seen in per_request)
     assert statements <= STATEMENTS_PER_CASE, report
+    assert notices == NOTIFYING, report
     assert commits == COMMITS_PER_CASE, report
     assert [len(seen["commits"]) for _name, seen in per_request] == [1, 0, 1, 1], report
     # One statement per table written: the history rows of a request in one, its task rows in one.
