@@ -92,10 +92,13 @@ class OneStopClient:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
             raise Unreachable(f"{self.base_url}: {getattr(error, 'reason', error)}") from None
 
-    def fetch_and_lock(self, worker_id: str, topics: list[str], *, max_tasks: int = 1,
-                       lock_seconds: int = 60) -> list[Job]:
+    def fetch_and_lock(self, worker_id: str, topics: list[str], *, max_tasks: int = 1, lock_seconds: int = 60,
+                       wait_seconds: float = 0) -> list[Job]:
+        """Lock due jobs; ``wait_seconds`` (at most 30): a long poll, the platform answers as soon as a job comes
+        or after that long with ``[]``."""
         items = self.call("POST", "/external-tasks/fetch-and-lock", {
-            "worker_id": worker_id, "topics": topics, "max_tasks": max_tasks, "lock_seconds": lock_seconds})
+            "worker_id": worker_id, "topics": topics, "max_tasks": max_tasks, "lock_seconds": lock_seconds,
+            "async_response_timeout": wait_seconds})
         return [Job.of(item) for item in items]
 
     def complete(self, job: int, worker_id: str, result: Any) -> Any:

@@ -51,7 +51,8 @@ class ExternalWorker:
     retry_delays: tuple[int, ...] = (10, 60, 300)
 
     def __init__(self, client: OneStopClient, *, worker_id: str, max_tasks: int = 1, lock_seconds: int = 60,
-                 retries: int = 3, poll_interval: float = 1.0, max_poll_interval: float = 30.0) -> None:
+                 retries: int = 3, poll_interval: float = 1.0, max_poll_interval: float = 30.0,
+                 long_poll: float = 20.0) -> None:
         self.client = client
         self.worker_id = worker_id
         self.max_tasks = max_tasks
@@ -59,6 +60,9 @@ class ExternalWorker:
         self.retries = retries
         self.poll_interval = poll_interval
         self.max_poll_interval = max_poll_interval
+        # Seconds each fetch waits on the platform for a job to come (a long poll; 0: plain polling with back-off),
+        # kept under the client's own timeout. A stop is seen when the fetch in flight returns.
+        self.long_poll = max(0.0, min(long_poll, 30.0, client.timeout - 5))
         self.handlers: dict[str, Handler] = {}
         self.stopping = threading.Event()
         for topic, method in self.topic_methods().items():
@@ -92,22 +96,25 @@ class ExternalWorker:
         log.info("worker %s serving %s", self.worker_id, ", ".join(sorted(self.handlers)))
         while not self.stopping.is_set():
             try:
-                handled = self.run_once()
+                handled, waited = self.run_once(wait_seconds=self.long_poll), self.long_poll > 0
             except Unreachable as error:
                 log.warning("platform unreachable: %s", error)
-                handled = 0
+                handled, waited = 0, False
             except ApiError as error:
                 log.error("fetch refused: %s", error)
-                handled = 0
-            wait = self.poll_interval if handled else min(wait * 2, self.max_poll_interval)
-            if not handled:
-                self.stopping.wait(wait)
+                handled, waited = 0, False
+            if handled or waited:  # work came, or the platform already waited for some: ask again at once
+                wait = self.poll_interval
+                continue
+            self.stopping.wait(wait)
+            wait = min(wait * 2, self.max_poll_interval)
         log.info("worker %s stopped", self.worker_id)
 
-    def run_once(self) -> int:
-        """Fetch once and handle what came: how many jobs were handled."""
+    def run_once(self, *, wait_seconds: float = 0) -> int:
+        """Fetch once (waiting up to ``wait_seconds`` on the platform for a job) and handle what came: how many
+        jobs were handled."""
         jobs = self.client.fetch_and_lock(self.worker_id, sorted(self.handlers), max_tasks=self.max_tasks,
-                                          lock_seconds=self.lock_seconds)
+                                          lock_seconds=self.lock_seconds, wait_seconds=wait_seconds)
         for job in jobs:
             self.handle(job)
         return len(jobs)

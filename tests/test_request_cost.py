@@ -81,7 +81,8 @@ def _case(client: Any, people: Any, key: str, count: Callable[[str], Any]) -> in
     return int(case_id)
 
 
-def test_a_case_costs_at_most_13_statements_besides_notifying_and_a_commit_per_writing_request(client, people, platform, deployed):
+def test_a_case_costs_at_most_13_statements_besides_notifying_and_a_commit_per_writing_request(
+        client, people, platform, deployed):
     _case(client, people, deployed, lambda _name: counting(platform))  # the first case fills the caches
     per_request: list[tuple[str, dict[str, list[str]]]] = []
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from engine.store.integration_tables import ExternalTask
 from onestop_worker import BpmnError, ExternalWorker, HttpConnector, Job, OneStopClient, topic
+from onestop_worker.client import ApiError
 from onestop_worker.http_connector import ConnectorError
 from onestop_worker.simulated import check_digit, identity_check
 
@@ -217,7 +218,7 @@ def test_a_long_handler_keeps_its_lock_and_a_subclass_names_its_topics(client, p
 
 def test_the_worker_stops_gracefully_and_handlers_raise_bpmn_errors(registry, outside):
     api, _start = registry
-    worker = ExternalWorker(api, worker_id="idle", poll_interval=0.05, max_poll_interval=0.1)
+    worker = ExternalWorker(api, worker_id="idle", poll_interval=0.05, max_poll_interval=0.1, long_poll=0.5)
 
     @worker.handler(HTTP_TOPIC)
     def refuse(job: Job) -> Any:
@@ -257,7 +258,7 @@ def test_onestop_external_worker_runs_as_its_own_process_until_sigterm(client, p
     token = add_worker(platform, "finance_cli", [TOPIC])["Authorization"].split()[1]
     env = {**os.environ, "ONESTOP_WORKER_TOKEN": token, "ONESTOP_INSTANCE_DIR": str(tmp_path)}
     process = subprocess.Popen([sys.executable, "-m", "ui.cli", "external-worker", "--url", served, "--worker-id",
-                                "cli-1", "--topic", f"{TOPIC}=simulated"], cwd=ROOT, env=env,
+                                "cli-1", "--topic", f"{TOPIC}=simulated", "--long-poll", "2"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
@@ -280,3 +281,24 @@ def test_the_worker_package_needs_only_the_standard_library():
     outside = {module for path in (ROOT / "onestop_worker").rglob("*.py") for module in imported_modules(path)
                if module.split(".")[0] not in sys.stdlib_module_names and not module.startswith("onestop_worker")}
     assert outside == set()
+
+
+def test_a_long_poll_answers_as_soon_as_a_job_comes_and_is_bounded(registry, outside, client, people):
+    api, start = registry
+    began = time.monotonic()
+    assert api.fetch_and_lock("registry-1", [HTTP_TOPIC], wait_seconds=0.5) == []  # nothing came: [] after the wait
+    assert time.monotonic() - began >= 0.5
+    fetched: list[Any] = []
+    poller = threading.Thread(target=lambda: fetched.extend(
+        api.fetch_and_lock("registry-1", [HTTP_TOPIC], wait_seconds=20)))
+    poller.start()
+    time.sleep(0.3)  # the poll is waiting on the platform
+    assert poller.is_alive() and fetched == []
+    case = start(f"{outside}/registry")
+    poller.join(10)  # well before its 20 s: the job was handed out as it came
+    assert not poller.is_alive() and [job.instance_id for job in fetched] == [case]
+    for wait in (31, -1, "10", True):
+        with pytest.raises(ApiError) as refused:
+            api.call("POST", "/external-tasks/fetch-and-lock", {"worker_id": "registry-1", "topics": [HTTP_TOPIC],
+                                                                "async_response_timeout": wait})
+        assert refused.value.status == 422 and "async_response_timeout" in str(refused.value)

@@ -300,14 +300,17 @@ def worker(once: bool, interval: float) -> None:
 @click.option("--retries", default=3, show_default=True, type=click.IntRange(0, 100), help="retries of a job")
 @click.option("--allow-host", "allowed_hosts", multiple=True, help="http handler: hosts it may call (default: any)")
 @click.option("--timeout", default=10.0, show_default=True, help="http handler: seconds to wait for an answer")
+@click.option("--long-poll", default=20.0, show_default=True, type=click.FloatRange(0, 25),
+              help="seconds each fetch waits on the platform for a job to come (0: poll with back-off); a stop "
+                   "waits for the fetch in flight")
 def external_worker(url: str, worker_id: str, topics: tuple[str, ...], max_tasks: int, lock_seconds: int,
-                    retries: int, allowed_hosts: tuple[str, ...], timeout: float) -> None:
+                    retries: int, allowed_hosts: tuple[str, ...], timeout: float, long_poll: float) -> None:
     """Fetch and handle external tasks until SIGTERM or Ctrl-C. The worker account's token is read from
     ONESTOP_WORKER_TOKEN (create one with `onestop token create NAME`)."""
     from .external_worker import build_worker
 
     worker = build_worker(url, worker_id, topics, max_tasks=max_tasks, lock_seconds=lock_seconds, retries=retries,
-                          allowed_hosts=set(allowed_hosts) or None, timeout=timeout)
+                          allowed_hosts=set(allowed_hosts) or None, timeout=timeout, long_poll=long_poll)
     worker.install_signal_handlers()
     click.echo(f"worker {worker_id} serving {', '.join(sorted(worker.handlers))} at {url}; stop with Ctrl-C")
     worker.run()

@@ -32,12 +32,13 @@ def handler_for(topic: str, name: str, *, allowed_hosts: set[str] | None, timeou
 
 
 def build_worker(url: str, worker_id: str, topics: tuple[str, ...], *, max_tasks: int, lock_seconds: int,
-                 retries: int, allowed_hosts: set[str] | None, timeout: float) -> ExternalWorker:
+                 retries: int, allowed_hosts: set[str] | None, timeout: float,
+                 long_poll: float = 20.0) -> ExternalWorker:
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     if not token:
         raise click.UsageError(f"set {TOKEN_VARIABLE} to the worker account's token (onestop token create NAME)")
     worker = ExternalWorker(OneStopClient(url, token), worker_id=worker_id, max_tasks=max_tasks,
-                            lock_seconds=lock_seconds, retries=retries)
+                            lock_seconds=lock_seconds, retries=retries, long_poll=long_poll)
     for item in topics:
         topic, equals, name = item.partition("=")
         if not equals or not topic:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -23,14 +24,29 @@ def _signed_in() -> Actor:
 
 @integration_api.post("/external-tasks/fetch-and-lock")
 def fetch_and_lock() -> Response:
+    """Lock due jobs; with ``async_response_timeout`` (a long poll) wait up to that many seconds for one to come,
+    looking with a plain read (no lock) every LONG_POLL_CHECK_SECONDS and fetching again when one is due."""
     body = json_body()
-    # A writing unit from the start: on SQLite fetches then take turns; on PostgreSQL rows are skip-locked.
-    with unit_of_work(write=True) as (uow, actor):
-        locked = jobs.fetch_and_lock(body.get("worker_id"), body.get("topics"), max_tasks=body.get("max_tasks", 1),
-                                     lock_seconds=body.get("lock_seconds", 60), actor=actor, uow=uow,
-                                     now=platform().now())
-        uow.commit()
-    return jsonify(locked)
+    deadline = time.monotonic() + jobs.long_poll_seconds(body.get("async_response_timeout", 0))
+    while True:
+        # A writing unit from the start: on SQLite fetches then take turns; on PostgreSQL rows are skip-locked.
+        with unit_of_work(write=True) as (uow, actor):
+            locked = jobs.fetch_and_lock(body.get("worker_id"), body.get("topics"),
+                                         max_tasks=body.get("max_tasks", 1), lock_seconds=body.get("lock_seconds", 60),
+                                         actor=actor, uow=uow, now=platform().now())
+            uow.commit()
+        if locked or not _wait_for_a_job(body.get("topics"), deadline):
+            return jsonify(locked)
+
+
+def _wait_for_a_job(topics: Any, deadline: float) -> bool:
+    """Wait until a job of ``topics`` is due (True) or the deadline passes (False)."""
+    while (left := deadline - time.monotonic()) > 0:
+        time.sleep(min(jobs.LONG_POLL_CHECK_SECONDS, left))
+        with platform().uow(write=False) as uow:
+            if jobs.any_due(topics, uow=uow, now=platform().now()):
+                return True
+    return False
 
 
 @integration_api.post("/external-tasks/<int:task_id>/complete")

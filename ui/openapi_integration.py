@@ -10,6 +10,7 @@ from engine.integration.external_tasks import (
     MAX_ERROR_CODE_LENGTH,
     MAX_LISTED,
     MAX_LOCK_SECONDS,
+    MAX_LONG_POLL_SECONDS,
     MAX_MESSAGE_LENGTH,
     MAX_RETRY_SECONDS,
     MAX_TASKS_PER_FETCH,
@@ -68,7 +69,8 @@ def integration_paths(op: Any, errors: Any, json_answer: Any, json_body: Any, pa
     return {
         "/external-tasks/fetch-and-lock": {"post": op(
             "Lock up to max_tasks due jobs of the topics for this worker (workers of those topics, administrators); "
-            "round-robin over the topics, oldest first within each; [] when none is due",
+            "round-robin over the topics, oldest first within each; [] when none is due (after waiting up to "
+            "async_response_timeout seconds for one)",
             {"200": json_answer({"type": "array", "items": _ref("LockedExternalTask")}), **errors(403, 422, 503)},
             tag="external-tasks", op_id="fetchAndLockExternalTasks", body=json_body({
                 "type": "object", "required": ["worker_id", "topics"], "properties": {
@@ -77,7 +79,10 @@ def integration_paths(op: Any, errors: Any, json_answer: Any, json_body: Any, pa
                                "items": {"type": "string", "minLength": 1}},
                     "max_tasks": {"type": "integer", "minimum": 1, "maximum": MAX_TASKS_PER_FETCH, "default": 1},
                     "lock_seconds": {"type": "integer", "minimum": 1, "maximum": MAX_LOCK_SECONDS,
-                                     "default": 60}}}))},
+                                     "default": 60},
+                    "async_response_timeout": {
+                        "type": "number", "minimum": 0, "maximum": MAX_LONG_POLL_SECONDS, "default": 0,
+                        "description": "a long poll: seconds to wait for a job to come when none is due"}}}))},
         "/external-tasks/{task_id}/complete": answer(
             "Complete a locked job: the result goes into the service task's resultVariable and the case runs on "
             "(409: another worker holds the lock, or took it after it expired)", "completeExternalTask", {

@@ -42,6 +42,10 @@ MAX_MESSAGE_LENGTH = 2000  # characters of a failure's or a BPMN error's message
 MAX_WORKER_ID_LENGTH = 120
 MAX_ERROR_CODE_LENGTH = 255
 MAX_LISTED = 500  # jobs one GET /external-tasks lists
+# A long poll: fetch-and-lock with async_response_timeout waits up to this long for a job when none is due (it
+# holds one of the web process's threads meanwhile), looking again every LONG_POLL_CHECK_SECONDS with one read.
+MAX_LONG_POLL_SECONDS = 30
+LONG_POLL_CHECK_SECONDS = 0.25
 STATES = ("waiting", "locked", "failed", "completed", "cancelled")
 RUNS = "engine.integration.runs"
 
@@ -175,14 +179,38 @@ def fetch_and_lock(worker_id: Any, topics: Any, *, max_tasks: Any = 1, lock_seco
     return out
 
 
+def long_poll_seconds(value: Any) -> float:
+    """``async_response_timeout``: seconds (0 to MAX_LONG_POLL_SECONDS) a fetch may wait for a job to come."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_LONG_POLL_SECONDS:
+        raise InvalidInput(f"async_response_timeout must be a number of seconds from 0 to {MAX_LONG_POLL_SECONDS}",
+                           details=[{"field": "async_response_timeout",
+                                     "message": f"0 to {MAX_LONG_POLL_SECONDS} seconds"}])
+    return float(value)
+
+
+def _due(now: datetime) -> Any:
+    """A job a fetch may take now: waiting past its back-off, or locked by a lock that expired."""
+    return ((ExternalTask.state == "waiting") & (ExternalTask.available_at <= now)) | (
+        (ExternalTask.state == "locked") & (ExternalTask.lock_expires_at <= now))
+
+
+def any_due(topics: Any, *, uow: UnitOfWork, now: datetime) -> bool:
+    """Whether a fetch of ``topics`` would find a job now: one indexed read, no lock (a long poll's wait)."""
+    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
+        return False
+    found = uow.session.scalar(select(ExternalTask.id).join(
+        ProcessInstance, ProcessInstance.id == ExternalTask.instance_id).where(
+        ExternalTask.topic.in_(topics[:MAX_TOPICS_PER_FETCH]), ExternalTask.state.in_(("waiting", "locked")),
+        _due(now), ProcessInstance.status == "active").limit(1))
+    return found is not None
+
+
 def _candidates(topic: str, limit: int, uow: UnitOfWork, now: datetime) -> list[tuple[ExternalTask, str | None]]:
     """The due jobs of one topic, oldest first, of active cases; on PostgreSQL locked for this transaction, those
     another worker is locking right now skipped."""
-    due = ((ExternalTask.state == "waiting") & (ExternalTask.available_at <= now)) | (
-        (ExternalTask.state == "locked") & (ExternalTask.lock_expires_at <= now))
     query = select(ExternalTask, ProcessInstance.business_key).join(
         ProcessInstance, ProcessInstance.id == ExternalTask.instance_id).where(
-        ExternalTask.topic == topic, ExternalTask.state.in_(("waiting", "locked")), due,
+        ExternalTask.topic == topic, ExternalTask.state.in_(("waiting", "locked")), _due(now),
         ProcessInstance.status == "active").order_by(ExternalTask.available_at, ExternalTask.id).limit(limit)
     if uow.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=ExternalTask)
