@@ -10,7 +10,6 @@
   var file = root.dataset.file;
   var labels = JSON.parse(root.dataset.labels);
   var texts = JSON.parse(root.dataset.texts || "{}");
-  var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");
   var status = document.getElementById("dmn-status");
 
   function t(key, values) {
@@ -26,24 +25,8 @@
     });
   }
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      if (name === "text") { node.textContent = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
-
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (data) { data.status = response.status; return data; });
-    });
-  }
+  var el = window.OneStopPage.el;
+  var post = window.OneStopPage.post;
 
   // Each view takes its own additional modules (dmn-js does not merge those of `common` into them).
   var translated = { additionalModules: [{ translate: ["value", translate] }] };

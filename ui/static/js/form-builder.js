@@ -8,14 +8,8 @@
   var FORMATS = ["", "email", "date-time", "uri"];
   var NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      if (name === "text") { node.textContent = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
+  var el = window.OneStopPage.el;
+
 
   function kindOf(spec, ui) {
     var widget = (ui || {})["ui:widget"];

@@ -18,7 +18,6 @@
   var departments = JSON.parse(root.dataset.departments);
   var labels = JSON.parse(root.dataset.labels);
   var texts = JSON.parse(root.dataset.texts || "{}");
-  var csrf = document.querySelector("meta[name=csrf-token]").getAttribute("content");
 
   // Elements this engine does not run (service tasks need service operators, data stores a store): taken out of
   // the palette and the "change type" menu, so a designer is not offered what the check would refuse.
@@ -69,24 +68,8 @@
     return text;
   }
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      if (name === "text") { node.textContent = attrs[name]; } else { node.setAttribute(name, attrs[name]); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
-
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (data) { data.status = response.status; return data; });
-    });
-  }
+  var el = window.OneStopPage.el;
+  var post = window.OneStopPage.post;
 
   // --- the draft's files ---------------------------------------------------------------------------
 
