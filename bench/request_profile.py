@@ -53,7 +53,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--sandbox", choices=("process", "inline"), default="process")
-    parser.add_argument("--top", type=int, default=25, help="functions listed by their own time")
+    parser.add_argument("--top", type=int, default=25, help="functions listed")
+    parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime",
+                        help="list the functions by their own time or by their cumulative time")
     args = parser.parse_args()
     os.environ["ONESTOP_SANDBOX"] = args.sandbox
 
@@ -118,7 +120,7 @@ def main() -> None:
         whole = whole or cumulative
         print(f"  {label:45s} {100 * cumulative / whole:5.1f} %")
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(args.top)
+    pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
     print("\nfunctions by their own time:")
     for line in out.getvalue().splitlines():
         if line.strip() and ("/" in line or "{" in line) and not line.lstrip().startswith("List"):

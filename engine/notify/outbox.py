@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, insert, or_, select
 
 from engine.notify.preferences import NEVER_HELD, channels_for, quiet_hours_of, release_time
 from engine.people.privacy import mask_text
@@ -29,6 +29,21 @@ MAX_PARAMS_CHARS = 8_000
 DIRECT = "mobile"  # the recipient of an SMS to a number from the case data (no account)
 
 _NOTIFICATIONS = table_of(Notification)
+_USERS = table_of(User).c
+_PERSON = (_USERS.username, _USERS.role, _USERS.department, _USERS.county, _USERS.email, _USERS.mobile,
+           _USERS.notification_settings)
+
+
+def _staff_statement(per_county: bool) -> Select[Any]:
+    """The staff of one department (of one county): built once, the commonest read here (a task arriving)."""
+    query = select(*_PERSON).where(_USERS.active.is_(True), _USERS.role == "staff",
+                                   _USERS.department == bindparam("department"))
+    if per_county:
+        query = query.where(_USERS.county == bindparam("county"))
+    return query.order_by(_USERS.username).limit(bindparam("limit", type_=Integer))
+
+
+_STAFF_OF = {per_county: _staff_statement(per_county) for per_county in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,13 @@ def _people(uow: UnitOfWork, recipients: list[To]) -> list[_Person]:
     """Every active account the recipients name, in one query."""
     names = {r.user for r in recipients if r.user} | {r.applicant for r in recipients if r.applicant}
     organisation = uow.platform.organisation
+    departments = {(r.department, r.county) for r in recipients if r.department is not None}
+    if not names and len(departments) == 1:  # one department's staff: the prepared statement
+        [(department, county)] = departments
+        per_county = organisation.is_per_county(department)
+        params = {"department": department, "limit": MAX_RECIPIENTS * 4} | ({"county": county} if per_county else {})
+        rows = uow.session.execute(_STAFF_OF[per_county], params).all()
+        return _persons(rows, names)
     wanted: list[Any] = []
     if names:
         wanted.append(User.username.in_(sorted(names)))
@@ -87,10 +109,13 @@ def _people(uow: UnitOfWork, recipients: list[To]) -> list[_Person]:
         wanted.append(condition)
     if not wanted:
         return []
-    rows = uow.session.execute(select(User.username, User.role, User.department, User.county, User.email,
-                                      User.mobile, User.notification_settings)
-                               .where(User.active.is_(True), or_(*wanted))
-                               .order_by(User.username).limit(MAX_RECIPIENTS * 4)).all()
+    rows = uow.session.execute(select(*_PERSON).where(_USERS.active.is_(True), or_(*wanted))
+                               .order_by(_USERS.username).limit(MAX_RECIPIENTS * 4)).all()
+    return _persons(rows, names)
+
+
+def _persons(rows: Iterable[Any], names: set[str]) -> list[_Person]:
+    """The accounts read, each department's staff cut at MAX_RECIPIENTS."""
     people = []
     staff_of: dict[str, int] = {}
     for row in rows:
