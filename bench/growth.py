@@ -53,10 +53,14 @@ from engine.cases.instances import start_instance  # noqa: E402
 from engine.cases.scheduler import due_instance_ids, fire_due_timers, fire_instance_timers  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from engine.config import Settings  # noqa: E402
+from engine.integration.external_tasks import complete as complete_external  # noqa: E402
+from engine.integration.external_tasks import fetch_and_lock  # noqa: E402
 from engine.people.identity import Actor  # noqa: E402
 from engine.platform import Platform  # noqa: E402
 from engine.store.db import make_engine, upgrade  # noqa: E402
 from engine.store.models import Base, HumanTask, ProcessInstance, table_of  # noqa: E402
+from onestop_worker.client import Job  # noqa: E402
+from onestop_worker.simulated import SIMULATED  # noqa: E402
 from tasks.service import complete_task, list_tasks  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -114,7 +118,7 @@ class Bench:
                 files = {p.name: p.read_bytes() for p in folder.iterdir() if p.suffix in (".bpmn", ".dmn", ".json")}
                 deploy(files, actor=DESIGNER, uow=uow, now=START)
             uow.commit()
-        with self.platform.uow() as uow:
+        with self.platform.uow(optimistic=True) as uow:  # diagram code runs: no write lock meanwhile
             case = start_instance("escalation_demo", {"county": "dongchangfu", "applicant": "张博士"},
                                   actor=ADMIN, uow=uow, now=START)
             uow.commit()
@@ -224,12 +228,22 @@ def subsidy_sizes(bench: Bench, checkpoints: tuple[int, ...] = (12, 24, 36)) -> 
             task_id = uow.session.scalar(select(TASKS.c.id).where(TASKS.c.instance_id == case_id,
                                                                   TASKS.c.name == name,
                                                                   TASKS.c.state == "open"))
-        with platform.uow() as uow:
+        with platform.uow(optimistic=True) as uow:
             complete_task(task_id, data, actor=staff[department], uow=uow, now=clock.now())
             uow.commit()
 
+    def finance_system_answers() -> None:
+        """The month's payment instruction answered by the finance system (the demo's simulated one)."""
+        with platform.uow() as uow:
+            [job] = fetch_and_lock("bench", ["finance.payment"], actor=ADMIN, uow=uow, now=clock.now())
+            uow.commit()
+        with platform.uow(optimistic=True) as uow:
+            complete_external(job["id"], "bench", SIMULATED["finance.payment"](Job.of(job)), actor=ADMIN, uow=uow,
+                              now=clock.now())
+            uow.commit()
+
     clock.set(START)
-    with platform.uow() as uow:
+    with platform.uow(optimistic=True) as uow:
         case_id = start_instance("subsidy", {"applicant_name": "李博士", "county": "dongchangfu"}, actor=applicant,
                                  uow=uow, now=START)["id"]
         uow.commit()
@@ -249,10 +263,11 @@ def subsidy_sizes(bench: Bench, checkpoints: tuple[int, ...] = (12, 24, 36)) -> 
         due = datetime(year, index + 1, 1, 9, 0, tzinfo=SHANGHAI)
         clock.set(due)
         started = time.perf_counter()
-        with platform.uow() as uow:  # what a sweep does for this case (the bulk cases are left alone)
+        with platform.uow(optimistic=True) as uow:  # what a sweep does for this case (the bulk cases are left alone)
             assert fire_instance_timers(case_id, uow=uow, now=due) == "fired"
             uow.commit()
         complete("hrss", "pay", {"disbursement": "已发放", "paid_on": due.date().isoformat()})
+        finance_system_answers()
         step_ms = (time.perf_counter() - started) * 1000
         if month in checkpoints:
             with platform.uow(write=False) as uow:
