@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -95,8 +96,11 @@ class ExternalWorker:
         wait = self.poll_interval
         log.info("worker %s serving %s", self.worker_id, ", ".join(sorted(self.handlers)))
         while not self.stopping.is_set():
+            began = time.monotonic()
             try:
-                handled, waited = self.run_once(wait_seconds=self.long_poll), self.long_poll > 0
+                handled = self.run_once(wait_seconds=self.long_poll)
+                # an empty answer that came at once (a platform that does not wait): back off as when polling
+                waited = self.long_poll > 0 and time.monotonic() - began >= self.long_poll * 0.9
             except Unreachable as error:
                 log.warning("platform unreachable: %s", error)
                 handled, waited = 0, False
