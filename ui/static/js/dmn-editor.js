@@ -35,12 +35,7 @@
   });
 
   function draft() {
-    return modeler.saveXML({ format: true }).then(function (result) {
-      var copy = {};
-      Object.keys(files).forEach(function (name) { copy[name] = files[name]; });
-      copy[file] = result.xml;
-      return copy;
-    });
+    return window.OneStopPage.draftOf(modeler, files, file);
   }
 
   function clearMarks() {

@@ -74,12 +74,7 @@
   // --- the draft's files ---------------------------------------------------------------------------
 
   function draft() {
-    return modeler.saveXML({ format: true }).then(function (result) {
-      var copy = {};
-      Object.keys(files).forEach(function (name) { copy[name] = files[name]; });
-      copy[mainFile] = result.xml;
-      return copy;
-    });
+    return window.OneStopPage.draftOf(modeler, files, mainFile);
   }
 
   function formFiles() {

@@ -1,5 +1,6 @@
 /* Helpers the designer's scripts share (the modeler, the form builder, the decision-table editor): building DOM
-   nodes and POSTing JSON with the page's CSRF token. Loaded before them; they read window.OneStopPage. */
+   nodes, POSTing JSON with the page's CSRF token, and a draft's files with the edited one saved. Loaded before
+   them; they read window.OneStopPage. */
 (function () {
   "use strict";
 
@@ -24,5 +25,15 @@
     });
   }
 
-  window.OneStopPage = { el: el, post: post };
+  /* The files of a draft with one of them replaced by what the editor holds now (bpmn-js and dmn-js alike). */
+  function draftOf(editor, files, name) {
+    return editor.saveXML({ format: true }).then(function (result) {
+      var copy = {};
+      Object.keys(files).forEach(function (key) { copy[key] = files[key]; });
+      copy[name] = result.xml;
+      return copy;
+    });
+  }
+
+  window.OneStopPage = { el: el, post: post, draftOf: draftOf };
 })();
