@@ -16,6 +16,7 @@ from engine.cases.runner import load_case, restore
 from engine.errors import CaseSuspended, Conflict, InvalidInput, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.people.tokens import confirm_revision, revision_column
+from engine.store import prepared
 from engine.store.history import add_history, json_safe
 from engine.store.models import HumanTask, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
@@ -78,8 +79,8 @@ def list_tasks(*, actor: Actor, uow: UnitOfWork, scope: str = "mine", state: str
         per_county = uow.platform.organisation.is_per_county(actor.department)
     elif scope == "all" and actor.role not in ("admin", "designer"):
         raise PermissionDenied("only administrators see every department's tasks")
-    rows = uow.session.execute(_list_statement(scope, per_county, state is not None, priority is not None,
-                                               sort == "priority"), params).all()
+    rows = prepared.rows(uow, _list_statement(scope, per_county, state is not None, priority is not None,
+                                              sort == "priority"), params)
     if rows:
         confirm_revision(uow, rows[0].auth_revision)
     return [task_view(t) for t in rows]
@@ -133,7 +134,7 @@ def _rowcount(uow: UnitOfWork, statement: Any) -> int:
 
 def task_row(task_id: int, uow: UnitOfWork) -> Any:
     """One task row with its case's status (``case_status``), or None."""
-    return uow.session.execute(_TASK_BY_ID, {"task_id": task_id}).first()
+    return prepared.first(uow, _TASK_BY_ID, {"task_id": task_id})
 
 
 _row = task_row
@@ -245,7 +246,7 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
     process, then three writes: the case row guarded by its version, the task rows (the completion itself guarded:
     only a row still open, or held by this person, is completed — engine/cases/projection.py) and the history. A
     colleague's claim or completion that got in since the read makes it a 409 and nothing is written."""
-    found = uow.session.execute(_TASK_AND_CASE, {"task_id": task_id}).first()
+    found = prepared.first(uow, _TASK_AND_CASE, {"task_id": task_id})
     if found is None:
         raise NotFound(f"no task {task_id}")
     confirm_revision(uow, found.auth_revision)
@@ -283,7 +284,7 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
 
 
 def instance_task_rows(instance_id: int, *, uow: UnitOfWork) -> list[Any]:
-    return list(uow.session.execute(_TASKS_OF_CASE, {"case_id": instance_id}).all())
+    return prepared.rows(uow, _TASKS_OF_CASE, {"case_id": instance_id})
 
 
 def instance_tasks(instance_id: int, *, uow: UnitOfWork) -> list[dict[str, Any]]:

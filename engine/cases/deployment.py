@@ -19,6 +19,7 @@ from engine.errors import Conflict, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.people.organisation import Organisation
 from engine.people.tokens import confirm_revision, revision_column
+from engine.store import prepared
 from engine.store.history import add_history
 from engine.store.models import ProcessFile, ProcessModel
 from engine.store.uow import UnitOfWork
@@ -121,7 +122,7 @@ _LATEST = select(ProcessModel.id, ProcessModel.key, ProcessModel.version, revisi
 
 def latest_version(key: str, *, uow: UnitOfWork) -> tuple[int, str, int]:
     """(model id, key, version) of the newest deployment of a flow: the one new cases start on."""
-    found = uow.session.execute(_LATEST, {"key": key}).first()
+    found = prepared.first(uow, _LATEST, {"key": key})
     if found is None:
         raise NotFound(f"no process model {key!r}")
     confirm_revision(uow, found.auth_revision)

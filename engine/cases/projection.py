@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from engine.bpmn.validation import SPECIAL_LANES
 from engine.people.assignment import assigned_department
 from engine.people.organisation import Organisation
+from engine.store import prepared
 from engine.store.models import HumanTask, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
 
@@ -96,7 +97,7 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, ready_tasks: list[di
         before: set[str] = set()
     elif open_before is None:
         known = {found.spiff_task_id: found._mapping
-                 for found in uow.session.execute(_OPEN_TASKS_OF_CASE, {"case_id": row.id})}
+                 for found in prepared.rows(uow, _OPEN_TASKS_OF_CASE, {"case_id": row.id})}
         before = set(known)
     else:
         before = set(open_before)
@@ -113,7 +114,7 @@ def sync_human_tasks(uow: UnitOfWork, row: ProcessInstance, ready_tasks: list[di
     values += [new_row(uow, row, task, now) for task in ready.values()]
     if not values:
         return TaskRows()
-    written = uow.session.execute(_upsert(uow.platform.engine.dialect.name, refresh), values).all()
+    written = prepared.returning_many(uow, _upsert(uow.platform.engine.dialect.name, refresh), values)
     return TaskRows(rows=sorted(written, key=lambda found: found.id), opened=set(ready) - before)
 
 

@@ -25,6 +25,7 @@ from engine.cases.summary import RunResult, StepFailure, summarize
 from engine.errors import Conflict, EngineError, NotFound, RunStopped
 from engine.notify.triggers import after_run
 from engine.sandbox.pool import Asset, Job
+from engine.store import prepared
 from engine.store.history import json_safe
 from engine.store.models import HistoryEntry, ProcessInstance, table_of
 from engine.store.uow import UnitOfWork
@@ -63,7 +64,7 @@ _INSERT_HISTORY = insert(table_of(HistoryEntry))
 
 def load_case(instance_id: int, *, uow: UnitOfWork) -> ProcessInstance:
     """The case row as a detached object: every write to it goes through ``save``/``save_failure``."""
-    found = uow.session.execute(_SELECT_CASE, {"case_id": instance_id}).first()
+    found = prepared.first(uow, _SELECT_CASE, {"case_id": instance_id})
     if found is None:
         raise NotFound(f"no process instance {instance_id}")
     return ProcessInstance(**found._mapping)
@@ -128,18 +129,18 @@ def _write_row(case: Case, uow: UnitOfWork, values: dict[str, Any]) -> None:
     row = case.row
     if row.id is None:
         values = {column: getattr(row, column) for column in NEW_ROW_COLUMNS} | values | {"lock_version": 1}
-        set_committed_value(row, "id", uow.session.execute(_INSERT_CASE, values).scalar_one())
+        set_committed_value(row, "id", prepared.scalar(uow, _INSERT_CASE, values))
     else:
         values = values | {"lock_version": row.lock_version + 1}
-        written = uow.session.execute(_UPDATE_CASE, {  # type: ignore[attr-defined]  # a CursorResult
-            "case_id": row.id, "expected_version": row.lock_version, **values}).rowcount
+        written = prepared.execute(uow, _UPDATE_CASE, {
+            "case_id": row.id, "expected_version": row.lock_version, **values})
         if written != 1:
             raise Conflict("someone else changed this case at the same moment; reload and try again")
     uow.confirm_reads()  # the case row written (and on PostgreSQL locked): now what else the unit read
     for key, value in values.items():
         set_committed_value(row, key, value)
     if case.history:
-        uow.session.execute(_INSERT_HISTORY, [{"instance_id": row.id, **entry} for entry in case.history])
+        prepared.execute_many(uow, _INSERT_HISTORY, [{"instance_id": row.id, **entry} for entry in case.history])
         case.history.clear()
 
 

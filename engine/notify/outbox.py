@@ -15,6 +15,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, insert, or_, select
 
 from engine.notify.preferences import NEVER_HELD, channels_for, quiet_hours_of, release_time
 from engine.people.privacy import mask_text
+from engine.store import prepared
 from engine.store.history import json_safe
 from engine.store.models import Notification, User, table_of
 from engine.store.uow import UnitOfWork
@@ -44,6 +45,7 @@ def _staff_statement(per_county: bool) -> Select[Any]:
 
 
 _STAFF_OF = {per_county: _staff_statement(per_county) for per_county in (False, True)}
+_INSERT_NOTIFICATIONS = insert(_NOTIFICATIONS)
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ def _people(uow: UnitOfWork, recipients: list[To]) -> list[_Person]:
         [(department, county)] = departments
         per_county = organisation.is_per_county(department)
         params = {"department": department, "limit": MAX_RECIPIENTS * 4} | ({"county": county} if per_county else {})
-        rows = uow.session.execute(_STAFF_OF[per_county], params).all()
+        rows = prepared.rows(uow, _STAFF_OF[per_county], params)
         return _persons(rows, names)
     wanted: list[Any] = []
     if names:
@@ -170,7 +172,7 @@ def write(uow: UnitOfWork, notifications: list[Pending], *, now: datetime) -> in
         rows += _rows(uow, pending, people, now)
     if rows:
         uow.begin_write()
-        uow.session.execute(insert(_NOTIFICATIONS), rows)
+        prepared.execute_many(uow, _INSERT_NOTIFICATIONS, rows)
         log.debug("notifications: %d rows (%s)", len(rows), mask_text(", ".join(
             f"{row['kind']}/{row['channel']}:{row['recipient']}" for row in rows[:50])))
     return len(rows)

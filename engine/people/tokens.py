@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import AuthenticationRequired, Conflict
 from engine.people.identity import Actor
+from engine.store import prepared
 from engine.store.models import ApiToken, Revision, User, table_of
 from engine.store.uow import UnitOfWork
 
@@ -137,11 +138,11 @@ class AuthCheck:
     def ensure(self, uow: UnitOfWork) -> None:
         """Confirm with a read of its own, unless a read of the unit has brought the revision already."""
         if not self.confirmed:
-            self.see(uow, int(uow.session.execute(_READ_REVISION).scalar_one()))
+            self.see(uow, int(prepared.scalar(uow, _READ_REVISION)))
 
 
 def _lookup(cache: TokenCache, key: str, *, uow: UnitOfWork, now: datetime) -> Actor:
-    row = uow.session.execute(_TOKEN_OWNER, {"token_hash": key}).first()
+    row = prepared.first(uow, _TOKEN_OWNER, {"token_hash": key})
     if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         raise AuthenticationRequired("the bearer token is unknown, revoked or expired")
     if not row.active:
@@ -167,7 +168,7 @@ def authenticate_bearer(token: str, *, cache: TokenCache, uow: UnitOfWork, now: 
         raise AuthenticationRequired("the bearer token is unknown, revoked or expired")
     check = AuthCheck(cache, key, entry, now)
     if not deferred:
-        revision = int(uow.session.execute(_READ_REVISION).scalar_one())
+        revision = int(prepared.scalar(uow, _READ_REVISION))
         if revision != entry.revision:
             cache.drop(key)
             return _lookup(cache, key, uow=uow, now=now)
