@@ -250,7 +250,8 @@ def complete_task(task_id: int, data: Any, *, actor: Actor, uow: UnitOfWork, now
     if found is None:
         raise NotFound(f"no task {task_id}")
     confirm_revision(uow, found.auth_revision)
-    instance = ProcessInstance(**{name: found._mapping[label] for name, label in _CASE_LABELS})
+    values = found._mapping
+    instance = ProcessInstance(**{name: values[label] for name, label in _CASE_LABELS})
     if not may_act(actor, found, uow):
         if can_view(actor, instance, uow):
             raise PermissionDenied("this task belongs to another department or county")

@@ -111,9 +111,8 @@ def _people(uow: UnitOfWork, recipients: list[To]) -> list[_Person]:
         wanted.append(condition)
     if not wanted:
         return []
-    rows = uow.session.execute(select(*_PERSON).where(_USERS.active.is_(True), or_(*wanted))
-                               .order_by(_USERS.username).limit(MAX_RECIPIENTS * 4)).all()
-    return _persons(rows, names)
+    return _persons(uow.session.execute(select(*_PERSON).where(_USERS.active.is_(True), or_(*wanted))
+                                        .order_by(_USERS.username).limit(MAX_RECIPIENTS * 4)).all(), names)
 
 
 def _persons(rows: Iterable[Any], names: set[str]) -> list[_Person]:

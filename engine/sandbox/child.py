@@ -107,8 +107,8 @@ def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_grow
             cpu, resident_peak = _usage()
             conn.send((DONE, (result, resident_peak - resident_start > retire_growth_mib * 1024, cpu)))
             result = None
-            if conn.poll():  # the next job is here already: no idle time to use
-                _after_answer.clear()
+            # Always done, even if a job came in meanwhile (it can only be the same thread's next run, sent before
+            # the parent let go of this child: most likely the same case's, which the work prepares for).
             while _after_answer:  # idle-time work: never part of a run's answer, never a run's failure
                 work = _after_answer.pop()
                 try:

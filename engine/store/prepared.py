@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql import ClauseElement
 
 from engine.store.uow import UnitOfWork
 
@@ -56,15 +56,19 @@ class Row(tuple):  # type: ignore[type-arg]
 
 
 def _row_class(names: Sequence[str]) -> type[Row]:
-    return type("Row", (Row,), {"__slots__": (), "_names": tuple(names),
-                                "_index": {name: i for i, name in enumerate(names)}})
+    attributes: dict[str, Any] = {"__slots__": (), "_names": tuple(names),
+                                  "_index": {name: i for i, name in enumerate(names)}}
+    for i, name in enumerate(names):  # a property per column: read at C speed, not through __getattr__
+        if name.isidentifier() and not name.startswith("_") and not hasattr(tuple, name):
+            attributes[name] = property(itemgetter(i))
+    return type("Row", (Row,), attributes)
 
 
 class _Compiled:
     """One statement compiled for one database kind and one set of parameter names."""
 
-    def __init__(self, statement: ClauseElement, dialect: Dialect, keys: Sequence[str] | None) -> None:
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
+    def __init__(self, statement: Any, dialect: Dialect, keys: Sequence[str] | None) -> None:
+        compiled: Any = statement.compile(dialect=dialect, column_keys=list(keys) if keys is not None else None)
         if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
             raise _NotPrepared("a column default computed in Python")
         self.sql = compiled.string
@@ -79,8 +83,10 @@ class _Compiled:
             default = _MISSING if bind.required or (keys is not None and bind.key in keys) else bind.value
             self.binds.append((escaped.get(name, name), bind.key, default,
                                bind.type._cached_bind_processor(dialect)))  # noqa: SLF001 — SQLAlchemy's own
-        columns = list(getattr(statement, "selected_columns", None) or getattr(statement, "exported_columns", ()))
-        self.columns = [(column.key, column.type) for column in columns]
+        columns: list[Any] = list(getattr(statement, "selected_columns", None)
+                                 or getattr(statement, "exported_columns", None) or ())
+        self.columns = [(column.key if column.key is not None else f"_{i}", column.type)  # unnamed: by position
+                        for i, column in enumerate(columns)]
         self.row_class = _row_class([key for key, _type in self.columns]) if columns else None
         self.results: list[Any] | None = None
         self.dialect = dialect
@@ -114,11 +120,11 @@ class _Compiled:
 
 
 _CACHE: dict[tuple[int, str, tuple[str, ...] | None], _Compiled | None] = {}
-_KEEP: dict[int, ClauseElement] = {}  # the statements cached, so an id is never reused while cached
+_KEEP: dict[int, Any] = {}  # the statements cached, so an id is never reused while cached
 _LOCK = threading.Lock()
 
 
-def _compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] | None) -> _Compiled | None:
+def _compiled(statement: Any, dialect: Dialect, keys: tuple[str, ...] | None) -> _Compiled | None:
     key = (id(statement), dialect.name, keys)
     found = _CACHE.get(key, _MISSING)
     if found is not _MISSING:
@@ -136,7 +142,7 @@ def _compiled(statement: ClauseElement, dialect: Dialect, keys: tuple[str, ...] 
     return made
 
 
-def _keys(statement: ClauseElement, params: Mapping[str, Any] | None) -> tuple[str, ...] | None:
+def _keys(statement: Any, params: Mapping[str, Any] | None) -> tuple[str, ...] | None:
     """The parameter names that decide an INSERT's or UPDATE's columns (SQLAlchemy compiles those per name set)."""
     if params is None or not getattr(statement, "is_dml", False):
         return None
@@ -147,7 +153,7 @@ def _run(uow: UnitOfWork, compiled: _Compiled, parameters: Any, *, many: bool,
          returning: bool = False) -> tuple[Any, Any, int]:
     """Execute on the unit's connection, with the engine's cursor listeners; (rows or None, description,
     rowcount)."""
-    connection: Connection = uow.session.connection()
+    connection: Connection = uow.connection()
     proxied = connection.connection
     cursor = proxied.cursor()
     dispatch = connection.dispatch
@@ -157,8 +163,8 @@ def _run(uow: UnitOfWork, compiled: _Compiled, parameters: Any, *, many: bool,
             dispatch.before_cursor_execute(connection, cursor, compiled.sql, parameters, None, many)
         try:
             if returning:  # psycopg: the rows of each execution, one result set each
-                cursor.executemany(compiled.sql, parameters, returning=True)
-                raw = []
+                cursor.executemany(compiled.sql, parameters, returning=True)  # type: ignore[call-arg]
+                raw: Any = []
                 while True:
                     raw += cursor.fetchall()
                     if not cursor.nextset():
@@ -180,7 +186,7 @@ def _run(uow: UnitOfWork, compiled: _Compiled, parameters: Any, *, many: bool,
         cursor.close()
 
 
-def rows(uow: UnitOfWork, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> list[Any]:
+def rows(uow: UnitOfWork, statement: Any, params: Mapping[str, Any] | None = None) -> list[Any]:
     """The rows a SELECT (or a statement with RETURNING) answers."""
     compiled = _compiled(statement, uow.session.get_bind().dialect, _keys(statement, params))
     if compiled is None or compiled.row_class is None:
@@ -189,13 +195,13 @@ def rows(uow: UnitOfWork, statement: ClauseElement, params: Mapping[str, Any] | 
     return compiled.rows(raw or (), description)
 
 
-def first(uow: UnitOfWork, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Any:
+def first(uow: UnitOfWork, statement: Any, params: Mapping[str, Any] | None = None) -> Any:
     """The first row, or None."""
     found = rows(uow, statement, params)
     return found[0] if found else None
 
 
-def scalar(uow: UnitOfWork, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> Any:
+def scalar(uow: UnitOfWork, statement: Any, params: Mapping[str, Any] | None = None) -> Any:
     """The one value of the one row a statement answers (an error if there is none)."""
     found = rows(uow, statement, params)
     if not found:
@@ -203,7 +209,7 @@ def scalar(uow: UnitOfWork, statement: ClauseElement, params: Mapping[str, Any] 
     return found[0][0]
 
 
-def execute(uow: UnitOfWork, statement: ClauseElement, params: Mapping[str, Any] | None = None) -> int:
+def execute(uow: UnitOfWork, statement: Any, params: Mapping[str, Any] | None = None) -> int:
     """Run a statement that answers no rows; the number of rows it changed."""
     compiled = _compiled(statement, uow.session.get_bind().dialect, _keys(statement, params))
     if compiled is None:
@@ -212,7 +218,7 @@ def execute(uow: UnitOfWork, statement: ClauseElement, params: Mapping[str, Any]
     return int(count)
 
 
-def execute_many(uow: UnitOfWork, statement: ClauseElement, params: Sequence[Mapping[str, Any]]) -> None:
+def execute_many(uow: UnitOfWork, statement: Any, params: Sequence[Mapping[str, Any]]) -> None:
     """Run a statement that answers no rows once for each parameter set, in one call to the database driver.
     Every set must name the same parameters."""
     if not params:
@@ -239,7 +245,7 @@ def _many_values(compiled: _Compiled, count: int) -> tuple[str, int] | None:
     return compiled.sql[:start + 8] + ", ".join([group] * count) + compiled.sql[end + 1:], width
 
 
-def returning_many(uow: UnitOfWork, statement: ClauseElement, params: Sequence[Mapping[str, Any]]) -> list[Any]:
+def returning_many(uow: UnitOfWork, statement: Any, params: Sequence[Mapping[str, Any]]) -> list[Any]:
     """The rows an INSERT ... RETURNING answers for several rows, in one statement (SQLite: one INSERT with
     many VALUES; PostgreSQL: the driver's executemany with RETURNING). Every set must name the same parameters."""
     if not params:

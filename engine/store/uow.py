@@ -7,7 +7,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -63,6 +63,7 @@ class UnitOfWork:
             self._lock.acquire()
             self._lock_held = True
         self.session = self.platform.session_factory(bind=engine)
+        self._connection: Connection | None = None
         self._committed = False
         self._writing = self._lock_held  # a SQLite writer holding the lock from the start: checks run at once
         return self
@@ -84,6 +85,13 @@ class UnitOfWork:
                     callback()
                 except Exception:  # noqa: BLE001 — what a callback could not do, a sweep does later
                     log.exception("work after a commit failed; the sweep will take it up")
+
+    def connection(self) -> Connection:
+        """The session's connection in its current transaction (beginning one if none is open), kept until the
+        transaction ends: engine/store/prepared.py runs every hot statement on it."""
+        if self._connection is None:
+            self._connection = self.session.connection()
+        return self._connection
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the unit has committed and closed (e.g. deliver the messages a case threw); it
@@ -112,7 +120,7 @@ class UnitOfWork:
         if self.optimistic and self._lock is not None:
             self._lock.acquire()
             self._lock_held = True
-            self.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+            self.connection().exec_driver_sql("BEGIN IMMEDIATE")
         self._writing = True
 
     def confirm_reads(self) -> None:
@@ -129,6 +137,7 @@ class UnitOfWork:
         if self._write_checks:
             self.begin_write()
             self.confirm_reads()
+        self._connection = None  # the transaction ends here, whatever comes of it
         try:
             self.session.commit()
         except StaleDataError as error:
