@@ -6,7 +6,11 @@ diagram code in this process instead, to see inside a run). The summary gives, p
 of the functions that define it (they nest: "engine run" includes the hand-over to the child; "SQL" every statement
 and commit). cProfile slows Python code down several times over, so read the shares, not the milliseconds.
 
-    .venv/bin/python bench/request_profile.py [--cases 300] [--sandbox process|inline] [--top 25]
+`--wall` samples the stack every 0.5 ms of wall-clock time instead (a signal timer; no tracing, so the code runs at
+its own speed and the time spent waiting for the engine's child counts as it does for a client): per category and
+per function, the share of the samples it was on the stack in, and the milliseconds per case that makes.
+
+    .venv/bin/python bench/request_profile.py [--cases 300] [--sandbox process|inline] [--top 25] [--wall]
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import io
 import json
 import os
 import pstats
+import signal
 import sys
 import tempfile
+import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +63,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25, help="functions listed")
     parser.add_argument("--sort", choices=("tottime", "cumulative"), default="tottime",
                         help="list the functions by their own time or by their cumulative time")
+    parser.add_argument("--wall", action="store_true", help="sample wall-clock time instead of tracing calls")
     args = parser.parse_args()
     os.environ["ONESTOP_SANDBOX"] = args.sandbox
 
@@ -104,6 +112,10 @@ def main() -> None:
 
     for _ in range(30):
         case()
+    if args.wall:
+        sample_wall(case, args.cases, args.top, args.sandbox)
+        platform.sandbox.close()
+        return
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(args.cases):
@@ -125,6 +137,46 @@ def main() -> None:
     for line in out.getvalue().splitlines():
         if line.strip() and ("/" in line or "{" in line) and not line.lstrip().startswith("List"):
             print("  " + line.replace(str(ROOT) + "/", "").replace(".venv/lib/python3.11/site-packages/", ""))
+
+
+def _where(code: Any) -> tuple[str, str]:
+    path = code.co_filename.replace(str(ROOT) + "/", "").replace(".venv/lib/python3.11/site-packages/", "")
+    return path.rsplit("/lib/python3.11/", 1)[-1], code.co_name
+
+
+def sample_wall(case: Any, cases: int, top: int, sandbox: str) -> None:
+    """Run ``cases`` cases with the stack sampled every 0.5 ms of wall-clock time; print the shares."""
+    on_stack: Counter[tuple[str, str]] = Counter()
+    samples = 0
+
+    def sample(_signal: int, frame: Any) -> None:
+        nonlocal samples
+        samples += 1
+        seen = set()
+        while frame is not None:
+            seen.add(_where(frame.f_code))
+            frame = frame.f_back
+        on_stack.update(seen)
+
+    signal.signal(signal.SIGALRM, sample)
+    started = time.perf_counter()
+    signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+    try:
+        for _ in range(cases):
+            case()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+    per_case = (time.perf_counter() - started) * 1000 / cases
+    print(f"{cases} cases, engine runs: {sandbox}; {per_case:.2f} ms a case (sampling included), "
+          f"{samples} samples of the wall-clock time")
+    for label, functions in (*CATEGORIES, ("waiting for the engine's child", (("engine/sandbox/pool.py",
+                                                                                "_await_answer"),))):
+        share = max((count for (path, name), count in on_stack.items()
+                     if any(where in path and name == wanted for where, wanted in functions)), default=0) / samples
+        print(f"  {label:45s} {100 * share:5.1f} %  {share * per_case:6.2f} ms")
+    print("\nfunctions by the share of samples they were on the stack in:")
+    for (path, name), count in on_stack.most_common(top):
+        print(f"  {100 * count / samples:5.1f} %  {count / samples * per_case:6.2f} ms  {path}:{name}")
 
 
 if __name__ == "__main__":

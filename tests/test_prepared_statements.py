@@ -132,3 +132,16 @@ def test_an_optimistic_unit_still_cannot_write_before_it_takes_the_lock(platform
         prepared.execute_many(uow, _INSERT_HISTORY, [
             {"instance_id": case_id, "model_key": "k", "action": "start", "actor": "a", "at": clock.now(),
              "task_id": None, "task_name": None, "details": {}}])
+
+
+def test_the_compiled_statements_kept_are_bounded(platform, people, monkeypatch):
+    monkeypatch.setattr(prepared, "MAX_COMPILED", 3)
+    monkeypatch.setattr(prepared, "_CACHE", {})
+    monkeypatch.setattr(prepared, "_KEEP", {})
+    names = ("win_dcf", "city1")
+    with platform.uow(write=False) as uow:
+        for i in range(7):  # statements built anew each time (as no hot path does): each compiled on its own
+            statement = select(_USERS.c.username).where(_USERS.c.username == bindparam("name"),
+                                                        _USERS.c.id > i - 100)
+            assert [r.username for r in prepared.rows(uow, statement, {"name": names[i % 2]})] == [names[i % 2]]
+            assert len(prepared._CACHE) <= 3 and len(prepared._KEEP) <= 3

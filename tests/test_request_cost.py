@@ -168,3 +168,32 @@ def test_a_childs_next_run_of_a_case_starts_from_its_state_restored_while_the_ch
         [(t["name"], t["lane"], t["due_at"]) for t in cold.ready]
     again = platform.sandbox.run(complete)  # the state restored ahead was used once: this run restores it again
     assert "restored_ahead" not in again.extra and again.failure is None
+
+
+def test_a_childs_next_start_of_a_flow_takes_the_new_case_made_while_the_child_waited(platform, deployed):
+    """After a start, a child makes the flow's next new case while it waits (engine/cases/jobs.py): the next start
+    of that flow takes it — and comes to the same result as a start that makes its own; another flow makes its own."""
+    from engine.cases.deployment import latest_version
+    from engine.cases.jobs import StartRun
+    from engine.cases.runner import run_args
+    from engine.sandbox.pool import Job, run_inline
+
+    with platform.uow(write=False) as uow:
+        bundle = platform.specs.get(latest_version(deployed, uow=uow)[0], uow=uow)
+        fields, assets = run_args(uow, bundle, platform.now())
+    start = Job("engine.cases.jobs:start", StartRun(**fields, data={"county": "dongchangfu"}), assets)
+    # The same files under another asset key: to the child, another flow.
+    other = Job("engine.cases.jobs:start", StartRun(**(fields | {"bundle": "another"}), data={"county": "x"}),
+                (type(assets[0])("another", assets[0].build, assets[0].payload), *assets[1:]))
+    assert platform.sandbox.run(other).failure is None  # the child (the pool hands out the one used last) ...
+    first = platform.sandbox.run(start)  # ... made a case of the other flow ahead: this start makes its own
+    assert "created_ahead" not in first.extra and first.failure is None
+    ahead = platform.sandbox.run(start)
+    assert ahead.extra.get("created_ahead") is True and ahead.failure is None
+    cold = run_inline(start)
+    assert "created_ahead" not in cold.extra
+    for field in ("data", "completed", "due_times", "fired_timers", "notifications"):
+        assert getattr(ahead, field) == getattr(cold, field), field
+    assert [(t["name"], t["lane"], t["due_at"]) for t in ahead.ready] == \
+        [(t["name"], t["lane"], t["due_at"]) for t in cold.ready]
+    assert ahead.ready[0]["spiff_task_id"] != first.ready[0]["spiff_task_id"]  # a case of its own, not a copy

@@ -6,6 +6,7 @@ writes. Nothing here touches the database: a handler is a function of its argume
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -98,6 +99,35 @@ def _restore_ahead(bundle_key: str, bundle: Bundle, state: str) -> None:
     _RESTORED["key"] = (bundle_key, state)
 
 
+# A new case of the flow a child last started one of, made while it waited: the flow's next start takes it instead of
+# making one then. Making one runs no diagram code (SpiffWorkflow lays out the start of the task tree; the script
+# engine is attached after), so one made earlier is the same as one made at the start.
+_FRESH: dict[str, Any] = {}
+
+
+class _NoEngineYet:
+    """The script engine of a workflow made ahead, until its run attaches the real one: never used."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError("a workflow made ahead ran before its script engine was attached")
+
+
+def _create_ahead(bundle_key: str, bundle: Bundle) -> None:
+    _FRESH.clear()
+    _FRESH["workflow"] = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=_NoEngineYet())
+    _FRESH["key"] = bundle_key
+
+
+def _fresh(bundle_key: str, bundle: Bundle, engine: Any) -> tuple[BpmnWorkflow, bool]:
+    """A new case's workflow — the one made ahead for this flow if there is one, else one made now — and which."""
+    if _FRESH.get("key") == bundle_key:
+        workflow: BpmnWorkflow = _FRESH.pop("workflow")
+        _FRESH.clear()
+        workflow.script_engine = engine
+        return workflow, True
+    return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine), False
+
+
 def _restore(bundle_key: str, bundle: Bundle, state: str) -> tuple[BpmnWorkflow, bool]:
     """The workflow of ``state``, and whether it was restored ahead."""
     if _RESTORED.get("key") == (bundle_key, state):
@@ -116,8 +146,9 @@ class _Workflow:
         self.bundle: Bundle = assets[self.bundle_key]
         engine, self.functions = make_script_engine(assets[run.calendar], run.now)
         self.restored_ahead = False
+        self.new, self.created_ahead = state is None, False
         if state is None:
-            self.workflow = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs, script_engine=engine)
+            self.workflow, self.created_ahead = _fresh(self.bundle_key, self.bundle, engine)
         else:
             self.workflow, self.restored_ahead = _restore(self.bundle_key, self.bundle, state)
             self.workflow.script_engine = engine  # not serialized: re-attached after every load
@@ -138,9 +169,13 @@ class _Workflow:
                                                                  message=f"notification: {error}", line=None))
         if self.restored_ahead:
             result.extra["restored_ahead"] = True
+        if self.created_ahead:
+            result.extra["created_ahead"] = True
         if result.state is not None and result.failure is None and not result.completed:
             state, key, bundle = result.state, self.bundle_key, self.bundle
             after_answer(lambda: _restore_ahead(key, bundle, state))
+        if self.new:  # the flow's next start, most likely soon
+            after_answer(functools.partial(_create_ahead, self.bundle_key, self.bundle))
         return result
 
 
