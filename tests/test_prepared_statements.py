@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import bindparam, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.cases.projection import _upsert
@@ -103,6 +103,25 @@ def test_several_task_rows_are_written_and_answered_in_one_statement(platform, c
         assert prepared.returning_many(uow, _upsert(platform.engine.dialect.name, False), again) == []
         uow.commit()
     assert closed.state == "completed" and closed.completed_by == "hrss1"
+
+
+def test_more_task_rows_than_one_statement_holds_are_all_written(platform, clock, deployed):
+    now = clock.now()
+    case_id = _case(platform, now)
+    row = {"instance_id": case_id, "name": "n", "title": "t", "model_key": "k", "lane": "HRSS", "department": "hrss",
+           "county": None, "assignee": None, "state": "open", "process_id": "p", "form_file": None,
+           "ui_form_file": None, "instructions": None, "due_at": None, "created_at": now, "claimed_at": None,
+           "ended_at": None, "completed_by": None, "clock_stopped_at": None, "priority": 0}
+    # More parameters than a default SQLite build takes in one statement (32,766; Debian's takes more).
+    many = [row | {"spiff_task_id": f"m{i}"} for i in range(32_766 // len(row) + 10)]
+    with platform.uow() as uow:
+        uow.begin_write()
+        written = prepared.returning_many(uow, _upsert(platform.engine.dialect.name, False), many)
+        uow.commit()
+    assert sorted(r.spiff_task_id for r in written) == sorted(r["spiff_task_id"] for r in many)
+    with platform.uow(write=False) as uow:
+        stored = uow.session.scalar(select(func.count()).select_from(_TASKS).where(_TASKS.c.instance_id == case_id))
+    assert stored == len(many)
 
 
 def test_a_statement_with_a_list_that_expands_runs_through_sqlalchemy(platform, people):

@@ -29,6 +29,9 @@ from engine.store.uow import UnitOfWork
 
 #: Compiled forms kept (statement × database kind × parameter names); past it the cache starts again.
 MAX_COMPILED = 512
+#: Parameters one SQLite statement may hold (SQLite's own limit is 32,766): an INSERT of more rows than fit goes
+#: through SQLAlchemy, which splits it.
+SQLITE_MAX_PARAMETERS = 32_000
 _MISSING = object()
 
 
@@ -224,7 +227,7 @@ def execute_many(uow: UnitOfWork, statement: Any, params: Sequence[Mapping[str, 
     if not params:
         return
     compiled = _compiled(statement, uow.session.get_bind().dialect, _keys(statement, params[0]))
-    if compiled is None or any(len(p) != len(params[0]) for p in params):
+    if compiled is None or any(p.keys() != params[0].keys() for p in params):
         uow.session.execute(statement, list(params))
         return
     _run(uow, compiled, [compiled.parameters(p) for p in params], many=True)
@@ -235,11 +238,11 @@ def _many_values(compiled: _Compiled, count: int) -> tuple[str, int] | None:
     parameters a row has; None if its VALUES is not a plain list of parameters."""
     start = compiled.sql.find(" VALUES (")
     end = compiled.sql.find(")", start)
-    if start < 0 or end < 0 or compiled.sql.find(" VALUES (", end) >= 0:
+    if start < 0 or end < 0 or compiled.sql.find(" VALUES (", end) >= 0 or "?" in compiled.sql[:start]:
         return None
     group = compiled.sql[start + 8:end + 1]
     width = group.count("?")
-    if group != "(" + ", ".join(["?"] * width) + ")" or \
+    if group != "(" + ", ".join(["?"] * width) + ")" or width * count + len(compiled.binds) > SQLITE_MAX_PARAMETERS or \
             any(default is _MISSING for _name, _key, default, _convert in compiled.binds[width:]):
         return None
     return compiled.sql[:start + 8] + ", ".join([group] * count) + compiled.sql[end + 1:], width
@@ -252,7 +255,7 @@ def returning_many(uow: UnitOfWork, statement: Any, params: Sequence[Mapping[str
         return []
     dialect = uow.session.get_bind().dialect
     compiled = _compiled(statement, dialect, _keys(statement, params[0]))
-    if compiled is None or compiled.row_class is None or any(len(p) != len(params[0]) for p in params):
+    if compiled is None or compiled.row_class is None or any(p.keys() != params[0].keys() for p in params):
         return list(uow.session.execute(statement, list(params)).all())
     if len(params) == 1:
         raw, description, _count = _run(uow, compiled, compiled.parameters(params[0]), many=False)
