@@ -141,17 +141,31 @@ def test_a_bearer_request_gets_no_session_cookie(client, people, path):
     assert page.status_code == 200 and "Set-Cookie" in page.headers
 
 
+def _run_fields(platform: Any, key: str) -> tuple[dict[str, Any], Any]:
+    """The fields and assets of a run of the flow's newest version, as the server hands them to a child."""
+    from engine.cases.deployment import latest_version
+    from engine.cases.runner import run_args
+
+    with platform.uow(write=False) as uow:
+        bundle = platform.specs.get(latest_version(key, uow=uow)[0], uow=uow)
+        return run_args(uow, bundle, platform.now())
+
+
+def _same_outcome(ahead: Any, cold: Any, *fields: str) -> None:
+    """A run that started from what a child prepared ahead came to what a run that prepared nothing comes to."""
+    for field in ("data", "completed", "due_times", "fired_timers", *fields):
+        assert getattr(ahead, field) == getattr(cold, field), field
+    assert [(t["name"], t["lane"], t["due_at"]) for t in ahead.ready] == \
+        [(t["name"], t["lane"], t["due_at"]) for t in cold.ready]
+
+
 def test_a_childs_next_run_of_a_case_starts_from_its_state_restored_while_the_child_waited(platform, deployed):
     """After answering, a child restores the state it answered with (engine/cases/jobs.py): the case's next run,
     given exactly that state, starts from it — and comes to the same result as a run that restores it then."""
-    from engine.cases.deployment import latest_version
     from engine.cases.jobs import CompleteRun, StartRun
-    from engine.cases.runner import run_args
     from engine.sandbox.pool import Job, run_inline
 
-    with platform.uow(write=False) as uow:
-        bundle = platform.specs.get(latest_version(deployed, uow=uow)[0], uow=uow)
-        fields, assets = run_args(uow, bundle, platform.now())
+    fields, assets = _run_fields(platform, deployed)
     started = platform.sandbox.run(Job("engine.cases.jobs:start", StartRun(**fields, data={"county": "dongchangfu"}),
                                        assets))
     assert "restored_ahead" not in started.extra  # a new case: nothing to restore
@@ -162,10 +176,7 @@ def test_a_childs_next_run_of_a_case_starts_from_its_state_restored_while_the_ch
     assert ahead.extra.get("restored_ahead") is True and ahead.failure is None
     cold = run_inline(complete)
     assert "restored_ahead" not in cold.extra
-    for field in ("data", "completed", "due_times", "fired_timers", "ready_before"):
-        assert getattr(ahead, field) == getattr(cold, field), field
-    assert [(t["name"], t["lane"], t["due_at"]) for t in ahead.ready] == \
-        [(t["name"], t["lane"], t["due_at"]) for t in cold.ready]
+    _same_outcome(ahead, cold, "ready_before")
     again = platform.sandbox.run(complete)  # the state restored ahead was used once: this run restores it again
     assert "restored_ahead" not in again.extra and again.failure is None
 
@@ -173,14 +184,10 @@ def test_a_childs_next_run_of_a_case_starts_from_its_state_restored_while_the_ch
 def test_a_childs_next_start_of_a_flow_takes_the_new_case_made_while_the_child_waited(platform, deployed):
     """After a start, a child makes the flow's next new case while it waits (engine/cases/jobs.py): the next start
     of that flow takes it — and comes to the same result as a start that makes its own; another flow makes its own."""
-    from engine.cases.deployment import latest_version
     from engine.cases.jobs import StartRun
-    from engine.cases.runner import run_args
     from engine.sandbox.pool import Job, run_inline
 
-    with platform.uow(write=False) as uow:
-        bundle = platform.specs.get(latest_version(deployed, uow=uow)[0], uow=uow)
-        fields, assets = run_args(uow, bundle, platform.now())
+    fields, assets = _run_fields(platform, deployed)
     start = Job("engine.cases.jobs:start", StartRun(**fields, data={"county": "dongchangfu"}), assets)
     # The same files under another asset key: to the child, another flow.
     other = Job("engine.cases.jobs:start", StartRun(**(fields | {"bundle": "another"}), data={"county": "x"}),
@@ -192,8 +199,5 @@ def test_a_childs_next_start_of_a_flow_takes_the_new_case_made_while_the_child_w
     assert ahead.extra.get("created_ahead") is True and ahead.failure is None
     cold = run_inline(start)
     assert "created_ahead" not in cold.extra
-    for field in ("data", "completed", "due_times", "fired_timers", "notifications"):
-        assert getattr(ahead, field) == getattr(cold, field), field
-    assert [(t["name"], t["lane"], t["due_at"]) for t in ahead.ready] == \
-        [(t["name"], t["lane"], t["due_at"]) for t in cold.ready]
+    _same_outcome(ahead, cold, "notifications")
     assert ahead.ready[0]["spiff_task_id"] != first.ready[0]["spiff_task_id"]  # a case of its own, not a copy
