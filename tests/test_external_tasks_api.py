@@ -4,10 +4,16 @@ lock, complete, fail and throw BPMN errors; a message moves the waiting case on,
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from integration_kit import CONFIRMED, PAYMENT, TOPIC, Api, add_worker, deploy
+from sqlalchemy import select
+
+from engine.store.integration_tables import ExternalTask
+from engine.store.models import ProcessInstance
 
 
 @pytest.fixture
@@ -77,6 +83,27 @@ def test_a_worker_fetches_locks_and_completes_then_a_message_finishes_the_case(a
     again = api.message(workers["a"], {"name": CONFIRMED, "instance_id": payment_case})
     assert again.status_code == 404 and again.get_json()["error"] == "not_found"
     assert api.message(people.headers("admin"), {"name": "nobody_waits", "data": {}}).status_code == 404
+
+
+def test_a_done_jobs_parameters_stay_in_its_row_not_in_the_case_state(api, platform, people, workers, payment_case):
+    """The parameters a worker was given (an ID number, say) are kept with the job; once its answer is in, the
+    case's stored state no longer carries them (a case that pays monthly would keep one copy a month)."""
+    def state() -> str:
+        with platform.uow(write=False) as uow:
+            return uow.session.get(ProcessInstance, payment_case).state
+
+    def requests() -> list[dict[str, Any]]:
+        return [task["internal_data"]["external_request"] for task in json.loads(state())["tasks"].values()
+                if "external_request" in task.get("internal_data", {})]
+
+    # Waiting: the parameters the job is offered with are in the state.
+    assert requests() == [{"amount": 18000, "payee": "张三", "purpose": "引进人才生活补贴"}]
+    [job] = api.fetch(workers["a"], "a-1").get_json()
+    assert api.complete(workers["a"], job["id"], "a-1", {"voucher": "CZ-1", "paid": True}).status_code == 200
+    assert requests() == [] and "external_request" not in state()
+    with platform.uow(write=False) as uow:
+        [row] = uow.session.scalars(select(ExternalTask).where(ExternalTask.instance_id == payment_case))
+        assert row.state == "completed" and row.parameters["purpose"] == "引进人才生活补贴"
 
 
 def test_an_expired_lock_frees_the_job_for_the_other_worker(api, clock, people, workers, payment_case):

@@ -48,10 +48,17 @@ class _Appended:
     items: list[Any]
 
 
+# What most tasks hold, left out of the stored task and put back when it is read: a case keeps every task it went
+# through, so a case that runs for years (a monthly subsidy) stores these some 200 times over.
+_EMPTY_DELTA: dict[str, Any] = {"updates": {}, "deletions": []}
+_DEFAULTS: dict[str, Any] = {"triggered": False, "internal_data": {}, "data": {}}
+
+
 class _CompactTaskConverter(TaskConverter):
     """Spiff stores, per task, the full value of each top-level key it changed: a list that grows by one
     entry per step (payments) would be stored again whole at every step — quadratic. Appends are stored as
-    the appended items only."""
+    the appended items only. And a task's fields that hold nothing (no data of its own, no internal data, not
+    triggered, no change to its parent's data) are left out."""
 
     def to_dict(self, task: Any) -> dict[str, Any]:
         dct: dict[str, Any] = super().to_dict(task)
@@ -62,9 +69,19 @@ class _CompactTaskConverter(TaskConverter):
             if isinstance(value, list) and isinstance(before, list) and 0 < len(before) <= len(value) \
                     and value[:len(before)] == before:
                 updates[key] = _Appended(value[len(before):])
+        for key, empty in _DEFAULTS.items():
+            if dct.get(key) == empty:
+                del dct[key]
+        if task.parent is not None and dct.get("delta") == _EMPTY_DELTA:
+            del dct["delta"]  # read back as "no change": the parent's data
         return dct
 
     def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
+        for key, empty in _DEFAULTS.items():
+            if key not in dct:
+                dct[key] = type(empty)()
+        if "delta" not in dct:
+            dct["delta"] = {"updates": {}, "deletions": []} if dct.get("parent") is not None else {}
         task = super().from_dict(dct, workflow)
         for key, value in list(task.data.items()):
             if isinstance(value, _Appended):

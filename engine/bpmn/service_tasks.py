@@ -45,6 +45,9 @@ class ExternalServiceTask(ServiceTask):
 
     def _run_hook(self, my_task: Any) -> bool:
         my_task.data[self.result_variable] = my_task.internal_data.pop(RESULT)
+        # The job is done: its parameters stay in the job's row (engine/integration/), not in every month's task of
+        # a case that pays monthly (issue 7's size goal; and an ID number need not be kept twice).
+        my_task.internal_data.pop(REQUEST, None)
         return True
 
     def evaluate_request(self, my_task: Any) -> dict[str, Any]:

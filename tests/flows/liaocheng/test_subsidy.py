@@ -189,3 +189,26 @@ def test_a_month_hrss_pays_becomes_a_payment_instruction_to_the_finance_system_a
     flow.fire(at("2027-01-01 09:00"))
     flow.complete(HRSS, "pay", {"disbursement": "停发", "stop_reason": "已离开聊城"}, case)
     assert flow.answer_jobs("finance.payment") == [] and flow.view(case)["status"] == "completed"
+
+
+def test_a_subsidy_paid_for_three_years_ends_and_its_stored_case_stays_under_100_kb(flow, subsidy, clock, platform):
+    """Issue 7's size goal: a case that pays monthly keeps every month's tasks, so its stored state grows by the same
+    amount a month (linear, not quadratic) and stays under 100 KB after the 36 payments of a three-year subsidy."""
+    from engine.store.models import ProcessInstance
+
+    def size() -> int:
+        with platform.uow(write=False) as uow:
+            return len(uow.session.get(ProcessInstance, case).state.encode())
+
+    case = approved(flow, clock)
+    sizes = {}
+    for month in range(36):
+        year, index = divmod(2026 * 12 + 11 + month, 12)
+        pay_month(flow, clock, case, f"{year}-{index + 1:02d}-01 09:00", f"{year}-{index + 1:02d}-03")
+        sizes[month + 1] = size()
+    view = flow.view(case)
+    assert view["status"] == "completed" and view["data"]["total_paid"] == 72000
+    assert len(view["data"]["payments"]) == 36
+    first, second = sizes[24] - sizes[12], sizes[36] - sizes[24]
+    assert 0.8 <= second / first <= 1.25, sizes  # linear
+    assert sizes[36] < 100_000, sizes
