@@ -26,6 +26,7 @@ from engine.people.identity import ROLES, Actor, create_token, create_user, revo
 from engine.people.organisation import Organisation
 from engine.people.privacy import install_log_masking
 from engine.platform import Platform
+from engine.store.checkpoint import Checkpointer
 from engine.store.db import upgrade
 
 
@@ -283,9 +284,12 @@ def worker(once: bool, interval: float) -> None:
     click.echo(f"worker sweeping every {interval:g} s; stop with Ctrl-C")
     notifications = NotificationWorker(platform)
     notifications.start()
+    checkpoints = Checkpointer(platform.engine)  # SQLite's WAL, outside the sweeps' commits
+    checkpoints.start()
     try:
         scheduler.run_worker(platform, once=False, interval=interval, stop=stop, sweeps=SWEEPS)
     finally:
+        checkpoints.stop()
         notifications.stop()
 
 

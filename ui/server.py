@@ -21,6 +21,7 @@ from gunicorn.workers.gthread import ThreadWorker
 
 from engine.cases.scheduler import Scheduler
 from engine.notify.worker import NotificationWorker
+from engine.store.checkpoint import Checkpointer
 
 #: Threads per web process (`onestop serve --threads`): requests served at once by one process, slow uploads
 #: included.
@@ -84,13 +85,16 @@ class _OneStopServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        if self.with_scheduler:
-            self.cfg.set("post_worker_init", _start_scheduler)
+        self.cfg.set("post_worker_init", _start_scheduler if self.with_scheduler else _start_checkpoints)
 
     def load(self) -> Any:
         from . import create_app
 
         return create_app()
+
+
+def _start_checkpoints(worker: Any) -> None:
+    Checkpointer(worker.wsgi.extensions["onestop"].engine).start()  # SQLite's, outside the requests' commits
 
 
 def _start_scheduler(worker: Any) -> None:
@@ -100,6 +104,7 @@ def _start_scheduler(worker: Any) -> None:
     app = worker.wsgi
     Scheduler(app.extensions["onestop"], sweeps=SWEEPS).start()
     NotificationWorker(app.extensions["onestop"]).start()  # the outbox is delivered here, never in a request
+    _start_checkpoints(worker)
 
 
 def run_server(*, host: str, port: int, workers: int | None = None, threads: int | None = None, scheduler: bool,

@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.store.checkpoint import BACKSTOP_PAGES
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 WRITE_OPTION = "onestop_write"
 # A unit of work that reads before it takes the write lock (engine/store/uow.py): it must never write without it.
@@ -105,6 +107,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints are a thread's work (engine/store/checkpoint.py); a commit does one only past the backstop.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
