@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 CATEGORIES = (
     ("whole request (Flask app)", (("flask/app.py", "wsgi_app"),)),
     ("engine run (child process and hand-over)", (("engine/sandbox/pool.py", "run"),)),
-    ("SQL statements (SQLAlchemy execute)", (("sqlalchemy/orm/session.py", "execute"),)),
+    ("SQL statements (prepared, or SQLAlchemy's)", (("engine/store/prepared.py", "_run"),
+                                                     ("sqlalchemy/orm/session.py", "execute"))),
     ("commits", (("engine/store/uow.py", "commit"),)),
     ("bearer token", (("engine/people/tokens.py", "authenticate_bearer"),
                       ("engine/people/identity.py", "authenticate_token"))),
@@ -171,8 +172,8 @@ def sample_wall(case: Any, cases: int, top: int, sandbox: str) -> None:
           f"{samples} samples of the wall-clock time")
     for label, functions in (*CATEGORIES, ("waiting for the engine's child", (("engine/sandbox/pool.py",
                                                                                 "_await_answer"),))):
-        share = max((count for (path, name), count in on_stack.items()
-                     if any(where in path and name == wanted for where, wanted in functions)), default=0) / samples
+        share = sum(count for (path, name), count in on_stack.items()  # each pair named is on its own stack
+                    if any(where in path and name == wanted for where, wanted in functions)) / samples
         print(f"  {label:45s} {100 * share:5.1f} %  {share * per_case:6.2f} ms")
     print("\nfunctions by the share of samples they were on the stack in:")
     for (path, name), count in on_stack.most_common(top):

@@ -128,7 +128,10 @@ def _write_row(case: Case, uow: UnitOfWork, values: dict[str, Any]) -> None:
     uow.begin_write()
     row = case.row
     if row.id is None:
-        values = {column: getattr(row, column) for column in NEW_ROW_COLUMNS} | values | {"lock_version": 1}
+        # Every column given (the priority's default too): the INSERT is then one prepared statement
+        # (engine/store/prepared.py) with nothing for SQLAlchemy to compute at execution.
+        values = {column: getattr(row, column) for column in NEW_ROW_COLUMNS} | {"priority": row.priority or 0} \
+            | values | {"lock_version": 1}
         set_committed_value(row, "id", prepared.scalar(uow, _INSERT_CASE, values))
     else:
         values = values | {"lock_version": row.lock_version + 1}
