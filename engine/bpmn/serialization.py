@@ -76,12 +76,17 @@ class _CompactTaskConverter(TaskConverter):
             del dct["delta"]  # read back as "no change": the parent's data
         return dct
 
-    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
+    @staticmethod
+    def expand(dct: dict[str, Any]) -> None:
+        """Put a stored task's left-out fields back (a state stored with every field is left as it is)."""
         for key, empty in _DEFAULTS.items():
             if key not in dct:
                 dct[key] = type(empty)()
         if "delta" not in dct:
             dct["delta"] = {"updates": {}, "deletions": []} if dct.get("parent") is not None else {}
+
+    def from_dict(self, dct: dict[str, Any], workflow: Any) -> Any:
+        self.expand(dct)
         task = super().from_dict(dct, workflow)
         for key, value in list(task.data.items()):
             if isinstance(value, _Appended):
@@ -114,6 +119,11 @@ class InstanceSerializer:
 
     def loads(self, state: str, spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
         dct = json.loads(state)
+        # Every field back before SpiffWorkflow sees the state: its migrations of older states expect them all.
+        for tasks in (dct.get("tasks") or {}, *((sub.get("tasks") or {}) for sub in (dct.get("subprocesses") or {})
+                                               .values())):
+            for task in tasks.values():
+                _CompactTaskConverter.expand(task)
         self._serializer.migrate(dct)
         workflow = self._serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
         assert isinstance(workflow, BpmnWorkflow)

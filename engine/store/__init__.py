@@ -1,1 +1,1 @@
-"""Persistence: schema, database engines, the unit of work and case history."""
+"""Persistence: schema, engines, the unit of work, prepared statements, WAL checkpoints and case history."""
