@@ -67,3 +67,30 @@ def test_the_thread_looks_at_its_interval_until_stopped_and_not_at_all_on_postgr
     else:
         assert worker._thread is None and wal_path(platform.engine) is None and looks == []
     worker.stop()
+
+
+@pytest.mark.sqlite_only
+def test_every_web_process_checkpoints_with_or_without_its_timer_scheduler(app, monkeypatch):
+    """`onestop serve` starts the checkpoint thread in each web process: on its own with --no-scheduler, beside the
+    timer scheduler and the notification worker otherwise (ui/server.py)."""
+    from types import SimpleNamespace
+
+    from ui import server
+
+    for scheduler, hook in ((False, server._start_checkpoints), (True, server._start_scheduler)):
+        gunicorn_app = server._OneStopServer({"bind": "127.0.0.1:0"}, scheduler)
+        assert gunicorn_app.cfg.post_worker_init is hook
+    started: list[str] = []
+    monkeypatch.setattr(server, "Scheduler", lambda *_a, **_k: SimpleNamespace(start=lambda: started.append("timers")))
+    monkeypatch.setattr(server, "NotificationWorker",
+                        lambda *_a, **_k: SimpleNamespace(start=lambda: started.append("notifications")))
+    worker = SimpleNamespace(wsgi=app)
+    alone = server._start_checkpoints(worker)
+    try:
+        assert alone._thread is not None and alone._thread.is_alive() and alone._thread.name == "onestop-checkpoints"
+    finally:
+        alone.stop()
+    assert not alone._thread.is_alive()
+    monkeypatch.setattr(server, "_start_checkpoints", lambda w: started.append("checkpoints"))
+    server._start_scheduler(worker)
+    assert started == ["timers", "notifications", "checkpoints"]

@@ -93,8 +93,10 @@ class _OneStopServer(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def _start_checkpoints(worker: Any) -> None:
-    Checkpointer(worker.wsgi.extensions["onestop"].engine).start()  # SQLite's, outside the requests' commits
+def _start_checkpoints(worker: Any) -> Checkpointer:
+    checkpoints = Checkpointer(worker.wsgi.extensions["onestop"].engine)  # SQLite's, outside the requests' commits
+    checkpoints.start()
+    return checkpoints
 
 
 def _start_scheduler(worker: Any) -> None:

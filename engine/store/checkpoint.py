@@ -37,8 +37,12 @@ def wal_path(engine: Engine) -> str | None:
     return f"{database}-wal"
 
 
+_PAGE_SIZES: dict[str, int] = {}  # a database's page size, read once per log file (one entry per database)
+
+
 def checkpoint_if_due(engine: Engine, *, pages: int = CHECKPOINT_PAGES) -> bool:
-    """Checkpoint (PASSIVE) if the log holds at least ``pages`` pages; whether it did."""
+    """Checkpoint (PASSIVE) if the log holds at least ``pages`` pages; whether it did. A look at a log below that
+    is one stat of its file: no connection."""
     path = wal_path(engine)
     if path is None:
         return False
@@ -46,8 +50,10 @@ def checkpoint_if_due(engine: Engine, *, pages: int = CHECKPOINT_PAGES) -> bool:
         size = os.stat(path).st_size
     except FileNotFoundError:
         return False
+    if path in _PAGE_SIZES and size < pages * _PAGE_SIZES[path]:
+        return False
     with engine.connect() as connection:
-        page_size = int(connection.exec_driver_sql("PRAGMA page_size").scalar_one())
+        page_size = _PAGE_SIZES[path] = int(connection.exec_driver_sql("PRAGMA page_size").scalar_one())
         if size < pages * page_size:
             return False
         connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")

@@ -91,7 +91,9 @@ class _Compiled:
         self.columns = [(column.key if column.key is not None else f"_{i}", column.type)  # unnamed: by position
                         for i, column in enumerate(columns)]
         self.row_class = _row_class([key for key, _type in self.columns]) if columns else None
-        self.results: list[Any] | None = None
+        # (position, converter) of the columns whose values need converting: known at the first execution (a
+        # converter may depend on the type the database says it answered).
+        self.results: list[tuple[int, Any]] | None = None
         self.dialect = dialect
 
     def parameters(self, given: Mapping[str, Any]) -> Any:
@@ -108,9 +110,10 @@ class _Compiled:
     def rows(self, raw: Iterable[Sequence[Any]], description: Any) -> list[Row]:
         assert self.row_class is not None
         if self.results is None:
-            self.results = [column_type._cached_result_processor(self.dialect, described[1])  # noqa: SLF001
-                            for (_key, column_type), described in zip(self.columns, description, strict=True)]
-        converters = [(i, convert) for i, convert in enumerate(self.results) if convert is not None]
+            found = [column_type._cached_result_processor(self.dialect, described[1])  # noqa: SLF001
+                     for (_key, column_type), described in zip(self.columns, description, strict=True)]
+            self.results = [(i, convert) for i, convert in enumerate(found) if convert is not None]
+        converters = self.results
         made = self.row_class
         out = []
         for values in raw:
@@ -191,7 +194,7 @@ def _run(uow: UnitOfWork, compiled: _Compiled, parameters: Any, *, many: bool,
 
 def rows(uow: UnitOfWork, statement: Any, params: Mapping[str, Any] | None = None) -> list[Any]:
     """The rows a SELECT (or a statement with RETURNING) answers."""
-    compiled = _compiled(statement, uow.session.get_bind().dialect, _keys(statement, params))
+    compiled = _compiled(statement, uow.platform.engine.dialect, _keys(statement, params))
     if compiled is None or compiled.row_class is None:
         return list(uow.session.execute(statement, params).all())
     raw, description, _count = _run(uow, compiled, compiled.parameters(params or {}), many=False)
@@ -214,7 +217,7 @@ def scalar(uow: UnitOfWork, statement: Any, params: Mapping[str, Any] | None = N
 
 def execute(uow: UnitOfWork, statement: Any, params: Mapping[str, Any] | None = None) -> int:
     """Run a statement that answers no rows; the number of rows it changed."""
-    compiled = _compiled(statement, uow.session.get_bind().dialect, _keys(statement, params))
+    compiled = _compiled(statement, uow.platform.engine.dialect, _keys(statement, params))
     if compiled is None:
         return int(uow.session.execute(statement, params).rowcount)  # type: ignore[attr-defined]
     _raw, _description, count = _run(uow, compiled, compiled.parameters(params or {}), many=False)
@@ -226,7 +229,7 @@ def execute_many(uow: UnitOfWork, statement: Any, params: Sequence[Mapping[str, 
     Every set must name the same parameters."""
     if not params:
         return
-    compiled = _compiled(statement, uow.session.get_bind().dialect, _keys(statement, params[0]))
+    compiled = _compiled(statement, uow.platform.engine.dialect, _keys(statement, params[0]))
     if compiled is None or any(p.keys() != params[0].keys() for p in params):
         uow.session.execute(statement, list(params))
         return
@@ -253,7 +256,7 @@ def returning_many(uow: UnitOfWork, statement: Any, params: Sequence[Mapping[str
     many VALUES; PostgreSQL: the driver's executemany with RETURNING). Every set must name the same parameters."""
     if not params:
         return []
-    dialect = uow.session.get_bind().dialect
+    dialect = uow.platform.engine.dialect
     compiled = _compiled(statement, dialect, _keys(statement, params[0]))
     if compiled is None or compiled.row_class is None or any(p.keys() != params[0].keys() for p in params):
         return list(uow.session.execute(statement, list(params)).all())
