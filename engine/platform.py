@@ -13,6 +13,7 @@ from engine.cases.deployment import SpecCache
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.notify.config import NotifyConfig
+from engine.notify.outbox import StaffCache
 from engine.notify.templates import TemplateBook
 from engine.people.organisation import Organisation
 from engine.people.tokens import TokenCache, watch
@@ -34,6 +35,7 @@ class Platform:
         self.session_factory = make_session_factory(self.engine)
         watch(self.session_factory)  # a change to a user or a token moves the revision cached tokens are checked by
         self.tokens = TokenCache()
+        self.staff = StaffCache()  # a department's staff, confirmed by the same revision as the tokens
         self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
         self.optimistic_engine = self.engine.execution_options(**{OPTIMISTIC_OPTION: True})
         self.local_write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None

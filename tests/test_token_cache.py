@@ -121,3 +121,93 @@ def test_the_cache_keeps_at_most_its_size_and_an_evicted_token_is_simply_read_ag
     assert len(platform.tokens) == 2
     assert platform.tokens.get(token_hash(people.tokens["win_dcf2"])) is None  # the least recently used went
     assert client.get("/api/v1/me", headers=people.headers("win_dcf2")).get_json()["username"] == "win_dcf2"
+
+
+# --- a department's staff, read once per process for the notices of arriving tasks (engine/notify/outbox.py) ---
+
+def _start_and_notified(client: Any, people: Any, platform: Any, deployed: str) -> tuple[int, set[str], list[str]]:
+    """A case started over the API by win_dcf: its id, who got the in-app notice of its first task, and the
+    statements that read accounts."""
+    from test_request_cost import counting
+
+    from engine.store.models import Notification
+
+    with counting(platform) as seen:
+        started = client.post("/api/v1/process-instances", json={"model_key": deployed, **START},
+                              headers=people.headers("win_dcf"))
+    assert started.status_code == 201, started.get_json()
+    case = int(started.get_json()["id"])
+    with platform.uow(write=False) as uow:
+        told = set(uow.session.scalars(select(Notification.recipient).where(
+            Notification.instance_id == case, Notification.channel == "in_app")))
+    return case, told, [s for s in seen["statements"] if s.startswith("SELECT users.") and "notification_settings" in s]
+
+
+def test_a_departments_staff_read_once_still_follow_every_change_another_process_makes(client, people, platform,
+                                                                                        deployed):
+    _case, staff, reads = _start_and_notified(client, people, platform, deployed)
+    assert {"win_dcf", "win_dcf2"} <= staff and "win_lq" not in staff and len(reads) == 1  # the county's staff, read
+    _case, told, reads = _start_and_notified(client, people, platform, deployed)
+    assert told == staff and reads == []  # and kept: confirmed by the request's own first read
+    in_another_process(platform, code=(
+        "from engine.people.identity import create_user\n"
+        "with platform.uow() as uow:\n"
+        "    create_user('win_dcf3', 'a-long-password-1', role='staff', department='county_window',\n"
+        "                county='dongchangfu', organisation=platform.organisation, uow=uow, now=platform.now())\n"
+        "    uow.commit()\n"))
+    _case, told, reads = _start_and_notified(client, people, platform, deployed)
+    assert told == staff | {"win_dcf3"} and len(reads) == 1  # a new colleague is told at once
+    in_another_process(platform, code=(
+        "from sqlalchemy import select\nfrom engine.store.models import User\n"
+        "with platform.uow() as uow:\n"
+        "    user = uow.session.scalar(select(User).where(User.username == 'win_dcf2'))\n"
+        "    user.email = 'dcf2@example.org'\n"
+        "    uow.commit()\n"))
+    _case, told, reads = _start_and_notified(client, people, platform, deployed)
+    assert told == staff | {"win_dcf3"} and len(reads) == 1  # new contact details: read again
+    in_another_process(platform, code=(
+        "from sqlalchemy import select\nfrom engine.store.models import User\n"
+        "with platform.uow() as uow:\n"
+        "    uow.session.scalar(select(User).where(User.username == 'win_dcf2')).active = False\n"
+        "    uow.commit()\n"))
+    _case, told, reads = _start_and_notified(client, people, platform, deployed)
+    assert told == (staff | {"win_dcf3"}) - {"win_dcf2"} and len(reads) == 1  # a disabled one is not told
+
+
+def test_staff_read_by_a_unit_that_changed_an_account_itself_are_not_kept(client, people, platform, deployed):
+    """A unit that added a colleague reads the staff with that colleague in them — which a rollback takes back:
+    such a read is not kept for others."""
+    from engine.notify.outbox import To, notify
+    from engine.people.identity import create_user
+    from engine.store.models import User
+
+    with platform.uow() as uow:
+        uow.auth_revision = int(uow.session.scalar(select(func.coalesce(func.max(text_revision()), 0))))
+        create_user("phantom", "a-long-password-1", role="staff", department="county_window", county="dongchangfu",
+                    organisation=platform.organisation, uow=uow, now=platform.now())
+        uow.session.flush()
+        assert notify(uow, "task_ready", [To.staff("county_window", "dongchangfu")], {}, now=platform.now())
+        assert "phantom" in set(uow.session.scalars(select(User.username)))
+        # left without a commit: rolled back
+    _case, told, _reads = _start_and_notified(client, people, platform, deployed)
+    assert {"win_dcf", "win_dcf2"} <= told and "phantom" not in told
+
+
+def text_revision() -> Any:
+    from engine.store.models import Revision
+
+    return select(Revision.value).where(Revision.name == "auth").scalar_subquery()
+
+
+def test_the_staff_kept_are_bounded_and_each_is_only_good_at_its_revision():
+    from engine.notify.outbox import StaffCache
+
+    cache = StaffCache(size=2)
+    for county in ("a", "b", "c"):
+        cache.put(("county_window", county), 7, [county])
+    assert cache.get(("county_window", "a"), 7) is None  # the oldest dropped: read again at its next use
+    assert cache.get(("county_window", "c"), 7) == ["c"]
+    assert cache.get(("county_window", "c"), 8) is None  # an account changed since: read again
+    assert cache.get(("county_window", "c"), None) is None  # a unit that read no revision: read
+    cache.put(("city_window", None), None, ["x"])
+    assert cache.get(("city_window", None), None) is None

@@ -89,13 +89,17 @@ class Run:
 
 # The state a child's last run left, restored again while the child waited for its next job (after_answer): the
 # case's next run, if it comes to this child with exactly that state, starts from it instead of restoring it then.
-# The same restore of the same text, done earlier — never the workflow object the run itself worked on.
+# The same restore of the same text, done earlier — never the workflow object the run itself worked on. What a run
+# reads off its starting state before it steps (what the case waits for, the user tasks waiting) is read then too.
 _RESTORED: dict[str, Any] = {}
 
 
 def _restore_ahead(bundle_key: str, bundle: Bundle, state: str) -> None:
     _RESTORED.clear()
-    _RESTORED["workflow"] = SERIALIZER.loads(state, bundle.spec, bundle.subprocess_specs)
+    workflow = SERIALIZER.loads(state, bundle.spec, bundle.subprocess_specs)
+    messages.watch(workflow)
+    _RESTORED["ready"] = [str(task.id) for task in ready_manual_tasks(workflow)]
+    _RESTORED["workflow"] = workflow
     _RESTORED["key"] = (bundle_key, state)
 
 
@@ -128,13 +132,14 @@ def _fresh(bundle_key: str, bundle: Bundle, engine: Any) -> tuple[BpmnWorkflow, 
     return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=engine), False
 
 
-def _restore(bundle_key: str, bundle: Bundle, state: str) -> tuple[BpmnWorkflow, bool]:
-    """The workflow of ``state``, and whether it was restored ahead."""
+def _restore(bundle_key: str, bundle: Bundle, state: str) -> tuple[BpmnWorkflow, list[str] | None]:
+    """The workflow of ``state`` and, if it was restored ahead (and watched then), its waiting user tasks' ids."""
     if _RESTORED.get("key") == (bundle_key, state):
         workflow: BpmnWorkflow = _RESTORED.pop("workflow")
+        ready: list[str] = _RESTORED.pop("ready")
         _RESTORED.clear()
-        return workflow, True
-    return SERIALIZER.loads(state, bundle.spec, bundle.subprocess_specs), False
+        return workflow, ready
+    return SERIALIZER.loads(state, bundle.spec, bundle.subprocess_specs), None
 
 
 class _Workflow:
@@ -145,25 +150,35 @@ class _Workflow:
         self.bundle_key = bundle_key or run.bundle
         self.bundle: Bundle = assets[self.bundle_key]
         engine, self.functions = make_script_engine(assets[run.calendar], run.now)
-        self.restored_ahead = False
         self.new, self.created_ahead = state is None, False
+        ready_ahead: list[str] | None = None
         if state is None:
             self.workflow, self.created_ahead = _fresh(self.bundle_key, self.bundle, engine)
         else:
-            self.workflow, self.restored_ahead = _restore(self.bundle_key, self.bundle, state)
+            self.workflow, ready_ahead = _restore(self.bundle_key, self.bundle, state)
             self.workflow.script_engine = engine  # not serialized: re-attached after every load
-        # What it waits for from outside now, to report what the run changed (engine/cases/summary.py).
-        messages.watch(self.workflow, new=state is None)
+        self.restored_ahead = ready_ahead is not None
+        if ready_ahead is None:
+            # What it waits for from outside now, to report what the run changed (engine/cases/summary.py).
+            messages.watch(self.workflow, new=state is None)
+        self._ready_before = ready_ahead
+
+    def ready_before(self) -> list[str]:
+        """The ids of the user tasks waiting before the run (call before it steps)."""
+        if self._ready_before is None:
+            self._ready_before = [str(task.id) for task in ready_manual_tasks(self.workflow)]
+        return self._ready_before
 
     def result(self, failure: StepFailure | None) -> RunResult:
         """The run's outcome; on failure nothing of the run (state None: the stored state stays)."""
         if failure is not None:
             return RunResult(state=None, failure=failure)
-        result = summarize(self.workflow, SERIALIZER, fallback_years=self.functions.fallback_years)
+        ready = ready_manual_tasks(self.workflow)
+        result = summarize(self.workflow, SERIALIZER, fallback_years=self.functions.fallback_years, ready=ready)
         if result.failure is None:
             try:  # what the diagram sent on the way, and the user tasks that tell someone as they arrive
                 result.notifications = [*self.workflow.script_engine.notifications,  # type: ignore[attr-defined]
-                                        *arriving_notices(ready_manual_tasks(self.workflow))]
+                                        *arriving_notices(ready)]
             except Exception as error:  # noqa: BLE001 — a recipient expression that fails is the diagram's error
                 return RunResult(state=None, failure=StepFailure(task=getattr(error, "task", None),
                                                                  message=f"notification: {error}", line=None))
@@ -233,7 +248,7 @@ def complete(run: CompleteRun, assets: Mapping[str, Any]) -> RunResult:
     task = ready_manual_task(case.workflow, run.task_id)
     if task is None:
         return RunResult(state=None, conflict="the task is no longer waiting for a person")
-    before = [str(ready.id) for ready in ready_manual_tasks(case.workflow)]
+    before = case.ready_before()
 
     def submit(_wf: Any) -> None:
         task.set_data(**run.data)

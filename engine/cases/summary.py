@@ -116,8 +116,10 @@ def current_data(workflow: Any) -> dict[str, Any]:
     return data
 
 
-def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None = None) -> RunResult:
-    """The run's outcome; a failure (naming the variable or the limit) when what it made cannot be stored."""
+def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None = None,
+              ready: list[Any] | None = None) -> RunResult:
+    """The run's outcome; a failure (naming the variable or the limit) when what it made cannot be stored.
+    ``ready``: the workflow's READY user tasks, if the caller has them already."""
     engine = workflow.script_engine
     fired = list(getattr(engine, "fired_timers", None) or [])
     if fired:
@@ -126,7 +128,8 @@ def summarize(workflow: Any, serializer: Any, *, fallback_years: set[int] | None
     if resumed:
         engine.clock_events.clear()
     data = current_data(workflow)
-    ready = ready_manual_tasks(workflow)
+    if ready is None:
+        ready = ready_manual_tasks(workflow)
     try:
         check_data(data)
         for task in ready:

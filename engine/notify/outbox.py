@@ -6,6 +6,8 @@ the pending rows; nothing here talks to the outside."""
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +17,7 @@ from sqlalchemy import Integer, Select, and_, bindparam, insert, or_, select
 
 from engine.notify.preferences import NEVER_HELD, channels_for, quiet_hours_of, release_time
 from engine.people.privacy import mask_text
+from engine.people.tokens import accounts_changed
 from engine.store import prepared
 from engine.store.history import json_safe
 from engine.store.models import Notification, User, table_of
@@ -27,6 +30,9 @@ log = logging.getLogger(__name__)
 MAX_RECIPIENTS = 500
 #: The largest parameters a notification keeps (what its template is rendered from).
 MAX_PARAMS_CHARS = 8_000
+#: Departments (per county, for a per-county window) whose staff one server process keeps, least recently used
+#: dropped first.
+STAFF_CACHE_SIZE = 512
 DIRECT = "mobile"  # the recipient of an SMS to a number from the case data (no account)
 
 _NOTIFICATIONS = table_of(Notification)
@@ -46,6 +52,39 @@ def _staff_statement(per_county: bool) -> Select[Any]:
 
 _STAFF_OF = {per_county: _staff_statement(per_county) for per_county in (False, True)}
 _INSERT_NOTIFICATIONS = insert(_NOTIFICATIONS)
+
+
+class StaffCache:
+    """The staff of the departments a process has told of arriving tasks, each valid only at the ``auth`` revision
+    it was read at (engine/people/tokens.py: it moves with every change to an account — a new colleague, a moved or
+    disabled one, new contact details or choices). A unit of work whose reads found the same revision takes the
+    staff from here instead of reading them again; any other reads them (and keeps them for the next)."""
+
+    def __init__(self, size: int = STAFF_CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str | None], tuple[int, list[Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str | None], revision: int | None) -> list[Any] | None:
+        if revision is None:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] != revision:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple[str, str | None], revision: int | None, rows: list[Any]) -> None:
+        """Keep ``rows``, read after a read of the unit found ``revision`` (a later change can only make the entry
+        look older than it is: the next unit reads again)."""
+        if revision is None:
+            return
+        with self._lock:
+            self._entries[key] = (revision, rows)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -96,8 +135,16 @@ def _people(uow: UnitOfWork, recipients: list[To]) -> list[_Person]:
     if not names and len(departments) == 1:  # one department's staff: the prepared statement
         [(department, county)] = departments
         per_county = organisation.is_per_county(department)
-        params = {"department": department, "limit": MAX_RECIPIENTS * 4} | ({"county": county} if per_county else {})
-        rows = prepared.rows(uow, _STAFF_OF[per_county], params)
+        key = (department, county if per_county else None)
+        cache: StaffCache = uow.platform.staff
+        # A unit that changed an account itself reads them (what it wrote may yet be rolled back).
+        revision = None if accounts_changed(uow.session) else uow.auth_revision
+        rows = cache.get(key, revision)
+        if rows is None:
+            params = {"department": department, "limit": MAX_RECIPIENTS * 4} | (
+                {"county": county} if per_county else {})
+            rows = list(prepared.rows(uow, _STAFF_OF[per_county], params))
+            cache.put(key, revision, rows)
         return _persons(rows, names)
     wanted: list[Any] = []
     if names:

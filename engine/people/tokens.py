@@ -9,7 +9,9 @@ full, and a revoked one is refused. So a revocation in any process takes effect 
 request, and a token whose use is confirmed costs no read of its own.
 
 The counter moves by a hook on every ORM session (:func:`watch`): a change to a ``User`` or an ``ApiToken``
-made through the ORM moves it when the session flushes. A Core ``UPDATE``/``DELETE`` of ``users`` or
+made through the ORM, and a new ``User``, move it when the session flushes. A unit of work keeps the revision its
+reads found (``uow.auth_revision``): a department's staff, read once per process for notifications, is confirmed
+by it the same way (engine/notify/outbox.py). A Core ``UPDATE``/``DELETE`` of ``users`` or
 ``api_tokens`` must call :func:`bump_auth_revision` itself (nothing in OneStop writes them that way today).
 """
 
@@ -60,16 +62,28 @@ def revision_column() -> ColumnElement[int]:
 
 
 def bump_auth_revision(session: Session) -> None:
-    """Move the ``auth`` revision in the session's transaction: every process checks its cached tokens again."""
+    """Move the ``auth`` revision in the session's transaction: every process checks its cached tokens again (and
+    this session's unit no longer trusts the revision it read: :func:`accounts_changed`)."""
+    session.info[_CHANGED] = True
     if not session.execute(_BUMP).rowcount:  # type: ignore[attr-defined]  # a CursorResult
         session.execute(_FIRST)
+
+
+_CHANGED = "onestop.accounts_changed"
+
+
+def accounts_changed(session: Session) -> bool:
+    """Whether this session changed an account or a token (what the unit read of accounts may now be stale)."""
+    return bool(session.info.get(_CHANGED))
 
 
 def watch(factory: sessionmaker[Session]) -> None:
     """Move the revision whenever a session flushes a change to a user or an API token (see the module text)."""
 
     def before_flush(session: Session, _context: Any, _instances: Any) -> None:
-        if any(isinstance(item, User | ApiToken) for item in (*session.dirty, *session.deleted)):
+        # A new account too: a department's staff, cached by the revision (engine/notify/outbox.py), gains one.
+        if any(isinstance(item, User | ApiToken) for item in (*session.dirty, *session.deleted)) \
+                or any(isinstance(item, User) for item in session.new):
             bump_auth_revision(session)
 
     event.listen(factory, "before_flush", before_flush)
@@ -129,6 +143,7 @@ class AuthCheck:
         if self.confirmed:
             return
         self.confirmed = True  # checked now, whatever comes of it (an error raised here is the unit's answer)
+        uow.auth_revision = revision
         if revision != self.entry.revision:
             self.cache.drop(self.key)
             actor = _lookup(self.cache, self.key, uow=uow, now=self.now)
@@ -150,6 +165,7 @@ def _lookup(cache: TokenCache, key: str, *, uow: UnitOfWork, now: datetime) -> A
     actor = Actor(username=row.username, role=row.role, department=row.department, county=row.county,
                   topics=tuple(row.topics or ()))
     cache.put(key, _Entry(actor, row.expires_at, int(row.auth_revision)))
+    uow.auth_revision = int(row.auth_revision)
     return actor
 
 
@@ -168,7 +184,7 @@ def authenticate_bearer(token: str, *, cache: TokenCache, uow: UnitOfWork, now: 
         raise AuthenticationRequired("the bearer token is unknown, revoked or expired")
     check = AuthCheck(cache, key, entry, now)
     if not deferred:
-        revision = int(prepared.scalar(uow, _READ_REVISION))
+        revision = uow.auth_revision = int(prepared.scalar(uow, _READ_REVISION))
         if revision != entry.revision:
             cache.drop(key)
             return _lookup(cache, key, uow=uow, now=now)

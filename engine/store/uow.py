@@ -49,6 +49,10 @@ class UnitOfWork:
         # A cached bearer token not yet confirmed against the current revision (engine/people/tokens.py): confirmed
         # before the unit commits, whatever else it did.
         self.auth_check: Any = None
+        # The ``auth`` revision a read of this unit found (engine/people/tokens.py), None if none read it: it moves
+        # with every change to an account, so a per-process cache of accounts (a department's staff) read at that
+        # revision is still right.
+        self.auth_revision: int | None = None
 
     def __enter__(self) -> UnitOfWork:
         engine: Engine
