@@ -302,3 +302,50 @@ def test_a_long_poll_answers_as_soon_as_a_job_comes_and_is_bounded(registry, out
             api.call("POST", "/external-tasks/fetch-and-lock", {"worker_id": "registry-1", "topics": [HTTP_TOPIC],
                                                                 "async_response_timeout": wait})
         assert refused.value.status == 422 and "async_response_timeout" in str(refused.value)
+
+
+def test_waiting_fetches_hold_at_most_their_places_and_a_person_is_served_meanwhile(registry, outside, app, client,
+                                                                                    people, monkeypatch):
+    """With one place for waiting fetches (``ONESTOP_LONG_POLLS=1``), a second worker's long poll answers ``[]`` at
+    once with ``Retry-After: 1`` instead of taking another thread; a clerk's request is served meanwhile; once the
+    first poll has its job, its place is free again."""
+    import urllib.request
+
+    monkeypatch.setenv("ONESTOP_LONG_POLLS", "1")
+    app.extensions.pop("onestop_long_polls", None)  # made again from the setting at the next long poll
+    api, start = registry
+    fetched: list[Any] = []
+    poller = threading.Thread(target=lambda: fetched.extend(
+        api.fetch_and_lock("registry-1", [HTTP_TOPIC], wait_seconds=20)))
+    poller.start()
+    time.sleep(0.3)  # the first poll waits in the only place
+    assert poller.is_alive() and app.extensions["onestop_long_polls"].taken == 1
+    request = urllib.request.Request(  # noqa: S310 — loopback
+        f"{api.base_url}/api/v1/external-tasks/fetch-and-lock", method="POST",
+        data=json.dumps({"worker_id": "registry-2", "topics": [HTTP_TOPIC], "async_response_timeout": 20}).encode(),
+        headers={"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"})
+    began = time.monotonic()
+    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+        assert json.loads(answer.read()) == [] and answer.headers["Retry-After"] == "1"
+    assert time.monotonic() - began < 5  # answered at once, not after its 20 s
+    assert client.get("/api/v1/tasks?scope=department", headers=people.headers("win_dcf")).status_code == 200
+    case = start(f"{outside}/registry")
+    poller.join(10)
+    assert not poller.is_alive() and [job.instance_id for job in fetched] == [case]
+    assert app.extensions["onestop_long_polls"].taken == 0
+    began = time.monotonic()
+    assert api.fetch_and_lock("registry-1", [HTTP_TOPIC], wait_seconds=0.5) == []  # the place is free: it waits
+    assert time.monotonic() - began >= 0.5
+
+
+def test_onestop_serve_gives_long_polls_half_its_threads():
+    from engine.integration.external_tasks import DEFAULT_LONG_POLLS, LongPollPlaces
+    from ui.server import DEFAULT_THREADS, process_settings
+
+    assert process_settings(DEFAULT_THREADS, True)["ONESTOP_LONG_POLLS"] == str(DEFAULT_THREADS // 2)
+    assert process_settings(1, True) == {"ONESTOP_SANDBOX_PROCESSES": "2", "ONESTOP_LONG_POLLS": "0"}
+    assert LongPollPlaces.from_env({"ONESTOP_LONG_POLLS": "2"}).size == 2
+    assert LongPollPlaces.from_env({}).size == DEFAULT_LONG_POLLS
+    assert LongPollPlaces.from_env({"ONESTOP_LONG_POLLS": "0"}).take() is False
+    with pytest.raises(ValueError, match="ONESTOP_LONG_POLLS"):
+        LongPollPlaces.from_env({"ONESTOP_LONG_POLLS": "many"})

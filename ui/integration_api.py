@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from engine.integration import external_tasks as jobs
 from engine.integration.messages import broadcast_signal, correlate_message
@@ -22,21 +23,49 @@ def _signed_in() -> Actor:
         return actor
 
 
+def _long_poll_places() -> jobs.LongPollPlaces:
+    """This app's places for waiting fetches (one web process's), made at the first long poll."""
+    places = current_app.extensions.get("onestop_long_polls")
+    if places is None:
+        with _PLACES_LOCK:
+            places = current_app.extensions.setdefault("onestop_long_polls", jobs.LongPollPlaces.from_env())
+    return places  # type: ignore[no-any-return]
+
+
+_PLACES_LOCK = threading.Lock()
+
+
 @integration_api.post("/external-tasks/fetch-and-lock")
 def fetch_and_lock() -> Response:
     """Lock due jobs; with ``async_response_timeout`` (a long poll) wait up to that many seconds for one to come,
-    looking with a plain read (no lock) every LONG_POLL_CHECK_SECONDS and fetching again when one is due."""
+    looking with a plain read (no lock) every LONG_POLL_CHECK_SECONDS and fetching again when one is due. When
+    every place for waiting fetches of this process is taken, one that finds nothing answers at once
+    (``Retry-After: 1``): workers never hold all the threads people's requests need."""
     body = json_body()
     deadline = time.monotonic() + jobs.long_poll_seconds(body.get("async_response_timeout", 0))
-    while True:
-        # A writing unit from the start: on SQLite fetches then take turns; on PostgreSQL rows are skip-locked.
-        with unit_of_work(write=True) as (uow, actor):
-            locked = jobs.fetch_and_lock(body.get("worker_id"), body.get("topics"),
-                                         max_tasks=body.get("max_tasks", 1), lock_seconds=body.get("lock_seconds", 60),
-                                         actor=actor, uow=uow, now=platform().now())
-            uow.commit()
-        if locked or not _wait_for_a_job(body.get("topics"), deadline):
-            return jsonify(locked)
+    places, waiting = _long_poll_places(), False
+    try:
+        while True:
+            # A writing unit from the start: on SQLite fetches then take turns; on PostgreSQL rows are skip-locked.
+            with unit_of_work(write=True) as (uow, actor):
+                locked = jobs.fetch_and_lock(body.get("worker_id"), body.get("topics"),
+                                             max_tasks=body.get("max_tasks", 1),
+                                             lock_seconds=body.get("lock_seconds", 60), actor=actor, uow=uow,
+                                             now=platform().now())
+                uow.commit()
+            if locked or deadline <= time.monotonic():
+                return jsonify(locked)
+            if not waiting:
+                waiting = places.take()
+                if not waiting:
+                    answer = jsonify(locked)
+                    answer.headers["Retry-After"] = "1"
+                    return answer
+            if not _wait_for_a_job(body.get("topics"), deadline):
+                return jsonify(locked)
+    finally:
+        if waiting:
+            places.give_back()
 
 
 def _wait_for_a_job(topics: Any, deadline: float) -> bool:

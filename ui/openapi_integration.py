@@ -70,7 +70,8 @@ def integration_paths(op: Any, errors: Any, json_answer: Any, json_body: Any, pa
         "/external-tasks/fetch-and-lock": {"post": op(
             "Lock up to max_tasks due jobs of the topics for this worker (workers of those topics, administrators); "
             "round-robin over the topics, oldest first within each; [] when none is due (after waiting up to "
-            "async_response_timeout seconds for one)",
+            "async_response_timeout seconds for one — at once, with Retry-After: 1, when the server's places for "
+            "waiting fetches are all taken)",
             {"200": json_answer({"type": "array", "items": _ref("LockedExternalTask")}), **errors(403, 422, 503)},
             tag="external-tasks", op_id="fetchAndLockExternalTasks", body=json_body({
                 "type": "object", "required": ["worker_id", "topics"], "properties": {

@@ -109,13 +109,20 @@ def _start_scheduler(worker: Any) -> None:
     _start_checkpoints(worker)
 
 
+def process_settings(threads: int, scheduler: bool) -> dict[str, str]:
+    """What each web process is given, unless the environment says otherwise: an engine child process for each of
+    its threads and one for its timer scheduler (a run never waits for another thread's run: engine/sandbox/), and
+    places for workers' long polls in half its threads (none of a single thread): the rest serve people."""
+    return {"ONESTOP_SANDBOX_PROCESSES": str(max(threads, 1) + (1 if scheduler else 0)),
+            "ONESTOP_LONG_POLLS": str(max(threads, 1) // 2)}
+
+
 def run_server(*, host: str, port: int, workers: int | None = None, threads: int | None = None, scheduler: bool,
                access_log: bool = True) -> None:
     workers = workers or default_workers()
     threads = threads or DEFAULT_THREADS
-    # An engine child process for each thread of a web process, and one for its timer scheduler: a run never waits
-    # for another thread's run (engine/sandbox/). The web processes inherit the setting.
-    os.environ.setdefault("ONESTOP_SANDBOX_PROCESSES", str(max(threads, 1) + (1 if scheduler else 0)))
+    for name, value in process_settings(threads, scheduler).items():  # the web processes inherit them
+        os.environ.setdefault(name, value)
     options = {
         "bind": f"{host}:{port}",
         "workers": max(workers, 1),

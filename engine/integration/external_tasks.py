@@ -14,6 +14,9 @@ job has waited longest first, oldest first within a topic — a flood on one top
 from __future__ import annotations
 
 import json
+import os
+import threading
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +49,43 @@ MAX_LISTED = 500  # jobs one GET /external-tasks lists
 # holds one of the web process's threads meanwhile), looking again every LONG_POLL_CHECK_SECONDS with one read.
 MAX_LONG_POLL_SECONDS = 30
 LONG_POLL_CHECK_SECONDS = 0.25
+# Fetches of one web process that may wait at once (``ONESTOP_LONG_POLLS``; `onestop serve` sets half its threads):
+# past it a fetch that finds nothing answers at once instead of waiting, so workers never hold every thread that
+# people's requests need.
+DEFAULT_LONG_POLLS = 2
+
+
+class LongPollPlaces:
+    """The places of one web process for fetches waiting for a job (a long poll holds a thread while it waits)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(size, 0)
+        self._taken = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LongPollPlaces:
+        value = (os.environ if env is None else env).get("ONESTOP_LONG_POLLS", "")
+        try:
+            return cls(int(value) if value.strip() else DEFAULT_LONG_POLLS)
+        except ValueError:
+            raise ValueError(f"ONESTOP_LONG_POLLS must be a whole number, not {value!r}") from None
+
+    def take(self) -> bool:
+        """A place to wait in, if one is free (give it back with :meth:`give_back`)."""
+        with self._lock:
+            if self._taken >= self.size:
+                return False
+            self._taken += 1
+            return True
+
+    def give_back(self) -> None:
+        with self._lock:
+            self._taken -= 1
+
+    @property
+    def taken(self) -> int:
+        return self._taken
 STATES = ("waiting", "locked", "failed", "completed", "cancelled")
 RUNS = "engine.integration.runs"
 
