@@ -355,3 +355,33 @@ def test_metrics_count_the_runs_stopped_at_their_limit(platform, client):
     after = parse(client.get("/metrics").get_data(as_text=True))
     assert after["onestop_engine_runs_stopped_total"] == before + 1
     assert after["onestop_engine_processes_started_total"] >= 1
+
+
+def test_a_thread_polls_for_its_runs_answer_only_briefly_and_only_with_a_cpu_to_spare(tmp_path):
+    """The wait for a run's answer polls for at most ``spin_seconds`` while the kernel runs no more threads than this
+    process has CPUs, then sleeps as before: a quick run and a slow one both answer, an overrunning one is still
+    stopped at its limit, and a machine with every CPU busy is not polled on."""
+    from engine.errors import RunStopped
+    from engine.sandbox.pool import _CPUS, Job, SandboxPool, cpu_to_spare
+
+    load = tmp_path / "loadavg"
+    load.write_text(f"0.50 0.40 0.30 {_CPUS}/85 1234\n")
+    assert cpu_to_spare(str(load))
+    load.write_text(f"3.50 2.40 1.30 {_CPUS + 1}/85 1234\n")
+    assert not cpu_to_spare(str(load))
+    load.write_text("garbled\n")
+    assert not cpu_to_spare(str(load)) and not cpu_to_spare(str(tmp_path / "missing"))
+    with pytest.raises(ValueError, match="ONESTOP_SANDBOX_SPIN_SECONDS"):
+        RunLimits.from_env({"ONESTOP_SANDBOX_SPIN_SECONDS": "1"})
+    assert RunLimits.from_env({"ONESTOP_SANDBOX_SPIN_SECONDS": "0"}).spin_seconds == 0
+
+    pool = SandboxPool(RunLimits(seconds=0.2, processes=1, spin_seconds=0.01), preload=("engine.cases.jobs",))
+    try:
+        assert pool.run(Job("sandbox_handlers:pause", 0)) == 0  # within the poll
+        assert pool.run(Job("sandbox_handlers:pause", 0.05)) == 0.05  # after it: the thread slept
+        began = time.monotonic()
+        with pytest.raises(RunStopped, match="stopped after"):
+            pool.run(Job("sandbox_handlers:pause", 5))  # past the wall-clock limit (3 × 0.2 s)
+        assert time.monotonic() - began < 3
+    finally:
+        pool.close()
