@@ -71,13 +71,13 @@ def test_the_thread_looks_at_its_interval_until_stopped_and_not_at_all_on_postgr
 
 @pytest.mark.sqlite_only
 def test_every_web_process_checkpoints_with_or_without_its_timer_scheduler(app, monkeypatch):
-    """`onestop serve` starts the checkpoint thread in each web process: on its own with --no-scheduler, beside the
-    timer scheduler and the notification worker otherwise (ui/server.py)."""
+    """`onestop serve` starts the checkpoint thread (and the warm-up) in each web process: on their own with
+    --no-scheduler, beside the timer scheduler and the notification worker otherwise (ui/server.py)."""
     from types import SimpleNamespace
 
     from ui import server
 
-    for scheduler, hook in ((False, server._start_checkpoints), (True, server._start_scheduler)):
+    for scheduler, hook in ((False, server._start_process), (True, server._start_scheduler)):
         gunicorn_app = server._OneStopServer({"bind": "127.0.0.1:0"}, scheduler)
         assert gunicorn_app.cfg.post_worker_init is hook
     started: list[str] = []
@@ -92,5 +92,9 @@ def test_every_web_process_checkpoints_with_or_without_its_timer_scheduler(app, 
         alone.stop()
     assert not alone._thread.is_alive()
     monkeypatch.setattr(server, "_start_checkpoints", lambda w: started.append("checkpoints"))
+    monkeypatch.setattr(server, "_warm_up", lambda platform: started.append("warm-up"))
+    server._start_process(worker).join(5)
+    assert started == ["checkpoints", "warm-up"]
+    started.clear()
     server._start_scheduler(worker)
-    assert started == ["timers", "notifications", "checkpoints"]
+    assert started[:3] == ["timers", "notifications", "checkpoints"]

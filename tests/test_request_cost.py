@@ -235,3 +235,20 @@ def test_a_run_restored_ahead_reports_what_it_changed_outside_the_case_as_a_cold
     assert ahead.ended_external_tasks == cold.ended_external_tasks == [job["spiff_task_id"]]
     assert ahead.waits == cold.waits and [w["kind"] for w in ahead.waits or []] == ["message"]
     _same_outcome(ahead, cold, "external_tasks", "thrown")
+
+
+def test_a_process_gets_ready_for_its_first_case_while_it_starts(platform, deployed):
+    """`onestop serve` warms each web process (ui/server.py): the newest version of each flow is parsed, and an engine
+    child is started that has built it — the first case neither starts a child nor sends it the flow."""
+    from engine.cases.deployment import latest_version
+    from engine.cases.runner import warm_up
+
+    platform.sandbox.close()  # no child left from other tests: this process starts cold
+    started = platform.sandbox.started
+    assert warm_up(platform) == 1
+    assert platform.sandbox.started == started + 1
+    with platform.uow(write=False) as uow:
+        bundle = platform.specs.get(latest_version(deployed, uow=uow)[0], uow=uow)
+        calendar = platform.calendar.get(uow)
+    [child] = platform.sandbox._idle
+    assert bundle.fingerprint in child.known and calendar.token in child.known

@@ -10,6 +10,7 @@ makes for every request."""
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import threading
@@ -19,9 +20,12 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
+from engine.cases.runner import warm_up
 from engine.cases.scheduler import Scheduler
 from engine.notify.worker import NotificationWorker
 from engine.store.checkpoint import Checkpointer
+
+log = logging.getLogger(__name__)
 
 #: Threads per web process (`onestop serve --threads`): requests served at once by one process, slow uploads
 #: included.
@@ -85,7 +89,7 @@ class _OneStopServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
-        self.cfg.set("post_worker_init", _start_scheduler if self.with_scheduler else _start_checkpoints)
+        self.cfg.set("post_worker_init", _start_scheduler if self.with_scheduler else _start_process)
 
     def load(self) -> Any:
         from . import create_app
@@ -93,10 +97,29 @@ class _OneStopServer(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def _start_process(worker: Any) -> threading.Thread:
+    """What every web process starts beside its requests: the checkpoint thread, and a thread getting it ready for
+    its first cases (returned)."""
+    _start_checkpoints(worker)
+    ready = threading.Thread(target=_warm_up, args=(worker.wsgi.extensions["onestop"],), name="onestop-warm-up",
+                             daemon=True)
+    ready.start()
+    return ready
+
+
 def _start_checkpoints(worker: Any) -> Checkpointer:
     checkpoints = Checkpointer(worker.wsgi.extensions["onestop"].engine)  # SQLite's, outside the requests' commits
     checkpoints.start()
     return checkpoints
+
+
+def _warm_up(platform: Any) -> None:
+    """The process's first engine child and its flows, made ready while it takes its first requests."""
+    try:
+        flows = warm_up(platform)
+        log.info("ready: %d flows parsed, an engine child process started", flows)
+    except Exception:  # noqa: BLE001 — only a head start: the first case does the work itself
+        log.warning("getting ready ahead of the first requests failed", exc_info=True)
 
 
 def _start_scheduler(worker: Any) -> None:
@@ -106,7 +129,7 @@ def _start_scheduler(worker: Any) -> None:
     app = worker.wsgi
     Scheduler(app.extensions["onestop"], sweeps=SWEEPS).start()
     NotificationWorker(app.extensions["onestop"]).start()  # the outbox is delivered here, never in a request
-    _start_checkpoints(worker)
+    _start_process(worker)
 
 
 def process_settings(threads: int, scheduler: bool) -> dict[str, str]:

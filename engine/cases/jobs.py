@@ -201,6 +201,11 @@ def enter_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> None:
 
 # --- the handlers ------------------------------------------------------------------------------------------
 
+def warm(_args: None, assets: Mapping[str, Any]) -> int:
+    """Nothing but the assets, built as the job arrived (engine/cases/runner.py ``warm_up``): how many."""
+    return len(assets)
+
+
 @dataclass(frozen=True)
 class StartRun(Run):
     data: dict[str, Any] = field(default_factory=dict)

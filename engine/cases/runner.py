@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.expressions import ExpressionFunctions
@@ -27,7 +27,7 @@ from engine.notify.triggers import after_run
 from engine.sandbox.pool import Asset, Job
 from engine.store import prepared
 from engine.store.history import json_safe
-from engine.store.models import HistoryEntry, ProcessInstance, table_of
+from engine.store.models import HistoryEntry, ProcessInstance, ProcessModel, table_of
 from engine.store.uow import UnitOfWork
 
 __all__ = ["Case", "Loaded", "RunResult", "StepFailure", "load_case", "record", "restore", "run_case", "save",
@@ -106,6 +106,29 @@ def run_case(uow: UnitOfWork, handler: str, args: Run, assets: tuple[Asset, ...]
         except EngineError as error:
             return RunResult(state=None, failure=StepFailure(task=error.task, message=error.message, line=None))
     return result
+
+
+#: Flows whose newest version a web process parses as it starts (the rest are parsed at their first case).
+WARM_FLOWS = 32
+
+
+def warm_up(platform: Any) -> int:
+    """Get a server process ready for its first requests (called in a thread as it starts): parse the newest
+    version of each deployed flow (up to WARM_FLOWS) and start an engine child process that builds them, so the
+    first case of the process does not wait for a child, its imports or a diagram's parsing. Returns how many
+    flows were made ready."""
+    newest = select(ProcessModel.key, func.max(ProcessModel.version).label("version")) \
+        .group_by(ProcessModel.key).subquery()
+    with platform.uow(write=False) as uow:
+        ids = list(uow.session.scalars(select(ProcessModel.id).join(newest, (ProcessModel.key == newest.c.key) & (
+            ProcessModel.version == newest.c.version)).order_by(ProcessModel.key).limit(WARM_FLOWS)))
+        bundles = [platform.specs.get(model_id, uow=uow) for model_id in ids]
+        now = platform.now()
+        fields, assets = run_args(uow, bundles[0], now) if bundles else ({}, ())
+        assets = (*assets, *(bundle_asset(bundle) for bundle in bundles[1:]))
+    if platform.limits.mode == "process":
+        platform.sandbox.run(Job("engine.cases.jobs:warm", None, assets))
+    return len(bundles)
 
 
 def checked(result: RunResult) -> RunResult:
