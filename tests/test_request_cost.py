@@ -252,3 +252,17 @@ def test_a_process_gets_ready_for_its_first_case_while_it_starts(platform, deplo
         calendar = platform.calendar.get(uow)
     [child] = platform.sandbox._idle
     assert bundle.fingerprint in child.known and calendar.token in child.known
+
+
+def test_a_flow_that_cannot_be_parsed_ahead_leaves_the_rest_of_the_warm_up_alone(platform, deployed, monkeypatch):
+    from engine.cases.runner import warm_up
+
+    platform.sandbox.close()
+    started = platform.sandbox.started
+
+    def broken(model_id: int, *, uow: Any) -> Any:
+        raise ValueError("not a diagram")
+
+    monkeypatch.setattr(platform.specs, "get", broken)
+    assert warm_up(platform) == 0  # nothing parsed, nothing raised
+    assert platform.sandbox.started == started + 1  # the engine child is started all the same

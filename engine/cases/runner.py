@@ -8,6 +8,7 @@ On SQLite the write lock is never held while a run goes on (:func:`run_case` ref
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,8 @@ from engine.store import prepared
 from engine.store.history import json_safe
 from engine.store.models import HistoryEntry, ProcessInstance, ProcessModel, table_of
 from engine.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 __all__ = ["Case", "Loaded", "RunResult", "StepFailure", "load_case", "record", "restore", "run_case", "save",
            "save_failure", "save_workflow"]
@@ -119,14 +122,18 @@ def warm_up(platform: Any) -> int:
     flows were made ready."""
     newest = select(ProcessModel.key, func.max(ProcessModel.version).label("version")) \
         .group_by(ProcessModel.key).subquery()
+    bundles: list[Bundle] = []
     with platform.uow(write=False) as uow:
         ids = list(uow.session.scalars(select(ProcessModel.id).join(newest, (ProcessModel.key == newest.c.key) & (
             ProcessModel.version == newest.c.version)).order_by(ProcessModel.key).limit(WARM_FLOWS)))
-        bundles = [platform.specs.get(model_id, uow=uow) for model_id in ids]
-        now = platform.now()
-        fields, assets = run_args(uow, bundles[0], now) if bundles else ({}, ())
-        assets = (*assets, *(bundle_asset(bundle) for bundle in bundles[1:]))
-    if platform.limits.mode == "process":
+        for model_id in ids:
+            try:
+                bundles.append(platform.specs.get(model_id, uow=uow))
+            except Exception:  # noqa: BLE001 — only a head start: that flow's first case reports what is wrong
+                log.warning("flow version %d could not be parsed ahead of its first case", model_id, exc_info=True)
+        assets = run_args(uow, bundles[0], platform.now())[1] if bundles else ()
+    assets = (*assets, *(bundle_asset(bundle) for bundle in bundles[1:]))
+    if platform.limits.mode == "process":  # with no flow to build, the child (and its imports) is still a head start
         platform.sandbox.run(Job("engine.cases.jobs:warm", None, assets))
     return len(bundles)
 

@@ -86,6 +86,8 @@ class LongPollPlaces:
     @property
     def taken(self) -> int:
         return self._taken
+
+
 STATES = ("waiting", "locked", "failed", "completed", "cancelled")
 RUNS = "engine.integration.runs"
 
