@@ -4,6 +4,7 @@ limits, naming the element or the variable — and everyone else keeps working m
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -384,5 +385,24 @@ def test_a_thread_polls_for_its_runs_answer_only_briefly_and_only_with_a_cpu_to_
         with pytest.raises(RunStopped, match="stopped after"):
             pool.run(Job("sandbox_handlers:pause", 5))  # past the wall-clock limit (3 × 0.2 s)
         assert time.monotonic() - began < 3
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("level", [logging.WARNING, logging.DEBUG])
+def test_an_engine_child_takes_the_servers_levels_for_spiffworkflows_loggers(level, monkeypatch):
+    """A child starts afresh (from the fork server), without the logging set-up of `onestop serve`: it is handed the
+    parent's effective level for each SpiffWorkflow logger. Left unset there, SpiffWorkflow gathers every task of the
+    workflow for a log record at each state change, logged or not (WARNING: quiet and cheap; `-v`: DEBUG)."""
+    from engine.sandbox.child import SPIFF_LOGGERS
+    from engine.sandbox.pool import Job, SandboxPool
+
+    for name in SPIFF_LOGGERS:
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.NOTSET)
+    monkeypatch.setattr(logging.getLogger("spiff"), "level", level)  # the others inherit it
+    pool = SandboxPool(RunLimits(seconds=5, processes=1))
+    try:
+        assert pool.run(Job("sandbox_handlers:logger_levels", list(SPIFF_LOGGERS))) == \
+            dict.fromkeys(SPIFF_LOGGERS, level)
     finally:
         pool.close()

@@ -250,3 +250,30 @@ def test_a_result_whose_next_steps_fail_is_kept_and_replayed_by_the_retry(api, c
     assert view["data"]["answer"] == {"amount": 5} and view["data"]["within"] is True
     assert [t["name"] for t in view["tasks"] if t["state"] == "open"] == ["wait"]
     assert api.fetch(workers["a"], "a-1").get_json() == []  # the worker's answer was kept, not asked again
+
+
+def test_a_service_task_inside_a_subprocess_is_offered_to_workers_and_its_answer_moves_the_case_on(
+        api, client, people, workers):
+    """The run looks for waiting service tasks in each process of the case that has one: here the flow's own process
+    has none, its embedded subprocess has (engine/bpmn/service_tasks.py ``has_service_tasks``)."""
+    text = PAYMENT.read_text(encoding="utf-8")
+    start = text.index('<bpmn:serviceTask id="pay"')
+    end = text.index("</bpmn:serviceTask>", start) + len("</bpmn:serviceTask>")
+    inner = text[start:end].replace('id="pay"', 'id="pay_inner"').replace(
+        "<bpmn:incoming>f_start_pay</bpmn:incoming>", "<bpmn:incoming>f_in_start</bpmn:incoming>").replace(
+        "<bpmn:outgoing>f_pay_confirm</bpmn:outgoing>", "<bpmn:outgoing>f_in_end</bpmn:outgoing>")
+    wrapped = ('<bpmn:subProcess id="pay" name="支付"><bpmn:incoming>f_start_pay</bpmn:incoming>'
+               '<bpmn:outgoing>f_pay_confirm</bpmn:outgoing>'
+               '<bpmn:startEvent id="pay_start"><bpmn:outgoing>f_in_start</bpmn:outgoing></bpmn:startEvent>'
+               f'{inner}<bpmn:endEvent id="pay_end"><bpmn:incoming>f_in_end</bpmn:incoming></bpmn:endEvent>'
+               '<bpmn:sequenceFlow id="f_in_start" sourceRef="pay_start" targetRef="pay_inner" />'
+               '<bpmn:sequenceFlow id="f_in_end" sourceRef="pay_inner" targetRef="pay_end" /></bpmn:subProcess>')
+    deploy(client, people.headers("designer"), {"payment.bpmn": (text[:start] + wrapped + text[end:]).encode("utf-8")})
+    case_id = start_payment(client, people)
+
+    [job] = api.fetch(workers["a"], "a-1").get_json()
+    assert job["instance_id"] == case_id and job["parameters"]["amount"] == 18000
+    assert api.complete(workers["a"], job["id"], "a-1", {"voucher": "CZ-1", "paid": True}).status_code == 200
+    case = api.case(people.headers("admin"), case_id)
+    assert case["status"] == "active" and case["data"]["payment"] == {"voucher": "CZ-1", "paid": True}
+    assert api.fetch(workers["a"], "a-1").get_json() == []  # answered: no job left

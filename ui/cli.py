@@ -26,6 +26,7 @@ from engine.people.identity import ROLES, Actor, create_token, create_user, revo
 from engine.people.organisation import Organisation
 from engine.people.privacy import install_log_masking
 from engine.platform import Platform
+from engine.sandbox.child import SPIFF_LOGGERS
 from engine.store.checkpoint import Checkpointer
 from engine.store.db import upgrade
 
@@ -62,7 +63,7 @@ def main(verbose: bool) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_masking()
     if not verbose:  # SpiffWorkflow logs every task state change at INFO, Alembic each of its plugins
-        for name in ("spiff", "spiff.task", "spiff.workflow", "spiff.metrics", "alembic"):
+        for name in (*SPIFF_LOGGERS, "alembic"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
@@ -66,10 +67,26 @@ class ExternalServiceTask(ServiceTask):
         return values
 
 
+# Per parsed process spec: whether it has an external service task (most flows have none: their runs then walk no
+# task tree looking for one).
+_HAS_SERVICE_TASKS: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def has_service_tasks(spec: Any) -> bool:
+    """Whether a process spec (a flow's or a subprocess's) has an external service task."""
+    found = _HAS_SERVICE_TASKS.get(spec)
+    if found is None:
+        found = _HAS_SERVICE_TASKS[spec] = any(isinstance(task_spec, ExternalServiceTask)
+                                               for task_spec in spec.task_specs.values())
+    return found
+
+
 def waiting_service_tasks(workflow: Any) -> Iterator[Any]:
     """The external service tasks that wait for a worker, in the case and its subprocesses (each once)."""
     seen: set[Any] = set()
     for wf in (workflow, *workflow.subprocesses.values()):
+        if not has_service_tasks(wf.spec):
+            continue
         for task in wf.get_tasks(state=TaskState.STARTED):
             if isinstance(task.task_spec, ExternalServiceTask) and task.id not in seen:
                 seen.add(task.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import resource
 import traceback
@@ -13,6 +14,10 @@ from typing import Any
 DONE, NEED, MEMORY, CRASH, READY = "done", "need", "memory", "crash", "ready"
 PROGRESS_BYTES = 240
 CACHED_ASSETS = 64
+#: SpiffWorkflow's loggers. Each builds its records' details (every task of the workflow, at each state change) even
+#: when nothing is logged, unless the logger itself has a level of INFO or above: a child process (started afresh,
+#: by the fork server) takes the parent's effective level for each (``log_levels``).
+SPIFF_LOGGERS = ("spiff", "spiff.task", "spiff.workflow", "spiff.data", "spiff.dmn", "spiff.metrics")
 
 _progress: Any = None  # the shared buffer the parent reads when it has to kill us
 _after_answer: list[Callable[[], None]] = []
@@ -67,15 +72,23 @@ def _cap_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
+def log_levels() -> dict[str, int]:
+    """This process's effective level for each of SpiffWorkflow's loggers (what a child is told to use)."""
+    return {name: logging.getLogger(name).getEffectiveLevel() for name in SPIFF_LOGGERS}
+
+
 def _usage() -> tuple[float, int]:
     """CPU seconds used so far and the peak resident size in KiB: one system call, no /proc file to read."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_growth_mib: int) -> None:
+def serve(conn: Any, progress: Any, memory_mib: int, seconds: float, retire_growth_mib: int,
+          levels: dict[str, int] | None = None) -> None:
     global _progress
     _progress = progress
+    for name, level in (levels or {}).items():
+        logging.getLogger(name).setLevel(level)
     os.nice(1)  # a runaway run yields the CPU to the server's own threads
     cache: OrderedDict[str, Any] = OrderedDict()
     cpu, resident_start = _usage()

@@ -26,7 +26,7 @@ from multiprocessing.context import ForkServerProcess, set_spawning_popen  # typ
 from typing import Any
 
 from engine.errors import Busy, RunStopped
-from engine.sandbox.child import CRASH, DONE, MEMORY, NEED, PROGRESS_BYTES, READY, serve
+from engine.sandbox.child import CRASH, DONE, MEMORY, NEED, PROGRESS_BYTES, READY, log_levels, serve
 from engine.sandbox.limits import RunLimits
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class _Child:
         self.conn, child_end = context.Pipe(duplex=True)
         self.progress = context.Array("c", PROGRESS_BYTES, lock=False)
         self.process = _EngineProcess(target=serve, args=(child_end, self.progress, limits.memory_mib,
-                                                          limits.seconds, limits.retire_growth_mib),
+                                                          limits.seconds, limits.retire_growth_mib, log_levels()),
                                       name="onestop-sandbox", daemon=True)
         self.process.start()
         child_end.close()
