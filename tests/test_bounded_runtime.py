@@ -5,6 +5,7 @@ limits, naming the element or the variable — and everyone else keeps working m
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -372,6 +373,17 @@ def test_a_thread_polls_for_its_runs_answer_only_briefly_and_only_with_a_cpu_to_
     assert not cpu_to_spare(str(load))
     load.write_text("garbled\n")
     assert not cpu_to_spare(str(load)) and not cpu_to_spare(str(tmp_path / "missing"))
+    kept = os.open(load, os.O_RDONLY)  # the file a process keeps open is read afresh at every look
+    try:
+        monkeypatch.setattr("engine.sandbox.pool._LOADAVG", kept)
+        load.write_text(f"0.50 0.40 0.30 {_CPUS}/85 1234\n")
+        assert cpu_to_spare()
+        load.write_text(f"3.50 2.40 1.30 {_CPUS + 1}/85 1234\n")
+        assert not cpu_to_spare()
+        monkeypatch.setattr("engine.sandbox.pool._LOADAVG", None)  # none to read (not Linux): never poll
+        assert not cpu_to_spare()
+    finally:
+        os.close(kept)
     with pytest.raises(ValueError, match="ONESTOP_SANDBOX_SPIN_SECONDS"):
         RunLimits.from_env({"ONESTOP_SANDBOX_SPIN_SECONDS": "1"})
     assert RunLimits.from_env({"ONESTOP_SANDBOX_SPIN_SECONDS": "0"}).spin_seconds == 0

@@ -266,3 +266,19 @@ def test_a_flow_that_cannot_be_parsed_ahead_leaves_the_rest_of_the_warm_up_alone
     monkeypatch.setattr(platform.specs, "get", broken)
     assert warm_up(platform) == 0  # nothing parsed, nothing raised
     assert platform.sandbox.started == started + 1  # the engine child is started all the same
+
+
+def test_the_pool_hands_out_the_connection_returned_last(platform):
+    """Requests reuse the connection the previous one returned (engine/store/db.py): on SQLite a connection that
+    another one has written behind drops its whole page cache, so a pool that hands out the connection idle longest
+    makes every request read its pages again."""
+    engine = platform.engine
+    first, second = engine.connect(), engine.connect()
+    first_raw, second_raw = first.connection.dbapi_connection, second.connection.dbapi_connection
+    assert first_raw is not second_raw
+    first.close()
+    second.close()  # returned last
+    with engine.connect() as again:
+        assert again.connection.dbapi_connection is second_raw
+    with engine.connect() as again:
+        assert again.connection.dbapi_connection is second_raw
