@@ -104,3 +104,18 @@ def test_every_shape_of_a_change_to_task_data_is_written_as_the_two_passes_wrote
         again = fast.loads(written, bundle.spec, bundle.subprocess_specs)
         assert [(t.id, t.data, t.internal_data, t.triggered) for t in again.get_tasks()] == \
             [(t.id, t.data, t.internal_data, t.triggered) for t in workflow.get_tasks()]
+
+
+def test_the_task_ids_kept_for_writing_are_bounded(flow, platform, deployed, two_writers, monkeypatch):
+    """A process keeps the text of the task ids it writes (ID_TEXT_CACHE): past the bound the kept texts are dropped
+    and written afresh — the state written is the same."""
+    fast, slow = two_writers
+    monkeypatch.setattr(serialization, "ID_TEXT_CACHE", 5)
+    serialization._ID_TEXT.clear()
+    flow.start("escalation_demo", {"county": "dongchangfu"})
+    [(bundle, state)] = _states(platform)
+    workflow = fast.loads(state, bundle.spec, bundle.subprocess_specs)
+    assert len(workflow.tasks) > 5
+    for _ in range(2):
+        assert fast.dumps(workflow) == slow.dumps(workflow) == state
+        assert len(serialization._ID_TEXT) <= 5
