@@ -50,7 +50,6 @@ class _Appended:
 
 # What most tasks hold, left out of the stored task and put back when it is read: a case keeps every task it went
 # through, so a case that runs for years (a monthly subsidy) stores these some 200 times over.
-_EMPTY_DELTA: dict[str, Any] = {"updates": {}, "deletions": []}
 _DEFAULTS: dict[str, Any] = {"triggered": False, "internal_data": {}, "data": {}}
 
 
@@ -110,7 +109,7 @@ class _CompactTaskConverter(TaskConverter):
                     value = _Appended(value[len(old):])
             updates[key] = value
         deletions = [key for key in before if key not in data]
-        if updates or deletions:
+        if updates or deletions:  # else left out: read back as "no change", the parent's data
             dct["delta"] = {"updates": updates, "deletions": deletions}
         return dct
 
