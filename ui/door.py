@@ -74,13 +74,14 @@ def _too_large(what: str, limit: int) -> RequestTooLarge:
                            details=[{"field": "body", "message": f"at most {limit} bytes"}])
 
 
-def _body_limit() -> tuple[str, int] | None:
-    """What the body of this request may be at most, by its type and route (None: MAX_REQUEST_BYTES only)."""
-    if request.mimetype == _MULTIPART:
+def _body_limit(current: Request) -> tuple[str, int] | None:
+    """What the body of ``current`` may be at most, by its type and route (None: MAX_REQUEST_BYTES only)."""
+    mimetype = current.mimetype
+    if mimetype == _MULTIPART:
         return None
-    if request.path.startswith("/api/"):
+    if current.path.startswith("/api/"):
         return "JSON body", MAX_JSON_BODY_BYTES
-    if request.mimetype == _URLENCODED:
+    if mimetype == _URLENCODED:
         return "form", MAX_FORM_BODY_BYTES
     return None  # the designer's JSON drafts carry whole diagrams: MAX_REQUEST_BYTES
 
@@ -110,20 +111,23 @@ def _refuse(field: str, message: str) -> MalformedRequest:
 
 def check_request() -> None:
     """Before any view: the body's size for its kind, then every query-string value and form field."""
-    limit = _body_limit()
-    if limit is not None and request.content_length is not None and request.content_length > limit[1]:
+    current: Request = request._get_current_object()  # type: ignore[attr-defined]  # read many times: once
+    limit = _body_limit(current)
+    length = current.content_length
+    if limit is not None and length is not None and length > limit[1]:
         raise _too_large(*limit)
-    query = request.query_string
+    query = current.query_string
     # A short query string with no escapes cannot decode to a control character or an over-long value: nothing to
     # look at one by one (most API calls: ?scope=department&limit=100).
-    quick = len(query) <= MAX_QUERY_VALUE_CHARS and b"%" not in query and not _BAD_LINE.search(query.decode("latin-1"))
-    for key, value in () if quick else request.args.items(multi=True):
+    quick = not query or (len(query) <= MAX_QUERY_VALUE_CHARS and b"%" not in query
+                          and not _BAD_LINE.search(query.decode("latin-1")))
+    for key, value in () if quick else current.args.items(multi=True):
         if _BAD_LINE.search(key) or _BAD_LINE.search(value):
             raise _refuse(key, f"the query parameter {key[:40]!r} holds a control character")
         if len(value) > MAX_QUERY_VALUE_CHARS:
             raise _refuse(key, f"the query parameter {key[:40]!r} is longer than {MAX_QUERY_VALUE_CHARS} characters")
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (_MULTIPART, _URLENCODED):
-        for key, value in request.form.items(multi=True):
+    if current.method in ("POST", "PUT", "PATCH") and current.mimetype in (_MULTIPART, _URLENCODED):
+        for key, value in current.form.items(multi=True):
             # A malformed multipart part can come out of the parser without a name or a text value: "" then.
             key, value = key if isinstance(key, str) else "", value if isinstance(value, str) else ""
             if _BAD_LINE.search(key) or _BAD_FORM_TEXT.search(value):

@@ -37,9 +37,11 @@ def _start_timer() -> None:
 def _observe(response: Response) -> Response:
     started = g.pop("onestop_request_started", None)
     if started is not None:
+        current = request._get_current_object()  # type: ignore[attr-defined]
         # The route pattern, not the path: /api/v1/tasks/<int:task_id> is one series, not one per task.
-        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        current_app.extensions["onestop_latency"].observe(request.method, endpoint, response.status_code,
+        rule = current.url_rule
+        endpoint = rule.rule if rule is not None else "unmatched"
+        current_app.extensions["onestop_latency"].observe(current.method, endpoint, response.status_code,
                                                           time.perf_counter() - started)
     return response
 

@@ -27,7 +27,7 @@ from engine.people.identity import (
 )
 from engine.store.models import Attachment
 from ui import create_app
-from ui.web.pages import CONTENT_SECURITY_POLICY
+from ui.web.pages import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 
 from .conftest import World
 from .diagrams import escalation_files
@@ -120,9 +120,13 @@ def test_every_html_page_has_the_strict_csp_and_no_inline_code(web_app: Any, wor
             response = client.get(path)
             response.close()
             assert response.headers.get("X-Content-Type-Options") == "nosniff", path
+            for name, _value in SECURITY_HEADERS:  # once each: a view's own value replaces the default
+                assert len(response.headers.getlist(name)) == 1, (path, name)
             if response.mimetype != "text/html":
                 continue
             pages += 1
+            assert "no-store" in response.headers.getlist("Cache-Control")[-1], path
+            assert len(response.headers.getlist("Cache-Control")) == 1, path
             html = response.get_data(as_text=True)
             # dmn-js and Swagger UI set style attributes as they draw: those two pages allow inline styles, and
             # nothing else is relaxed (ui/web/dmn_editor.py); every other page keeps the strict policy.
@@ -134,6 +138,16 @@ def test_every_html_page_has_the_strict_csp_and_no_inline_code(web_app: Any, wor
             assert not re.search(r"\son[a-z]+\s*=", html), f"inline event handler on {path}"
             assert not re.search(r"\sstyle\s*=", html), f"inline style on {path}"
     assert pages > 20
+
+
+def test_an_api_answer_carries_each_security_header_once_and_may_be_cached_by_its_client(
+        web_app: Any, world: World) -> None:
+    """JSON answers get the same headers as pages, each once; Cache-Control: no-store is for pages only."""
+    response = web_app.test_client().get("/api/v1/me")  # no token: a JSON 401 through the error handlers
+    assert response.status_code == 401 and response.mimetype == "application/json"
+    for name, value in SECURITY_HEADERS:
+        assert response.headers.getlist(name) == [value], name
+    assert "Cache-Control" not in response.headers
 
 
 def test_markup_in_a_diagram_or_the_data_is_shown_as_text(web_app: Any, platform: Any, flow: Any,

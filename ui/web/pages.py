@@ -15,6 +15,9 @@ from ui.errors import error_body, status_for
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
                            "base-uri 'self'; object-src 'none'")
+# Every answer carries these unless its view set its own (ui/web/pages.py's after-request hook).
+SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+                    ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"))
 
 
 def _forbidden() -> str:
@@ -81,10 +84,12 @@ def register_pages(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        # Each header unless the view set its own: the names present are read once (every answer passes here).
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if "cache-control" not in present and response.mimetype == "text/html":
+            headers.add("Cache-Control", "no-store")
         return response
