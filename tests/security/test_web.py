@@ -140,8 +140,7 @@ def test_every_html_page_has_the_strict_csp_and_no_inline_code(web_app: Any, wor
     assert pages > 20
 
 
-def test_an_api_answer_carries_each_security_header_once_and_may_be_cached_by_its_client(
-        web_app: Any, world: World) -> None:
+def test_an_api_answer_carries_each_security_header_once_and_no_page_cache_header(web_app: Any) -> None:
     """JSON answers get the same headers as pages, each once; Cache-Control: no-store is for pages only."""
     response = web_app.test_client().get("/api/v1/me")  # no token: a JSON 401 through the error handlers
     assert response.status_code == 401 and response.mimetype == "application/json"

@@ -15,7 +15,7 @@ from ui.errors import error_body, status_for
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                            "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
                            "base-uri 'self'; object-src 'none'")
-# Every answer carries these unless its view set its own (ui/web/pages.py's after-request hook).
+# Every answer carries these unless its view set its own (register_pages' after-request hook).
 SECURITY_HEADERS = (("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
                     ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"))
 
