@@ -9,11 +9,12 @@ complete for the first task, then POST complete for the next task named in that 
 own unit of work that authenticates, loads the case, runs it and saves it with its task rows and history.
 
     .venv/bin/python bench/throughput.py [--diagram escalation|small] [--seconds 5] [--rounds 3] [--clients 4]
-        [--workers N] [--threads T] [--no-scheduler] [--no-access-log] [--sandbox process|inline]
-        [--database-url postgresql+psycopg://...]
+        [--connection-per-request] [--workers N] [--threads T] [--no-scheduler] [--no-access-log]
+        [--sandbox process|inline] [--database-url postgresql+psycopg://...]
 
 With no --workers/--threads/--no-* flags the server is exactly what `onestop serve` runs with no flags (its
-access log goes to /dev/null). `--clients 1` is one client working through its cases one request at a time.
+access log goes to /dev/null). `--clients 1` is one client working through its cases one request at a time;
+each client keeps one connection unless `--connection-per-request`.
 """
 
 from __future__ import annotations
@@ -128,18 +129,30 @@ class Server:
 
 
 class Client:
-    """One keep-alive HTTP connection speaking JSON, as each of a department's users."""
+    """One keep-alive HTTP connection speaking JSON, as each of a department's users — or, with
+    ``new_connections``, a connection of its own for every request, closed once the answer is read (what
+    ``requests.post`` without a session or ``urllib`` do)."""
 
-    def __init__(self, server: Server) -> None:
+    def __init__(self, server: Server, *, new_connections: bool = False) -> None:
+        self.port, self.new_connections = server.port, new_connections
         self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         self.headers = {user: {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
                         for user, token in server.tokens.items()}
 
     def call(self, user: str, method: str, path: str, body: object = None) -> tuple[int, object]:
         payload = json.dumps(body).encode() if body is not None else None
-        self.connection.request(method, "/api/v1" + path, body=payload, headers=self.headers[user])
-        response = self.connection.getresponse()
-        return response.status, json.loads(response.read())
+        if self.new_connections:
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            self.connection.request(method, "/api/v1" + path, body=payload, headers=self.headers[user])
+            response = self.connection.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            if self.new_connections:
+                self.connection.close()
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def run_case(client: Client, diagram: Diagram) -> bool:
@@ -167,18 +180,22 @@ def run_case(client: Client, diagram: Diagram) -> bool:
     return True
 
 
-def api_rate(server: Server, diagram: Diagram, seconds: float, clients: int) -> tuple[float, int]:
+def api_rate(server: Server, diagram: Diagram, seconds: float, clients: int,
+             new_connections: bool = False) -> tuple[float, int]:
     deadline = time.perf_counter() + seconds
     counts = [0] * clients
     errors = [0] * clients
 
     def worker(index: int) -> None:
-        client = Client(server)
-        while time.perf_counter() < deadline:
-            if run_case(client, diagram):
-                counts[index] += 1
-            else:
-                errors[index] += 1
+        client = Client(server, new_connections=new_connections)
+        try:
+            while time.perf_counter() < deadline:
+                if run_case(client, diagram):
+                    counts[index] += 1
+                else:
+                    errors[index] += 1
+        finally:
+            client.close()
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
@@ -196,6 +213,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating engine/API rounds")
     parser.add_argument("--clients", type=int, default=4,
                         help="concurrent API clients (1: one client working through its cases one request at a time)")
+    parser.add_argument("--connection-per-request", action="store_true",
+                        help="each client opens a connection for every request and closes it after the answer "
+                             "(default: one kept-alive connection per client)")
     parser.add_argument("--workers", type=int, default=None, help="web processes (default: as `onestop serve`)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads per web process (default: as `onestop serve`)")
@@ -214,10 +234,10 @@ def main() -> None:
     server = Server(diagram, args.database_url, serve_args, {"ONESTOP_SANDBOX": args.sandbox})
     engine_rates, api_rates, errors = [], [], 0
     try:
-        api_rate(server, diagram, 1.0, args.clients)  # warm up: spec cache, connections
+        api_rate(server, diagram, 1.0, args.clients, args.connection_per_request)  # warm up: caches, connections
         for round_ in range(1, args.rounds + 1):
             engine_rates.append(engine_rate(diagram, args.seconds))
-            rate, failed = api_rate(server, diagram, args.seconds, args.clients)
+            rate, failed = api_rate(server, diagram, args.seconds, args.clients, args.connection_per_request)
             api_rates.append(rate)
             errors += failed
             print(f"round {round_}: engine {engine_rates[-1]:8.1f} cases/s   API {rate:7.1f} cases/s   "
@@ -230,7 +250,8 @@ def main() -> None:
     print(f"\ndiagram: {args.diagram} ({diagram.key})")
     print(f"bare engine (in memory): {engine:.1f} cases/s")
     print(f"API ({backend}, `onestop serve {' '.join(serve_args)}`".rstrip() + f", engine runs: {args.sandbox}, "
-          f"{args.clients} client(s)): {api:.1f} cases/s, {errors} failed cases")
+          f"{args.clients} client(s){', a connection per request' if args.connection_per_request else ''}): "
+          f"{api:.1f} cases/s, {errors} failed cases")
     print(f"ratio API/engine: {api / engine:.3f} (rounds {min(ratios):.3f}-{max(ratios):.3f}; goal >= 0.10)")
 
 
