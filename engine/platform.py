@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from engine.bpmn.serialization import InstanceSerializer
 from engine.calendar.store import CalendarCache
-from engine.cases.deployment import SpecCache
+from engine.cases.deployment import LatestVersions, SpecCache
 from engine.clock import Clock, SystemClock
 from engine.config import Settings
 from engine.notify.config import NotifyConfig
@@ -41,6 +41,7 @@ class Platform:
         self.local_write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else None
         self.organisation = organisation or Organisation.load(settings.processes_dir / "organisation.yaml")
         self.specs = SpecCache(self.organisation)
+        self.latest_versions = LatestVersions()  # each flow's newest version, confirmed by the `flows` revision
         self.calendar = CalendarCache(settings)
         self.serializer = InstanceSerializer()
         # Notifications (engine/notify/): where they go out, and their wording from the city package.

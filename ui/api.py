@@ -56,13 +56,15 @@ def unit_of_work(*, write: bool, optimistic: bool = False,
 
 def rerun_if_stale(view: Callable[..., Any]) -> Callable[..., Any]:
     """A view whose unit confirms a cached token by its first read (``deferred_auth``) runs again, once, if that
-    read finds the account changed (a new department, say): the second run has the fresh account from the start."""
+    read finds the account changed (a new department, say): the second run has the fresh account from the start.
+    So does a start whose flow had a newer version deployed than the one this process had cached
+    (engine/cases/deployment.py): the second run reads the newest."""
 
     @functools.wraps(view)
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return view(*args, **kwargs)
-        except StaleCredentials:
+        except (StaleCredentials, deployment.NewerVersion):
             return view(*args, **kwargs)
 
     return run
@@ -161,7 +163,7 @@ def start_instance() -> tuple[Response, int]:
         raise InvalidInput("model_key is required", details=[{"field": "model_key", "message": "required"}])
     with unit_of_work(write=True, optimistic=True, deferred_auth=True) as (uow, actor):
         result = instances.start_instance(model_key, body.get("data", {}), business_key=body.get("business_key"),
-                                          actor=actor, uow=uow, now=platform().now())
+                                          actor=actor, uow=uow, now=platform().now(), cached_version=True)
         uow.commit()
     return jsonify(result), 201
 

@@ -19,12 +19,15 @@ from engine.errors import Conflict, NotFound, PermissionDenied
 from engine.people.identity import Actor
 from engine.people.organisation import Organisation
 from engine.people.tokens import confirm_revision, revision_column
-from engine.store import prepared
+from engine.store import prepared, revisions
 from engine.store.history import add_history
 from engine.store.models import ProcessFile, ProcessModel
 from engine.store.uow import UnitOfWork
 
 DEPLOY_ROLES = ("admin", "designer")
+#: The revision that moves with every new version of any flow (engine/store/revisions.py): what each process's
+#: :class:`LatestVersions` is confirmed by.
+FLOWS = "flows"
 # Where a version came from: the files on disk (`onestop deploy DIR`, `make run`) or the platform (the web
 # designer, the API). The contract's "Deploying from disk": disk never supersedes a newer platform version.
 SOURCES = ("disk", "platform")
@@ -93,6 +96,9 @@ def deploy(files: Mapping[str, bytes], *, actor: Actor, uow: UnitOfWork, now: da
     except IntegrityError as error:
         raise Conflict(f"{bundle.key} version {version} was deployed by someone else just now; try again") \
             from error
+    revisions.bump(uow.session, FLOWS)  # every process's newest versions are now to be read again
+    latest_versions = uow.platform.latest_versions
+    uow.after_commit(latest_versions.clear)  # this process's at once
     add_history(uow, instance_id=None, model_key=bundle.key, action="deploy", actor=actor.username, now=now,
                 details={"version": version, "files": sorted(files), "content_hash": digest, "source": source,
                          **({"forced": True} if force and source == "disk" else {})})
@@ -115,18 +121,66 @@ def model_view(model: ProcessModel) -> dict[str, Any]:
             "content_hash": model.content_hash, "files": [f.filename for f in model.files]}
 
 
-# With the revision cached bearer tokens are checked by (engine/people/tokens.py): a start's one read.
-_LATEST = select(ProcessModel.id, ProcessModel.key, ProcessModel.version, revision_column()).where(
+# With the revision cached bearer tokens are checked by (engine/people/tokens.py), and the one the newest versions
+# are cached by.
+_LATEST = select(ProcessModel.id, ProcessModel.key, ProcessModel.version, revision_column(),
+                 revisions.value_of(FLOWS).label("flows_revision")).where(
     ProcessModel.key == bindparam("key")).order_by(ProcessModel.version.desc()).limit(1)
 
 
-def latest_version(key: str, *, uow: UnitOfWork) -> tuple[int, str, int]:
-    """(model id, key, version) of the newest deployment of a flow: the one new cases start on."""
+class NewerVersion(Conflict):
+    """A case was started on the version this process had cached as its flow's newest, and a newer one was deployed
+    meanwhile (the ``flows`` revision moved): the unit writes nothing, and ui/api.py runs the request again, once,
+    on the newest version."""
+
+
+class LatestVersions:
+    """Each flow's newest version (model id, key, version) as this process last read it, all valid at one ``flows``
+    revision: a start through the API takes its flow's newest version from here instead of reading it, and the
+    case's INSERT brings the revision back (engine/cases/runner.py) — moved, the case is not kept (NewerVersion)."""
+
+    def __init__(self, size: int = 1_000) -> None:
+        self.size = size
+        self.revision = -1
+        self._entries: dict[str, tuple[int, str, int]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[tuple[int, str, int], int] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            return None if entry is None else (entry, self.revision)
+
+    def put(self, key: str, entry: tuple[int, str, int], revision: int) -> None:
+        with self._lock:
+            if revision < self.revision:  # read before a deployment another thread has seen already
+                return
+            if revision > self.revision or len(self._entries) >= self.size:
+                self._entries.clear()
+                self.revision = revision
+            self._entries[key] = entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def latest_version(key: str, *, uow: UnitOfWork, cached: bool = False) -> tuple[int, str, int]:
+    """(model id, key, version) of the newest deployment of a flow: the one new cases start on. ``cached``: as this
+    process last read it, if it has, without a read — the unit's new case's INSERT then confirms it (and the bearer
+    token: ``uow.flows_revision``, engine/cases/runner.py)."""
+    cache = uow.platform.latest_versions
+    if cached:
+        hit = cache.get(key)
+        if hit is not None:
+            uow.flows_revision = hit[1]
+            return hit[0]
     found = prepared.first(uow, _LATEST, {"key": key})
     if found is None:
         raise NotFound(f"no process model {key!r}")
     confirm_revision(uow, found.auth_revision)
-    return found.id, found.key, found.version
+    entry = (found.id, found.key, found.version)
+    cache.put(key, entry, int(found.flows_revision))
+    return entry
 
 
 def find_model(key: str, version: int | None = None, *, uow: UnitOfWork) -> ProcessModel:

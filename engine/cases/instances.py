@@ -58,14 +58,16 @@ def needs_county(bundle: Bundle, uow: UnitOfWork) -> bool:
 
 
 def start_instance(model_key: str, data: dict[str, Any], *, business_key: str | None = None, actor: Actor,
-                   uow: UnitOfWork, now: datetime) -> dict[str, Any]:
-    """Start a case on the latest version of a flow and run it to its first wait."""
+                   uow: UnitOfWork, now: datetime, cached_version: bool = False) -> dict[str, Any]:
+    """Start a case on the latest version of a flow and run it to its first wait. ``cached_version``: the newest
+    version as this process last read it, confirmed by the case's INSERT (a caller that can run the request
+    again on :class:`engine.cases.deployment.NewerVersion`)."""
     if actor.role not in ("admin", "designer", "staff", "applicant", "system"):
         raise PermissionDenied("this account may not start cases")
     data = dict(check_data(data))
     if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 120):
         raise InvalidInput("business_key must be text of at most 120 characters")
-    model_id, model_key, version = latest_version(model_key, uow=uow)
+    model_id, model_key, version = latest_version(model_key, uow=uow, cached=cached_version)
     bundle = uow.platform.specs.get(model_id, uow=uow)
     start_form = start_forms(bundle)[0]
     if start_form is not None:

@@ -19,14 +19,16 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.bpmn.expressions import ExpressionFunctions
 from engine.bpmn.validation import Bundle
+from engine.cases.deployment import FLOWS, NewerVersion
 from engine.cases.jobs import BundleFiles, Run, make_script_engine
 from engine.cases.outside import history_of_outside, write_outside
 from engine.cases.projection import TaskRows, check_departments, sync_human_tasks
 from engine.cases.summary import RunResult, StepFailure, summarize
 from engine.errors import Conflict, EngineError, NotFound, RunStopped
 from engine.notify.triggers import after_run
+from engine.people.tokens import confirm_revision, revision_column
 from engine.sandbox.pool import Asset, Job
-from engine.store import prepared
+from engine.store import prepared, revisions
 from engine.store.history import json_safe
 from engine.store.models import HistoryEntry, ProcessInstance, ProcessModel, table_of
 from engine.store.uow import UnitOfWork
@@ -58,7 +60,10 @@ class Loaded(Case):
 
 _CASES = table_of(ProcessInstance)
 _SELECT_CASE = select(_CASES).where(_CASES.c.id == bindparam("case_id"))
-_INSERT_CASE = insert(_CASES).returning(_CASES.c.id)
+# A new case's id, and the revisions a start that read nothing before it is confirmed by: the bearer token's, and
+# the one its flow's newest version was cached at (engine/cases/deployment.py ``latest_version``).
+_INSERT_CASE = insert(_CASES).returning(_CASES.c.id, revision_column(),
+                                        revisions.value_of(FLOWS).label("flows_revision"))
 # SET columns come from the parameters; the WHERE parameters are named unlike any column.
 _UPDATE_CASE = update(_CASES).where(_CASES.c.id == bindparam("case_id"),
                                     _CASES.c.lock_version == bindparam("expected_version"))
@@ -162,7 +167,13 @@ def _write_row(case: Case, uow: UnitOfWork, values: dict[str, Any]) -> None:
         # (engine/store/prepared.py) with nothing for SQLAlchemy to compute at execution.
         values = {column: getattr(row, column) for column in NEW_ROW_COLUMNS} | {"priority": row.priority or 0} \
             | values | {"lock_version": 1}
-        set_committed_value(row, "id", prepared.scalar(uow, _INSERT_CASE, values))
+        inserted = prepared.first(uow, _INSERT_CASE, values)
+        confirm_revision(uow, inserted.auth_revision)  # a cached token not yet confirmed: now (it may raise)
+        if uow.flows_revision is not None and inserted.flows_revision != uow.flows_revision:
+            uow.platform.latest_versions.clear()  # the unit ends without committing: the case is not kept
+            raise NewerVersion(f"a newer version of {row.model_key} was deployed while this case started; "
+                               "send the request again")
+        set_committed_value(row, "id", inserted.id)
     else:
         values = values | {"lock_version": row.lock_version + 1}
         written = prepared.execute(uow, _UPDATE_CASE, {

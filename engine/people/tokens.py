@@ -4,7 +4,9 @@ A token's first use reads its owner (engine/people/identity.py) together with th
 that moves in the same transaction as any change to a user or an API token (a revocation, a new password, a
 disabled account, a new department). Later uses take the actor from the cache and confirm that the revision has
 not moved — with one indexed read, or for free as a column of the request's own first read
-(:func:`revision_column`, :func:`confirm_revision`). A revision that moved means "check again": the token is read in
+(:func:`revision_column`, :func:`confirm_revision`) — or, for a start, which reads nothing first, of the new case's
+INSERT (engine/cases/runner.py: its engine run has then happened, in the child, and nothing of it is kept if the
+token is refused). A revision that moved means "check again": the token is read in
 full, and a revoked one is refused. So a revocation in any process takes effect in every process at its next
 request, and a token whose use is confirmed costs no read of its own.
 
@@ -24,30 +26,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, event, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import AuthenticationRequired, Conflict
 from engine.people.identity import Actor
-from engine.store import prepared
-from engine.store.models import ApiToken, Revision, User, table_of
+from engine.store import prepared, revisions
+from engine.store.models import ApiToken, User, table_of
 from engine.store.uow import UnitOfWork
 
 #: Bearer tokens one server process remembers (least recently used dropped first).
 TOKEN_CACHE_SIZE = 10_000
 AUTH = "auth"
 
-_REVISIONS = table_of(Revision)
-_AUTH_VALUE = select(_REVISIONS.c.value).where(_REVISIONS.c.name == AUTH).scalar_subquery()
-_READ_REVISION = select(func.coalesce(_AUTH_VALUE, 0))
-_BUMP = update(_REVISIONS).where(_REVISIONS.c.name == AUTH).values(value=_REVISIONS.c.value + 1)
-_FIRST = insert(_REVISIONS).values(name=AUTH, value=1)
+_READ_REVISION = select(revisions.value_of(AUTH))
 
 _users, _tokens = table_of(User).c, table_of(ApiToken).c
 # The owner and the revision in one statement: one snapshot, so a revocation committed between reading the token
 # and reading the revision cannot be missed (the entry would then be cached with the newer revision).
 _TOKEN_OWNER = select(_users.username, _users.role, _users.department, _users.county, _users.topics, _users.active,
-                      _tokens.revoked_at, _tokens.expires_at, func.coalesce(_AUTH_VALUE, 0).label("auth_revision")) \
+                      _tokens.revoked_at, _tokens.expires_at, revisions.value_of(AUTH).label("auth_revision")) \
     .join_from(table_of(User), table_of(ApiToken), _tokens.user_id == _users.id) \
     .where(_tokens.token_hash == bindparam("token_hash"))
 
@@ -58,15 +56,14 @@ def token_hash(token: str) -> str:
 
 def revision_column() -> ColumnElement[int]:
     """The ``auth`` revision as a column (``auth_revision``) to add to a request's first read."""
-    return func.coalesce(_AUTH_VALUE, 0).label("auth_revision")
+    return revisions.value_of(AUTH).label("auth_revision")
 
 
 def bump_auth_revision(session: Session) -> None:
     """Move the ``auth`` revision in the session's transaction: every process checks its cached tokens again (and
     this session's unit no longer trusts the revision it read: :func:`accounts_changed`)."""
     session.info[_CHANGED] = True
-    if not session.execute(_BUMP).rowcount:  # type: ignore[attr-defined]  # a CursorResult
-        session.execute(_FIRST)
+    revisions.bump(session, AUTH)
 
 
 _CHANGED = "onestop.accounts_changed"

@@ -418,8 +418,9 @@ class MobileVerification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 class Revision(Base):
-    """A counter that other processes compare with what they cached: ``auth`` moves whenever a user or an API token
-    changes (engine/people/tokens.py), so every server process drops its cached bearer tokens at once."""
+    """A counter that other processes compare with what they cached (engine/store/revisions.py): ``auth`` moves
+    whenever a user or an API token changes (engine/people/tokens.py), so every server process drops its cached
+    bearer tokens at once; ``flows`` with every new version of a flow (engine/cases/deployment.py)."""
 
     __tablename__ = "revisions"
 

@@ -53,6 +53,9 @@ class UnitOfWork:
         # with every change to an account, so a per-process cache of accounts (a department's staff) read at that
         # revision is still right.
         self.auth_revision: int | None = None
+        # The ``flows`` revision at which a flow's newest version was taken from this process's cache rather than
+        # read (engine/cases/deployment.py): the unit's new case is kept only if it has not moved.
+        self.flows_revision: int | None = None
 
     def __enter__(self) -> UnitOfWork:
         engine: Engine
