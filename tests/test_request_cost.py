@@ -29,8 +29,8 @@ COMMITS_PER_CASE = 3
 # Telling people (issue 15) costs more, counted apart: a request that opens a task in a department writes the
 # notifications of that department's staff in the same transaction, one statement (engine/notify/outbox.py); the
 # staff themselves (with their contact details and choices) are read once per process and confirmed by the revision
-# the request's first read brought. Start and the first completion open a department's task; the last completion
-# ends the case. So 14 statements a case in all.
+# the request's first read brought (a start's: its INSERT). Start and the first completion open a department's task;
+# the last completion ends the case. So 14 statements a case in all.
 NOTIFYING = (1, 0, 1, 0)
 
 

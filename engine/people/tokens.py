@@ -170,8 +170,8 @@ def authenticate_bearer(token: str, *, cache: TokenCache, uow: UnitOfWork, now: 
                         deferred: bool = False) -> Actor:
     """The actor a bearer token stands for, or AuthenticationRequired. A token this process has checked before is
     answered from the cache, confirmed against the revision at once (one read), or with ``deferred`` left to be
-    confirmed (``uow.auth_check``) by the unit's first read (:func:`confirm_revision`), else by a read of its own
-    before the unit commits or answers — see ui/api.py."""
+    confirmed (``uow.auth_check``) by the unit's first read or a start's INSERT (:func:`confirm_revision`), else by a
+    read of its own before the unit commits or answers — see ui/api.py."""
     key = token_hash(token)
     entry = cache.get(key)
     if entry is None:
